@@ -1,0 +1,73 @@
+//! Identifier newtypes. Parsing is the only way in from untrusted text ("parse, don't validate").
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            pub fn random() -> Self {
+                Self(Uuid::new_v4())
+            }
+
+            /// Parses a UUID in its hyphenated form; anything else is refused.
+            pub fn parse(text: &str) -> Option<Self> {
+                let trimmed = text.trim();
+                if trimmed.len() != 36 {
+                    return None;
+                }
+                Uuid::parse_str(trimmed).ok().map(Self)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ();
+            fn from_str(s: &str) -> Result<Self, ()> {
+                Self::parse(s).ok_or(())
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A customer account; every stored item belongs to exactly one.
+    TenantId
+);
+uuid_id!(
+    /// One submission (a file, or a ZIP of files).
+    JobId
+);
+uuid_id!(
+    /// One document of a job: the file itself, or one root-level entry of a ZIP.
+    DocumentId
+);
+uuid_id!(TemplateId);
+uuid_id!(
+    /// A webhook endpoint; a UUID v4, as the seeds' platforms hand out.
+    EndpointId
+);
+
+/// Namespace for the deterministic ids derived below (a fixed random UUID).
+const PAGEWIRE_NAMESPACE: Uuid = Uuid::from_u128(0x6a0f_3c2e_8d1b_4f5a_9e7c_2b4d_1a3f_5c70);
+
+impl DocumentId {
+    /// The id of a job's document is derived, not drawn, so a repeated S3/SQS event finds the same document
+    /// instead of creating a twin.
+    pub fn derive(job: JobId, ordinal: usize, name: &str) -> Self {
+        let seed = format!("{job}/{ordinal}/{name}");
+        Self(Uuid::new_v5(&PAGEWIRE_NAMESPACE, seed.as_bytes()))
+    }
+}

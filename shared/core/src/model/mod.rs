@@ -1,0 +1,18 @@
+//! Domain entities. Each is stored as a whole and replaced under a version check (optimistic concurrency),
+//! which maps to a DynamoDB `ConditionExpression` and to an SQLite `WHERE version = ?` alike.
+
+pub mod delivery;
+pub mod endpoint;
+pub mod file_kind;
+pub mod job;
+pub mod status;
+pub mod template;
+pub mod tenant;
+
+pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, ErrorClass, EventType};
+pub use endpoint::{EndpointAuth, HttpMethod, RetiredSecret, WebhookEndpoint};
+pub use file_kind::FileKind;
+pub use job::{Document, ExtractedField, Failure, Job};
+pub use status::Status;
+pub use template::{DateOrder, FieldRule, FieldSpec, FieldType, LabelDirection, Template};
+pub use tenant::{ApiKeyRecord, Tenant};

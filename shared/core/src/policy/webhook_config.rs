@@ -1,0 +1,124 @@
+//! Rules for what an endpoint may be configured with: its URL, method and custom headers.
+
+use url::Url;
+
+/// Headers pagewire sets itself; a custom header may not replace them.
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+];
+
+const ID_PLACEHOLDER: &str = ":id";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigRefused(pub String);
+
+/// Checks a configured URL (which may hold `:id`) and returns it parsed with a placeholder id.
+pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, ConfigRefused> {
+    let refuse = |why: &str| Err(ConfigRefused(why.to_string()));
+    if raw.len() > 2048 {
+        return refuse("url is longer than 2048 characters");
+    }
+    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return refuse("url contains whitespace or control characters");
+    }
+    let probe = raw.replace(ID_PLACEHOLDER, "00000000-0000-4000-8000-000000000000");
+    let url = Url::parse(&probe).map_err(|e| ConfigRefused(format!("url is not valid: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_http => {}
+        "http" => return refuse("url must use https"),
+        _ => return refuse("url must be an http(s) url"),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return refuse("url has no host");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return refuse("url may not contain credentials");
+    }
+    // `:id` may stand in the path or query only: a document id must never decide where a request goes.
+    let authority_end = raw.find("://").map(|i| i + 3).unwrap_or(0);
+    let authority = &raw[authority_end..];
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains(ID_PLACEHOLDER) {
+        return refuse(":id may only appear in the path or query of the url");
+    }
+    Ok(url)
+}
+
+/// The URL a document's event is sent to: `:id` replaced by the document id.
+pub fn url_for_document(raw: &str, document_id: &str, allow_http: bool) -> Result<Url, ConfigRefused> {
+    let configured = check_url(raw, allow_http)?;
+    let encoded: String = url::form_urlencoded::byte_serialize(document_id.as_bytes()).collect();
+    let url = Url::parse(&raw.replace(ID_PLACEHOLDER, &encoded))
+        .map_err(|e| ConfigRefused(format!("url is not valid after :id substitution: {e}")))?;
+    if url.host() != configured.host() || url.port_or_known_default() != configured.port_or_known_default() {
+        return Err(ConfigRefused("substituting :id changed the url's host".to_string()));
+    }
+    Ok(url)
+}
+
+/// Checks one custom header.
+pub fn check_header(name: &str, value: &str) -> Result<(), ConfigRefused> {
+    let valid_name = !name.is_empty()
+        && name.len() <= 256
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !valid_name {
+        return Err(ConfigRefused(format!("header name {name:?} is not a valid HTTP token")));
+    }
+    let lower = name.to_ascii_lowercase();
+    if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("webhook-") {
+        return Err(ConfigRefused(format!("header {name} is set by pagewire and cannot be configured")));
+    }
+    if value.len() > 8192 || value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
+        return Err(ConfigRefused(format!("header {name} has a value with CR, LF or NUL, or longer than 8 KB")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(check_url("https://example.com/hook/:id", false).is_ok());
+        assert!(check_url("https://example.com/hook?doc=:id", false).is_ok());
+        assert!(check_url("http://example.com/hook", false).is_err());
+        assert!(check_url("http://127.0.0.1:8080/hook", true).is_ok());
+        assert!(check_url("ftp://example.com/", true).is_err());
+        assert!(check_url("https://user:pw@example.com/", false).is_err());
+        assert!(check_url("https://:id.example.com/", false).is_err());
+        assert!(check_url("https://example.com:id/", false).is_err());
+        assert!(check_url("https://exa mple.com/", false).is_err());
+        assert!(check_url("not a url", false).is_err());
+    }
+
+    #[test]
+    fn id_substitution_cannot_move_the_request() {
+        let url = url_for_document("https://example.com/docs/:id", "abc", false).unwrap();
+        assert_eq!(url.as_str(), "https://example.com/docs/abc");
+        // A hostile id is percent-encoded and stays in the path.
+        let url = url_for_document("https://example.com/docs/:id", "@evil.com/x", false).unwrap();
+        assert_eq!(url.host_str(), Some("example.com"));
+        assert_eq!(url.path(), "/docs/%40evil.com%2Fx");
+    }
+
+    #[test]
+    fn headers() {
+        assert!(check_header("X-Api-Key", "secret").is_ok());
+        for reserved in ["Host", "content-length", "Webhook-Signature", "webhook-id", "webhook-anything"] {
+            assert!(check_header(reserved, "x").is_err(), "{reserved}");
+        }
+        assert!(check_header("X-Bad", "a\r\nInjected: yes").is_err());
+        assert!(check_header("X-Bad", "a\nb").is_err());
+        assert!(check_header("Bad Name", "x").is_err());
+        assert!(check_header("", "x").is_err());
+    }
+}

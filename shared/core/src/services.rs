@@ -1,0 +1,19 @@
+//! The set of ports a use case may reach, built once per process (per Lambda cold start) and lent to
+//! every handler invocation.
+
+use crate::clock::Clock;
+use crate::ports::{ConfigStore, DocumentReader, JobStore, MessageQueue, ObjectStore, WebhookTransport};
+use crate::settings::Settings;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Services {
+    pub jobs: Arc<dyn JobStore>,
+    pub config: Arc<dyn ConfigStore>,
+    pub objects: Arc<dyn ObjectStore>,
+    pub delivery_queue: Arc<dyn MessageQueue>,
+    pub transport: Arc<dyn WebhookTransport>,
+    pub reader: Arc<dyn DocumentReader>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+}

@@ -1,0 +1,44 @@
+//! The tunable limits and policies of the domain. Adapters and entry points fill them from the
+//! environment (`Config::from_env` in lambda-kit, flags in the CLI).
+
+use chrono::Duration as TimeSpan;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// How long results stay readable after a job completes (and a job that never completes stays).
+    pub retention: TimeSpan,
+    /// Largest file accepted inline by `POST /process-job`.
+    pub max_inline_file_bytes: usize,
+    /// Largest `static_values` object, serialised.
+    pub max_static_values_bytes: usize,
+    /// Largest number of pages a PDF may have.
+    pub max_pdf_pages: u32,
+    /// ZIP batch limits.
+    pub max_zip_entries: usize,
+    pub max_zip_uncompressed_bytes: u64,
+    /// Webhook requests may go to `http://` URLs (local development only).
+    pub allow_http_webhooks: bool,
+    /// Webhook requests may go to loopback and private addresses (local development only).
+    pub allow_private_webhooks: bool,
+    pub webhook_timeout: Duration,
+    /// How long a signing secret keeps signing after it was rotated out.
+    pub secret_rotation_grace: TimeSpan,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            retention: TimeSpan::hours(24),
+            max_inline_file_bytes: 6 * 1024 * 1024,
+            max_static_values_bytes: 16 * 1024,
+            max_pdf_pages: 500,
+            max_zip_entries: 1_000,
+            max_zip_uncompressed_bytes: 1 << 30,
+            allow_http_webhooks: false,
+            allow_private_webhooks: false,
+            webhook_timeout: Duration::from_secs(15),
+            secret_rotation_grace: TimeSpan::hours(24),
+        }
+    }
+}
