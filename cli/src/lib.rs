@@ -1,1 +1,8 @@
+//! The `pagewire` binary's pieces, as a library so the integration tests can start the same stack.
 
+pub mod dev;
+pub mod pump;
+pub mod server;
+pub mod tenant;
+
+pub use dev::{DevOptions, DevStack};

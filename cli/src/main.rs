@@ -1,1 +1,166 @@
-fn main() {}
+use clap::{Parser, Subcommand};
+use pagewire_cli::{tenant, DevOptions, DevStack};
+use pagewire_core::usecases::templates::{self, TemplateInput};
+use pagewire_core::{Services, SystemClock};
+use pagewire_lambda_kit::{telemetry, wiring, Config};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "pagewire", version, about = "Document-to-webhook service: run it locally, manage tenants")]
+struct Cli {
+    /// Where the embedded backend keeps its SQLite database and files.
+    #[arg(long, global = true, env = "PAGEWIRE_DATA_DIR", default_value = ".pagewire")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the whole API on 127.0.0.1 and run processing and delivery in the same process.
+    Dev {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Let webhooks use plain http:// URLs (local receivers only; production requires https).
+        #[arg(long)]
+        allow_http_webhooks: bool,
+        /// Let webhooks reach loopback and private addresses (local receivers only).
+        #[arg(long)]
+        allow_loopback_webhooks: bool,
+    },
+    /// Manage tenants, their API keys and credits.
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantAction {
+    /// Create a tenant and print its first API key.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value_t = 1000)]
+        credits: i64,
+    },
+    /// List tenants with their credit balances.
+    List,
+    /// Add (or with a negative number remove) credits.
+    Credits {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, allow_hyphen_values = true)]
+        add: i64,
+    },
+    /// Issue another API key for a tenant.
+    Key {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    let mut config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    config.data_dir = cli.data_dir;
+    let outcome = match cli.command {
+        Command::Dev { port, allow_http_webhooks, allow_loopback_webhooks } => {
+            config.settings.allow_http_webhooks |= allow_http_webhooks;
+            config.settings.allow_private_webhooks |= allow_loopback_webhooks;
+            run_dev(config, port).await
+        }
+        Command::Tenant { action } => run_tenant(config, action).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_tenant(config: Config, action: TenantAction) -> Result<(), String> {
+    let (services, _backend) = wiring::embedded(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+    let out = match action {
+        TenantAction::Create { name, credits } => tenant::create(&services, &name, credits).await,
+        TenantAction::List => tenant::list(&services).await,
+        TenantAction::Credits { tenant: id, add } => tenant::add_credits(&services, &id, add).await,
+        TenantAction::Key { tenant: id } => tenant::new_key(&services, &id).await,
+    };
+    println!("{}", out.map_err(|e| e.to_string())?.trim_end());
+    Ok(())
+}
+
+async fn run_dev(config: Config, port: u16) -> Result<(), String> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+    let data_dir = config.data_dir.clone();
+    let mut options = DevOptions::new(data_dir.clone(), Arc::new(SystemClock));
+    options.config = config;
+    options.port = port;
+    let stack = DevStack::start(options).await.map_err(|e| e.to_string())?;
+    let (tenant_id, key, first) = tenant::dev_tenant(&stack.services).await.map_err(|e| e.to_string())?;
+    let template = sample_template(&stack.services, tenant_id, first).await?;
+    let sample = data_dir.join("sample-invoice.pdf");
+    let pdf = pagewire_extract::reader::fixtures::text_pdf(&[&[
+        "ACME Corporation",
+        "Invoice Number: INV-2024-001",
+        "Invoice Date: March 15, 2024",
+        "Total Due: $1,234.56",
+    ]]);
+    std::fs::write(&sample, pdf).map_err(|e| format!("{}: {e}", sample.display()))?;
+    let url = stack.base_url();
+    println!("pagewire dev is serving {url} (data in {})", data_dir.display());
+    println!("tenant {tenant_id}");
+    println!("api key: {key}");
+    if let Some(template) = template {
+        println!("sample template: {template}");
+        println!("submit the sample invoice:");
+        println!(
+            "  curl -s -H 'x-auth: {key}' -F template_id={template} -F actual_image=@{} {url}/process-job",
+            sample.display()
+        );
+    }
+    println!("stop with Ctrl-C");
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    stack.stop().await;
+    Ok(())
+}
+
+/// On first start, a template that reads the sample invoice, so the printed curl line works as is.
+async fn sample_template(
+    s: &Services,
+    tenant: pagewire_core::ids::TenantId,
+    first: bool,
+) -> Result<Option<String>, String> {
+    let existing = templates::list(s, tenant).await.map_err(|e| e.to_string())?;
+    if let Some(t) = existing.iter().find(|t| t.name == "Sample invoice") {
+        return Ok(Some(t.id.to_string()));
+    }
+    if !first {
+        return Ok(None);
+    }
+    let input: TemplateInput = serde_json::from_value(serde_json::json!({
+        "name": "Sample invoice",
+        "date_order": "month_day_year",
+        "fields": [
+            {"name": "invoice_number", "type": "text", "rule": {"kind": "label", "label": "Invoice Number:"}},
+            {"name": "invoice_date", "type": "date", "rule": {"kind": "label", "label": "Invoice Date:"}},
+            {"name": "total", "type": "money", "rule": {"kind": "label", "label": "Total Due:"}}
+        ]
+    }))
+    .map_err(|e| e.to_string())?;
+    let template = templates::create(s, tenant, input).await.map_err(|e| e.to_string())?;
+    Ok(Some(template.id.to_string()))
+}

@@ -1,1 +1,11 @@
-fn main() {}
+use pagewire_core::SystemClock;
+use pagewire_lambda_kit::{telemetry, wiring, Config};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let config = Config::from_env()?;
+    let (services, _backend) = wiring::embedded(&config, Arc::new(SystemClock))?;
+    lambda_http::run(lambda_http::service_fn(|req| job_status::handle(&services, req))).await
+}

@@ -1,1 +1,175 @@
+//! `POST /process-job`: a file (base64 in JSON, or a multipart upload) against a template.
 
+use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+use base64::Engine;
+use bytes::Bytes;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use pagewire_core::usecases::submit::{submit_job, Submission};
+use pagewire_core::{CoreError, Services};
+use pagewire_lambda_kit::http::{content_type, dispatch, error_response, json_body, respond};
+use pagewire_lambda_kit::routes::{route, Route};
+use serde::Deserialize;
+use serde_json::Value;
+
+pub const ROUTES: &[Route] = &[route("POST", "/process-job")];
+
+pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(dispatch(s, ROUTES, req, |tenant, _, _, req| async move {
+        let submission = if content_type(&req).starts_with("multipart/form-data") {
+            from_multipart(&req, s.settings.max_inline_file_bytes).await
+        } else {
+            from_json(&req)
+        };
+        match submission {
+            Ok(sub) => respond(StatusCode::ACCEPTED, submit_job(s, tenant, sub).await),
+            Err(err) => error_response(&err),
+        }
+    })
+    .await)
+}
+
+#[derive(Deserialize)]
+struct JsonSubmission {
+    template_id: Option<String>,
+    actual_image: Option<String>,
+    file_name: Option<String>,
+    static_values: Option<Value>,
+    webhook_ids: Option<WebhookIds>,
+}
+
+/// `webhook_ids` as a JSON list, or as one string in the seeds' `[id1, id2]` form.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WebhookIds {
+    List(Vec<String>),
+    Text(String),
+}
+
+fn from_json(req: &Request) -> Result<Submission, CoreError> {
+    let body: JsonSubmission = json_body(req)?;
+    let file = match body.actual_image {
+        None => None,
+        Some(text) => Some(decode_base64(&text)?),
+    };
+    Ok(Submission {
+        template_id: body.template_id,
+        file,
+        file_name: body.file_name,
+        static_values: body.static_values,
+        webhook_ids: body.webhook_ids.map(|ids| match ids {
+            WebhookIds::List(list) => list,
+            WebhookIds::Text(text) => split_ids(&text),
+        }),
+    })
+}
+
+/// Standard or URL-safe base64, with or without a `data:...;base64,` prefix and line breaks.
+fn decode_base64(text: &str) -> Result<Bytes, CoreError> {
+    let payload = match text.split_once(";base64,") {
+        Some((prefix, rest)) if prefix.starts_with("data:") => rest,
+        _ => text,
+    };
+    let compact: String = payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    STANDARD
+        .decode(&compact)
+        .or_else(|_| URL_SAFE.decode(&compact))
+        .map(Bytes::from)
+        .map_err(|_| CoreError::invalid("invalid_base64", "actual_image is not valid base64"))
+}
+
+/// `[a, b]`, `["a","b"]`, `a,b` or `a`.
+fn split_ids(text: &str) -> Vec<String> {
+    text.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(',')
+        .map(|id| id.trim().trim_matches('"').trim().to_string())
+        .filter(|id| !id.is_empty())
+        .collect()
+}
+
+async fn from_multipart(req: &Request, max_file: usize) -> Result<Submission, CoreError> {
+    let malformed = |why: String| CoreError::invalid("malformed_multipart", why);
+    let part_error = |e: multer::Error| match e {
+        multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => CoreError::TooLarge {
+            code: "payload_too_large",
+            message: format!("the file is larger than {max_file} bytes; use POST /uploads for large files"),
+        },
+        other => CoreError::invalid("malformed_multipart", other.to_string()),
+    };
+    let boundary = multer::parse_boundary(content_type(req)).map_err(|e| malformed(e.to_string()))?;
+    let body = Bytes::copy_from_slice(req.body().as_ref());
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let limits = multer::Constraints::new()
+        .size_limit(multer::SizeLimit::new().per_field(max_file as u64 + 1).whole_stream(max_file as u64 + 64 * 1024));
+    let mut form = multer::Multipart::with_constraints(stream, boundary, limits);
+    let mut sub = Submission::default();
+    let mut ids: Vec<String> = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(part_error)? {
+        let name = field.name().unwrap_or("").to_string();
+        let upload_name = field.file_name().map(str::to_string);
+        let data = field.bytes().await.map_err(part_error)?;
+        let text = || String::from_utf8_lossy(&data).trim().to_string();
+        match name.as_str() {
+            "actual_image" => {
+                sub.file_name = sub.file_name.take().or(upload_name);
+                sub.file = Some(data.clone());
+            }
+            "template_id" => sub.template_id = Some(text()),
+            "file_name" => sub.file_name = Some(text()),
+            "static_values" => {
+                let parsed: Value = serde_json::from_slice(&data).map_err(|_| {
+                    CoreError::invalid("invalid_static_values", "static_values must be a JSON object")
+                })?;
+                sub.static_values = Some(parsed);
+            }
+            "webhook_ids" | "webhook_ids[]" => ids.extend(split_ids(&text())),
+            // Unknown parts are ignored, as form posts often carry extras (submit buttons, CSRF fields).
+            _ => {}
+        }
+    }
+    if !ids.is_empty() {
+        sub.webhook_ids = Some(ids);
+    }
+    Ok(sub)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_forms() {
+        assert_eq!(&decode_base64("aGVsbG8=").unwrap()[..], b"hello");
+        assert_eq!(&decode_base64("data:application/pdf;base64,aGVs\nbG8=").unwrap()[..], b"hello");
+        assert_eq!(decode_base64("not base64!!").unwrap_err().code(), "invalid_base64");
+    }
+
+    #[test]
+    fn webhook_id_lists() {
+        assert_eq!(split_ids("[a, b]"), vec!["a", "b"]);
+        assert_eq!(split_ids(r#"["a","b"]"#), vec!["a", "b"]);
+        assert_eq!(split_ids("a"), vec!["a"]);
+        assert!(split_ids("[]").is_empty());
+    }
+
+    #[tokio::test]
+    async fn multipart_fields_are_read() {
+        let body = "--XX\r\nContent-Disposition: form-data; name=\"template_id\"\r\n\r\nT1\r\n\
+                    --XX\r\nContent-Disposition: form-data; name=\"actual_image\"; filename=\"inv.pdf\"\r\n\
+                    Content-Type: application/pdf\r\n\r\n%PDF-1.4 x\r\n\
+                    --XX\r\nContent-Disposition: form-data; name=\"webhook_ids\"\r\n\r\n[w1, w2]\r\n--XX--\r\n";
+        let req = lambda_http::http::Request::builder()
+            .header("content-type", "multipart/form-data; boundary=XX")
+            .body(Body::Text(body.to_string()))
+            .unwrap();
+        let sub = from_multipart(&req, 1024).await.unwrap();
+        assert_eq!(sub.template_id.as_deref(), Some("T1"));
+        assert_eq!(sub.file_name.as_deref(), Some("inv.pdf"));
+        assert_eq!(sub.file.as_deref(), Some(&b"%PDF-1.4 x"[..]));
+        assert_eq!(sub.webhook_ids, Some(vec!["w1".to_string(), "w2".to_string()]));
+        let too_big = from_multipart(&req, 2).await.unwrap_err();
+        assert_eq!(too_big.code(), "payload_too_large");
+    }
+}

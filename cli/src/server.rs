@@ -1,0 +1,74 @@
+//! The local HTTP front: what API Gateway does on AWS. Each request becomes the same `lambda_http`
+//! request the functions receive, and goes to the function whose routes include its path.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use lambda_http::{Body, Request, Response};
+use pagewire_core::{CoreError, Services};
+use pagewire_lambda_kit::http::error_response;
+use pagewire_lambda_kit::routes::{match_path, Route};
+
+/// API Gateway and Lambda refuse request payloads above 6 MB; the dev server does the same.
+pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;
+
+/// The API functions, each with its routes: exactly what the SAM template wires to API Gateway.
+pub const FUNCTIONS: &[(&str, &[Route])] = &[
+    ("submit-job", submit_job::ROUTES),
+    ("job-status", job_status::ROUTES),
+    ("job-results", job_results::ROUTES),
+    ("templates", templates::ROUTES),
+    ("webhook-endpoints", webhook_endpoints::ROUTES),
+];
+
+/// Every route the server mounts.
+pub fn mounted_routes() -> Vec<Route> {
+    FUNCTIONS.iter().flat_map(|(_, routes)| routes.iter().copied()).collect()
+}
+
+fn function_for(path: &str) -> Option<&'static str> {
+    FUNCTIONS
+        .iter()
+        .find(|(_, routes)| routes.iter().any(|r| match_path(r.pattern, path).is_some()))
+        .map(|(name, _)| *name)
+}
+
+/// Runs one API request through the function that owns its path.
+pub async fn route_request(s: &Services, req: Request) -> Response<Body> {
+    let result = match function_for(req.uri().path()) {
+        Some("submit-job") => submit_job::handle(s, req).await,
+        Some("job-status") => job_status::handle(s, req).await,
+        Some("job-results") => job_results::handle(s, req).await,
+        Some("templates") => templates::handle(s, req).await,
+        Some("webhook-endpoints") => webhook_endpoints::handle(s, req).await,
+        _ => return error_response(&CoreError::not_found("route_not_found", "no such route")),
+    };
+    result.unwrap_or_else(|err| {
+        tracing::error!(error = %err, "handler error");
+        error_response(&CoreError::Internal("handler error".into()))
+    })
+}
+
+/// Converts a hyper request into a `lambda_http` one (refusing bodies over the payload limit) and back.
+pub async fn serve_hyper(s: &Services, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let response = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(collected) => {
+            let bytes = collected.to_bytes();
+            let body = if bytes.is_empty() { Body::Empty } else { Body::Binary(bytes.to_vec()) };
+            route_request(s, Request::from_parts(parts, body)).await
+        }
+        Err(_) => error_response(&CoreError::TooLarge {
+            code: "payload_too_large",
+            message: format!("the request body is larger than {MAX_REQUEST_BYTES} bytes; use POST /uploads"),
+        }),
+    };
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(data) => Bytes::from(data),
+        _ => Bytes::new(),
+    };
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}

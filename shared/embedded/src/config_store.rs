@@ -1,0 +1,338 @@
+//! [`ConfigStore`] on SQLite: tenants with their credit balance, charges, API keys, templates, endpoints.
+
+use crate::db::{decode, encode, micros, query_bodies, query_body, Db, DbError};
+use async_trait::async_trait;
+use pagewire_core::ids::{EndpointId, TemplateId, TenantId};
+use pagewire_core::model::{ApiKeyRecord, Template, Tenant, WebhookEndpoint};
+use pagewire_core::ports::{ChargeOutcome, ConfigStore};
+use pagewire_core::StoreError;
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct SqliteConfigStore {
+    db: Arc<Db>,
+}
+
+impl SqliteConfigStore {
+    pub(crate) fn new(db: Arc<Db>) -> Self {
+        Self { db }
+    }
+}
+
+/// The balance lives in its own column (it changes without the rest of the tenant), so the stored body's
+/// `credits` is stale by design and replaced by the column on every read.
+fn tenant_from_row(row: &Row<'_>) -> Result<Tenant, DbError> {
+    let body: String = row.get(0)?;
+    let credits: i64 = row.get(1)?;
+    let mut tenant: Tenant = decode(&body)?;
+    tenant.credits = credits;
+    Ok(tenant)
+}
+
+fn missing_tenant(id: &str) -> DbError {
+    DbError::Store(StoreError::Permanent(format!("no tenant {id}")))
+}
+
+#[async_trait]
+impl ConfigStore for SqliteConfigStore {
+    /// Fails with `Conflict` when a tenant with this id exists.
+    async fn insert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        let (id, credits, created, body) = (
+            tenant.id.to_string(),
+            tenant.credits,
+            micros(tenant.created_at),
+            encode(tenant)?,
+        );
+        self.db
+            .run(move |conn| {
+                let inserted = conn.execute(
+                    "INSERT INTO tenants (id, credits, created_us, body) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (id) DO NOTHING",
+                    params![id, credits, created, body],
+                )?;
+                if inserted == 1 {
+                    Ok(())
+                } else {
+                    Err(DbError::Store(StoreError::Conflict))
+                }
+            })
+            .await
+    }
+
+    async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+        let id = id.to_string();
+        self.db
+            .run(move |conn| {
+                let mut stmt = conn.prepare("SELECT body, credits FROM tenants WHERE id = ?1")?;
+                let mut rows = stmt.query(params![id])?;
+                match rows.next()? {
+                    Some(row) => Ok(Some(tenant_from_row(row)?)),
+                    None => Ok(None),
+                }
+            })
+            .await
+    }
+
+    /// Oldest first.
+    async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        self.db
+            .run(move |conn| {
+                let mut stmt =
+                    conn.prepare("SELECT body, credits FROM tenants ORDER BY created_us, rowid")?;
+                let mut rows = stmt.query([])?;
+                let mut tenants = Vec::new();
+                while let Some(row) = rows.next()? {
+                    tenants.push(tenant_from_row(row)?);
+                }
+                Ok(tenants)
+            })
+            .await
+    }
+
+    /// A missing tenant is `Permanent` (not `Conflict`, which callers read as "retry"): asking again
+    /// cannot make it exist. Overflow is refused the same way.
+    async fn add_credits(&self, id: TenantId, delta: i64) -> Result<i64, StoreError> {
+        let id = id.to_string();
+        self.db
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let balance: Option<i64> = tx
+                    .query_row(
+                        "SELECT credits FROM tenants WHERE id = ?1",
+                        params![id],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                let balance = balance.ok_or_else(|| missing_tenant(&id))?;
+                let next = balance.checked_add(delta).ok_or_else(|| {
+                    DbError::Store(StoreError::Permanent("credit balance overflow".to_string()))
+                })?;
+                tx.execute(
+                    "UPDATE tenants SET credits = ?1 WHERE id = ?2",
+                    params![next, id],
+                )?;
+                tx.commit()?;
+                Ok(next)
+            })
+            .await
+    }
+
+    /// One transaction: the charge row and the balance change land together or not at all, so a repeated
+    /// event charges once. A missing tenant is `Permanent`, as in `add_credits`.
+    async fn charge_credits(
+        &self,
+        id: TenantId,
+        charge_id: &str,
+        pages: u32,
+    ) -> Result<ChargeOutcome, StoreError> {
+        let (id, charge_id) = (id.to_string(), charge_id.to_string());
+        self.db
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let charged_before: Option<i64> = tx
+                    .query_row(
+                        "SELECT 1 FROM charges WHERE tenant_id = ?1 AND charge_id = ?2",
+                        params![id, charge_id],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                if charged_before.is_some() {
+                    return Ok(ChargeOutcome::AlreadyCharged);
+                }
+                let balance: Option<i64> = tx
+                    .query_row(
+                        "SELECT credits FROM tenants WHERE id = ?1",
+                        params![id],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                let balance = balance.ok_or_else(|| missing_tenant(&id))?;
+                let pages = i64::from(pages);
+                if balance < pages {
+                    return Ok(ChargeOutcome::Insufficient { balance });
+                }
+                let remaining = balance - pages;
+                tx.execute(
+                    "UPDATE tenants SET credits = ?1 WHERE id = ?2",
+                    params![remaining, id],
+                )?;
+                tx.execute(
+                    "INSERT INTO charges (tenant_id, charge_id, pages) VALUES (?1, ?2, ?3)",
+                    params![id, charge_id, pages],
+                )?;
+                tx.commit()?;
+                Ok(ChargeOutcome::Charged { remaining })
+            })
+            .await
+    }
+
+    /// Fails with `Conflict` when a key with this hash exists.
+    async fn insert_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
+        let (hash, tenant, body) = (
+            key.key_hash.clone(),
+            key.tenant_id.to_string(),
+            encode(key)?,
+        );
+        self.db
+            .run(move |conn| {
+                let inserted = conn.execute(
+                    "INSERT INTO api_keys (key_hash, tenant_id, body) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (key_hash) DO NOTHING",
+                    params![hash, tenant, body],
+                )?;
+                if inserted == 1 {
+                    Ok(())
+                } else {
+                    Err(DbError::Store(StoreError::Conflict))
+                }
+            })
+            .await
+    }
+
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        let hash = key_hash.to_string();
+        self.db
+            .run(move |conn| {
+                query_body(
+                    conn,
+                    "SELECT body FROM api_keys WHERE key_hash = ?1",
+                    params![hash],
+                )
+            })
+            .await
+    }
+
+    async fn put_template(&self, template: &Template) -> Result<(), StoreError> {
+        let (tenant, id, created, body) = (
+            template.tenant_id.to_string(),
+            template.id.to_string(),
+            micros(template.created_at),
+            encode(template)?,
+        );
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "INSERT INTO templates (tenant_id, id, created_us, body) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (tenant_id, id) DO UPDATE SET created_us = excluded.created_us, body = excluded.body",
+                    params![tenant, id, created, body],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_template(
+        &self,
+        tenant: TenantId,
+        id: TemplateId,
+    ) -> Result<Option<Template>, StoreError> {
+        let (tenant, id) = (tenant.to_string(), id.to_string());
+        self.db
+            .run(move |conn| {
+                query_body(
+                    conn,
+                    "SELECT body FROM templates WHERE tenant_id = ?1 AND id = ?2",
+                    params![tenant, id],
+                )
+            })
+            .await
+    }
+
+    /// Oldest first.
+    async fn list_templates(&self, tenant: TenantId) -> Result<Vec<Template>, StoreError> {
+        let tenant = tenant.to_string();
+        self.db
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM templates WHERE tenant_id = ?1 ORDER BY created_us, rowid",
+                    params![tenant],
+                )
+            })
+            .await
+    }
+
+    async fn delete_template(&self, tenant: TenantId, id: TemplateId) -> Result<bool, StoreError> {
+        let (tenant, id) = (tenant.to_string(), id.to_string());
+        self.db
+            .run(move |conn| {
+                let deleted = conn.execute(
+                    "DELETE FROM templates WHERE tenant_id = ?1 AND id = ?2",
+                    params![tenant, id],
+                )?;
+                Ok(deleted > 0)
+            })
+            .await
+    }
+
+    async fn put_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
+        let (tenant, id, template, created, body) = (
+            endpoint.tenant_id.to_string(),
+            endpoint.id.to_string(),
+            endpoint.template_id.to_string(),
+            micros(endpoint.created_at),
+            encode(endpoint)?,
+        );
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "INSERT INTO endpoints (tenant_id, id, template_id, created_us, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (tenant_id, id) DO UPDATE SET template_id = excluded.template_id,
+                         created_us = excluded.created_us, body = excluded.body",
+                    params![tenant, id, template, created, body],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_endpoint(
+        &self,
+        tenant: TenantId,
+        id: EndpointId,
+    ) -> Result<Option<WebhookEndpoint>, StoreError> {
+        let (tenant, id) = (tenant.to_string(), id.to_string());
+        self.db
+            .run(move |conn| {
+                query_body(
+                    conn,
+                    "SELECT body FROM endpoints WHERE tenant_id = ?1 AND id = ?2",
+                    params![tenant, id],
+                )
+            })
+            .await
+    }
+
+    /// Oldest first; only those of `template` when given.
+    async fn list_endpoints(
+        &self,
+        tenant: TenantId,
+        template: Option<TemplateId>,
+    ) -> Result<Vec<WebhookEndpoint>, StoreError> {
+        let (tenant, template) = (tenant.to_string(), template.map(|t| t.to_string()));
+        self.db
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM endpoints WHERE tenant_id = ?1 AND (?2 IS NULL OR template_id = ?2)
+                     ORDER BY created_us, rowid",
+                    params![tenant, template],
+                )
+            })
+            .await
+    }
+
+    async fn delete_endpoint(&self, tenant: TenantId, id: EndpointId) -> Result<bool, StoreError> {
+        let (tenant, id) = (tenant.to_string(), id.to_string());
+        self.db
+            .run(move |conn| {
+                let deleted = conn.execute(
+                    "DELETE FROM endpoints WHERE tenant_id = ?1 AND id = ?2",
+                    params![tenant, id],
+                )?;
+                Ok(deleted > 0)
+            })
+            .await
+    }
+}

@@ -1,0 +1,362 @@
+//! [`JobStore`] on SQLite: jobs, documents, deliveries and attempts, with DynamoDB's conditional-write
+//! semantics (insert-if-absent, update-if-version-matches) expressed as SQL `WHERE` clauses.
+
+use crate::db::{
+    decode, encode, micros, query_bodies, query_body, seconds, version_column, Db, DbError,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
+use pagewire_core::model::{Delivery, DeliveryAttempt, Document, Job};
+use pagewire_core::ports::JobStore;
+use pagewire_core::StoreError;
+use rusqlite::{params, TransactionBehavior};
+use std::sync::Arc;
+
+/// How long an expired row is kept before [`SqliteJobStore::purge_expired`] deletes it. Reads already treat
+/// expired items as gone; the grace only mirrors DynamoDB, whose TTL deletion lags by up to about two days.
+pub const PURGE_GRACE: Duration = Duration::hours(48);
+
+#[derive(Debug, Clone)]
+pub struct SqliteJobStore {
+    db: Arc<Db>,
+}
+
+impl SqliteJobStore {
+    pub(crate) fn new(db: Arc<Db>) -> Self {
+        Self { db }
+    }
+
+    /// Housekeeping: deletes jobs that expired more than [`PURGE_GRACE`] before `now` with all their
+    /// documents, deliveries and attempts, and any other such row expired that long. Returns rows removed.
+    pub async fn purge_expired(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let cutoff = seconds(now - PURGE_GRACE);
+        self.db
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let mut removed = 0;
+                for table in ["documents", "deliveries", "attempts"] {
+                    removed += tx.execute(
+                        &format!(
+                            "DELETE FROM {table} WHERE expires_at < ?1
+                             OR job_id IN (SELECT id FROM jobs WHERE expires_at < ?1)"
+                        ),
+                        params![cutoff],
+                    )?;
+                }
+                removed += tx.execute("DELETE FROM jobs WHERE expires_at < ?1", params![cutoff])?;
+                tx.commit()?;
+                Ok(removed)
+            })
+            .await
+    }
+}
+
+/// Whether an item that expires at `expires_at` is still live at `now` (the domain's `expires_at <= now`
+/// means expired).
+fn live(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    expires_at > now
+}
+
+/// The stored form of an update: the item with its version bumped, plus the version the row must have now.
+fn bumped<T: serde::Serialize + Clone>(
+    item: &T,
+    version: u64,
+    set_version: impl FnOnce(&mut T, u64),
+) -> Result<(String, i64, i64), StoreError> {
+    let next = version
+        .checked_add(1)
+        .ok_or_else(|| StoreError::Permanent("version overflow".to_string()))?;
+    let mut stored = item.clone();
+    set_version(&mut stored, next);
+    Ok((
+        encode(&stored)?,
+        version_column(version)?,
+        version_column(next)?,
+    ))
+}
+
+/// A conditional update that matched no row lost the race (or the item is gone): both are `Conflict`.
+fn changed_one(changed: usize) -> Result<(), DbError> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(DbError::Store(StoreError::Conflict))
+    }
+}
+
+#[async_trait]
+impl JobStore for SqliteJobStore {
+    async fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
+        let (id, tenant, version, expires, body) = (
+            job.id.to_string(),
+            job.tenant_id.to_string(),
+            version_column(job.version)?,
+            seconds(job.expires_at),
+            encode(job)?,
+        );
+        self.db
+            .run(move |conn| {
+                let inserted = conn.execute(
+                    "INSERT INTO jobs (id, tenant_id, version, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id) DO NOTHING",
+                    params![id, tenant, version, expires, body],
+                )?;
+                changed_one(inserted)
+            })
+            .await
+    }
+
+    async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+        let id = id.to_string();
+        self.db
+            .run(move |conn| query_body(conn, "SELECT body FROM jobs WHERE id = ?1", params![id]))
+            .await
+    }
+
+    async fn update_job(&self, job: &Job) -> Result<(), StoreError> {
+        let (body, expected, next) = bumped(job, job.version, |j, v| j.version = v)?;
+        let (id, expires) = (job.id.to_string(), seconds(job.expires_at));
+        self.db
+            .run(move |conn| {
+                let changed = conn.execute(
+                    "UPDATE jobs SET body = ?1, version = ?2, expires_at = ?3 WHERE id = ?4 AND version = ?5",
+                    params![body, next, expires, id, expected],
+                )?;
+                changed_one(changed)
+            })
+            .await
+    }
+
+    async fn insert_document(&self, document: &Document) -> Result<bool, StoreError> {
+        let (job, id, ordinal, version, expires, body) = (
+            document.job_id.to_string(),
+            document.id.to_string(),
+            document.ordinal,
+            version_column(document.version)?,
+            seconds(document.expires_at),
+            encode(document)?,
+        );
+        self.db
+            .run(move |conn| {
+                let inserted = conn.execute(
+                    "INSERT INTO documents (job_id, id, ordinal, version, expires_at, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (job_id, id) DO NOTHING",
+                    params![job, id, ordinal, version, expires, body],
+                )?;
+                Ok(inserted == 1)
+            })
+            .await
+    }
+
+    async fn get_document(
+        &self,
+        job: JobId,
+        id: DocumentId,
+    ) -> Result<Option<Document>, StoreError> {
+        let (job, id) = (job.to_string(), id.to_string());
+        self.db
+            .run(move |conn| {
+                query_body(
+                    conn,
+                    "SELECT body FROM documents WHERE job_id = ?1 AND id = ?2",
+                    params![job, id],
+                )
+            })
+            .await
+    }
+
+    async fn update_document(&self, document: &Document) -> Result<(), StoreError> {
+        let (body, expected, next) = bumped(document, document.version, |d, v| d.version = v)?;
+        let (job, id, expires) = (
+            document.job_id.to_string(),
+            document.id.to_string(),
+            seconds(document.expires_at),
+        );
+        self.db
+            .run(move |conn| {
+                let changed = conn.execute(
+                    "UPDATE documents SET body = ?1, version = ?2, expires_at = ?3
+                     WHERE job_id = ?4 AND id = ?5 AND version = ?6",
+                    params![body, next, expires, job, id, expected],
+                )?;
+                changed_one(changed)
+            })
+            .await
+    }
+
+    async fn list_documents(
+        &self,
+        job: JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Document>, StoreError> {
+        let (job, floor) = (job.to_string(), seconds(now));
+        let docs: Vec<Document> = self
+            .db
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM documents WHERE job_id = ?1 AND expires_at >= ?2 ORDER BY ordinal, rowid",
+                    params![job, floor],
+                )
+            })
+            .await?;
+        Ok(docs
+            .into_iter()
+            .filter(|d| live(d.expires_at, now))
+            .collect())
+    }
+
+    async fn insert_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
+        let (job, webhook, created, version, expires, body) = (
+            delivery.job_id.to_string(),
+            delivery.webhook_id.clone(),
+            micros(delivery.created_at),
+            version_column(delivery.version)?,
+            seconds(delivery.expires_at),
+            encode(delivery)?,
+        );
+        self.db
+            .run(move |conn| {
+                let inserted = conn.execute(
+                    "INSERT INTO deliveries (job_id, webhook_id, created_us, version, expires_at, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (job_id, webhook_id) DO NOTHING",
+                    params![job, webhook, created, version, expires, body],
+                )?;
+                Ok(inserted == 1)
+            })
+            .await
+    }
+
+    async fn get_delivery(
+        &self,
+        job: JobId,
+        webhook_id: &str,
+    ) -> Result<Option<Delivery>, StoreError> {
+        let (job, webhook) = (job.to_string(), webhook_id.to_string());
+        self.db
+            .run(move |conn| {
+                query_body(
+                    conn,
+                    "SELECT body FROM deliveries WHERE job_id = ?1 AND webhook_id = ?2",
+                    params![job, webhook],
+                )
+            })
+            .await
+    }
+
+    async fn update_delivery(&self, delivery: &Delivery) -> Result<(), StoreError> {
+        let (body, expected, next) = bumped(delivery, delivery.version, |d, v| d.version = v)?;
+        let (job, webhook, expires) = (
+            delivery.job_id.to_string(),
+            delivery.webhook_id.clone(),
+            seconds(delivery.expires_at),
+        );
+        self.db
+            .run(move |conn| {
+                let changed = conn.execute(
+                    "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3
+                     WHERE job_id = ?4 AND webhook_id = ?5 AND version = ?6",
+                    params![body, next, expires, job, webhook, expected],
+                )?;
+                changed_one(changed)
+            })
+            .await
+    }
+
+    async fn list_deliveries(
+        &self,
+        job: JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let (job, floor) = (job.to_string(), seconds(now));
+        let deliveries: Vec<Delivery> = self
+            .db
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM deliveries WHERE job_id = ?1 AND expires_at >= ?2 ORDER BY created_us, rowid",
+                    params![job, floor],
+                )
+            })
+            .await?;
+        Ok(deliveries
+            .into_iter()
+            .filter(|d| live(d.expires_at, now))
+            .collect())
+    }
+
+    async fn append_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError> {
+        let (job, tenant, endpoint, at, expires, body) = (
+            attempt.job_id.map(|j| j.to_string()),
+            attempt.tenant_id.to_string(),
+            attempt.endpoint_id.to_string(),
+            micros(attempt.attempted_at),
+            seconds(attempt.expires_at),
+            encode(attempt)?,
+        );
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "INSERT INTO attempts (job_id, tenant_id, endpoint_id, attempted_us, expires_at, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![job, tenant, endpoint, at, expires, body],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Oldest first, as a timeline reads.
+    async fn list_job_attempts(
+        &self,
+        job: JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        let (job, floor) = (job.to_string(), seconds(now));
+        let attempts: Vec<DeliveryAttempt> = self
+            .db
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM attempts WHERE job_id = ?1 AND expires_at >= ?2 ORDER BY attempted_us, seq",
+                    params![job, floor],
+                )
+            })
+            .await?;
+        Ok(attempts
+            .into_iter()
+            .filter(|a| live(a.expires_at, now))
+            .collect())
+    }
+
+    async fn list_endpoint_attempts(
+        &self,
+        tenant: TenantId,
+        endpoint: EndpointId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        let (tenant, endpoint, floor) = (tenant.to_string(), endpoint.to_string(), seconds(now));
+        self.db
+            .run(move |conn| {
+                // The SQL filter is by whole seconds; rows are read lazily and checked exactly, so a row that
+                // expired earlier within the current second does not take one of the `limit` places.
+                let mut stmt = conn.prepare(
+                    "SELECT body FROM attempts WHERE tenant_id = ?1 AND endpoint_id = ?2 AND expires_at >= ?3
+                     ORDER BY attempted_us DESC, seq DESC",
+                )?;
+                let mut rows = stmt.query(params![tenant, endpoint, floor])?;
+                let mut attempts = Vec::new();
+                while attempts.len() < limit {
+                    let Some(row) = rows.next()? else { break };
+                    let attempt: DeliveryAttempt = decode(&row.get::<_, String>(0)?)?;
+                    if live(attempt.expires_at, now) {
+                        attempts.push(attempt);
+                    }
+                }
+                Ok(attempts)
+            })
+            .await
+    }
+}

@@ -1,0 +1,270 @@
+//! [`MessageQueue`] on SQLite with SQS's semantics: at-least-once, delayed sends, visibility timeouts,
+//! receipt handles that name one receipt, and a dead-letter queue after `max_receive_count` receives.
+//!
+//! Every visibility decision reads the injected [`Clock`], never the system time, so tests drive
+//! redelivery with a `ManualClock` instead of sleeping.
+
+use crate::db::{Db, DbError};
+use async_trait::async_trait;
+use pagewire_core::ports::{MessageQueue, QueueMessage};
+use pagewire_core::{Clock, StoreError};
+use rusqlite::{params, TransactionBehavior};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::futures::Notified;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+/// The queue S3 "object created" notifications go to.
+pub const PROCESS_QUEUE: &str = "process";
+/// The queue of delivery tasks, one per event and endpoint.
+pub const DELIVERY_QUEUE: &str = "delivery";
+/// Receives of one processing message before it is dead-lettered (the AWS stack's redrive policy).
+pub const PROCESS_MAX_RECEIVE_COUNT: u32 = 5;
+/// Receives of one delivery task before it is dead-lettered; higher because a delivery's retries span
+/// hours and a receiver outage should not bury tasks.
+pub const DELIVERY_MAX_RECEIVE_COUNT: u32 = 8;
+/// SQS refuses a visibility timeout above 12 hours; the embedded queue clamps to it so a longer request
+/// behaves the same as the longest AWS would allow.
+pub const MAX_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// The suffix that names a queue's dead-letter queue (`process` -> `process-dlq`).
+const DEAD_LETTER_SUFFIX: &str = "-dlq";
+
+/// One named queue in the shared `messages` table; its dead letters are rows of the `<name>-dlq` queue.
+pub struct SqliteQueue {
+    db: Arc<Db>,
+    name: String,
+    dead_letter_name: String,
+    max_receive_count: u32,
+    clock: Arc<dyn Clock>,
+    notify: Notify,
+}
+
+impl fmt::Debug for SqliteQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteQueue")
+            .field("name", &self.name)
+            .field("max_receive_count", &self.max_receive_count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteQueue {
+    pub(crate) fn new(
+        db: Arc<Db>,
+        name: &str,
+        max_receive_count: u32,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            db,
+            name: name.to_string(),
+            dead_letter_name: format!("{name}{DEAD_LETTER_SUFFIX}"),
+            max_receive_count,
+            clock,
+            notify: Notify::new(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn max_receive_count(&self) -> u32 {
+        self.max_receive_count
+    }
+
+    /// Resolves on the next `send` to this queue, or at once if a send happened since the last waiter was
+    /// woken (a stored permit). So a consumer that finds the queue empty and then waits cannot miss a message
+    /// sent in between; at worst it wakes once for nothing.
+    ///
+    /// Only sends through this process's `SqliteQueue` wake it, and a delayed message wakes it before it is
+    /// visible: consumers should still wait with a timeout (`tokio::time::timeout`) and poll on expiry.
+    pub fn notified(&self) -> Notified<'_> {
+        self.notify.notified()
+    }
+
+    /// Bodies of the messages moved to this queue's dead-letter queue, oldest first.
+    pub async fn dead_letters(&self) -> Result<Vec<String>, StoreError> {
+        let dlq = self.dead_letter_name.clone();
+        self.db
+            .run(move |conn| {
+                let mut stmt =
+                    conn.prepare("SELECT body FROM messages WHERE queue = ?1 ORDER BY seq")?;
+                let bodies = stmt.query_map(params![dlq], |row| row.get::<_, String>(0))?;
+                Ok(bodies.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+    }
+
+    /// Messages not yet deleted, visible or in flight; dead letters are not counted.
+    pub async fn depth(&self) -> Result<usize, StoreError> {
+        let name = self.name.clone();
+        self.db
+            .run(move |conn| {
+                let count: i64 = conn.query_row(
+                    "SELECT COUNT(*) FROM messages WHERE queue = ?1",
+                    params![name],
+                    |row| row.get(0),
+                )?;
+                Ok(usize::try_from(count).unwrap_or(0))
+            })
+            .await
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+}
+
+/// Milliseconds after `now_ms`, saturating: an absurd delay means "never", not an overflow.
+fn after(now_ms: i64, delay: Duration) -> i64 {
+    now_ms.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// What one receive does with a visible message.
+enum Fate {
+    Deliver { seq: i64, receive_count: u32 },
+    DeadLetter { seq: i64, message_id: String },
+}
+
+#[async_trait]
+impl MessageQueue for SqliteQueue {
+    /// The delay is not capped at SQS's 15 minutes: a longer one is honoured rather than refused.
+    async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError> {
+        let (name, body, id) = (
+            self.name.clone(),
+            body.to_string(),
+            Uuid::new_v4().to_string(),
+        );
+        let now = self.now_ms();
+        let visible_at = after(now, delay);
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "INSERT INTO messages (queue, message_id, body, visible_at_ms, receive_count, created_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+                    params![name, id, body, visible_at, now],
+                )?;
+                Ok(())
+            })
+            .await?;
+        // Wake current waiters, and leave a permit for a consumer that is between a receive and its wait.
+        self.notify.notify_waiters();
+        self.notify.notify_one();
+        Ok(())
+    }
+
+    /// Up to `max` visible messages, oldest visible first. A message whose receive count would pass
+    /// `max_receive_count` goes to the dead-letter queue instead and does not use up one of the `max`.
+    async fn receive(
+        &self,
+        max: usize,
+        visibility_timeout: Duration,
+    ) -> Result<Vec<QueueMessage>, StoreError> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let (name, dlq, limit) = (
+            self.name.clone(),
+            self.dead_letter_name.clone(),
+            self.max_receive_count,
+        );
+        let now = self.now_ms();
+        let hidden_until = after(now, visibility_timeout.min(MAX_VISIBILITY_TIMEOUT));
+        self.db
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                // Decide first, write after: updating rows while scanning the index they move in could
+                // visit a row twice.
+                let fates = {
+                    let mut stmt = tx.prepare(
+                        "SELECT seq, receive_count, message_id FROM messages
+                         WHERE queue = ?1 AND visible_at_ms <= ?2
+                         ORDER BY visible_at_ms, seq",
+                    )?;
+                    let mut rows = stmt.query(params![name, now])?;
+                    let (mut fates, mut delivering) = (Vec::new(), 0);
+                    while delivering < max {
+                        let Some(row) = rows.next()? else { break };
+                        let seq: i64 = row.get(0)?;
+                        let receive_count = row.get::<_, u32>(1)?.saturating_add(1);
+                        if receive_count > limit {
+                            fates.push(Fate::DeadLetter { seq, message_id: row.get(2)? });
+                        } else {
+                            delivering += 1;
+                            fates.push(Fate::Deliver { seq, receive_count });
+                        }
+                    }
+                    fates
+                };
+                let (mut messages, mut dead) = (Vec::new(), Vec::new());
+                for fate in fates {
+                    match fate {
+                        Fate::DeadLetter { seq, message_id } => {
+                            // The count restarts so that a consumer of the dead-letter queue gets a fresh budget.
+                            tx.execute(
+                                "UPDATE messages SET queue = ?1, receive_count = 0, receipt_handle = NULL,
+                                 visible_at_ms = ?2 WHERE seq = ?3",
+                                params![dlq, now, seq],
+                            )?;
+                            dead.push(message_id);
+                        }
+                        Fate::Deliver { seq, receive_count } => {
+                            let receipt_handle = Uuid::new_v4().to_string();
+                            let (message_id, body): (String, String) = tx.query_row(
+                                "UPDATE messages SET receive_count = ?1, visible_at_ms = ?2, receipt_handle = ?3
+                                 WHERE seq = ?4 RETURNING message_id, body",
+                                params![receive_count, hidden_until, receipt_handle, seq],
+                                |row| Ok((row.get(0)?, row.get(1)?)),
+                            )?;
+                            messages.push(QueueMessage { message_id, receipt_handle, body, receive_count });
+                        }
+                    }
+                }
+                tx.commit()?;
+                // Ids only: bodies may hold customer data.
+                for message_id in dead {
+                    tracing::warn!(queue = %name, %message_id, max_receive_count = limit, "message dead-lettered");
+                }
+                Ok::<_, DbError>(messages)
+            })
+            .await
+    }
+
+    /// Deletes the message only while `receipt_handle` is its latest receipt; a stale one is ignored, as
+    /// the message has been received again since and belongs to that consumer now.
+    async fn delete(&self, receipt_handle: &str) -> Result<(), StoreError> {
+        let (name, receipt) = (self.name.clone(), receipt_handle.to_string());
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "DELETE FROM messages WHERE queue = ?1 AND receipt_handle = ?2",
+                    params![name, receipt],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Like `delete`, a stale receipt changes nothing. The timeout is clamped to 12 hours.
+    async fn change_visibility(
+        &self,
+        receipt_handle: &str,
+        timeout: Duration,
+    ) -> Result<(), StoreError> {
+        let (name, receipt) = (self.name.clone(), receipt_handle.to_string());
+        let visible_at = after(self.now_ms(), timeout.min(MAX_VISIBILITY_TIMEOUT));
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "UPDATE messages SET visible_at_ms = ?1 WHERE queue = ?2 AND receipt_handle = ?3",
+                    params![visible_at, name, receipt],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}

@@ -1,0 +1,9 @@
+//! Behaviour of the embedded adapters through their ports, against real SQLite files and directories in
+//! temporary directories, with a manual clock. One test binary keeps linking cheap.
+
+mod backend;
+mod config_store;
+mod fixtures;
+mod job_store;
+mod object_store;
+mod queue;

@@ -1,0 +1,93 @@
+//! Configuration from environment variables: the only configuration source on Lambda.
+
+use chrono::Duration as TimeSpan;
+use pagewire_core::Settings;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+/// Every variable a pagewire function reads.
+pub const KEYS: &[&str] = &[
+    "PAGEWIRE_DATA_DIR",
+    "PAGEWIRE_RETENTION_HOURS",
+    "PAGEWIRE_MAX_INLINE_BYTES",
+    "PAGEWIRE_MAX_PDF_PAGES",
+    "PAGEWIRE_ALLOW_HTTP_WEBHOOKS",
+    "PAGEWIRE_ALLOW_PRIVATE_WEBHOOKS",
+    "PAGEWIRE_WEBHOOK_TIMEOUT_SECS",
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the embedded backend keeps its SQLite file and objects.
+    pub data_dir: PathBuf,
+    pub settings: Settings,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// The same, reading from any source (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let defaults = Settings::default();
+        let data_dir = get("PAGEWIRE_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".pagewire"));
+        let settings = Settings {
+            retention: TimeSpan::hours(number(&get, "PAGEWIRE_RETENTION_HOURS", 24)?),
+            max_inline_file_bytes: number(&get, "PAGEWIRE_MAX_INLINE_BYTES", defaults.max_inline_file_bytes)?,
+            max_pdf_pages: number(&get, "PAGEWIRE_MAX_PDF_PAGES", defaults.max_pdf_pages)?,
+            allow_http_webhooks: flag(&get, "PAGEWIRE_ALLOW_HTTP_WEBHOOKS")?,
+            allow_private_webhooks: flag(&get, "PAGEWIRE_ALLOW_PRIVATE_WEBHOOKS")?,
+            webhook_timeout: Duration::from_secs(number(&get, "PAGEWIRE_WEBHOOK_TIMEOUT_SECS", 15)?),
+            ..defaults
+        };
+        Ok(Self { data_dir, settings })
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError { name, problem: format!("{text:?} is not a valid number") }),
+    }
+}
+
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match get(name).as_deref().map(str::trim) {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(ConfigError { name, problem: format!("{other:?} is not true or false") }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn reads_values_and_refuses_bad_ones() {
+        let env: HashMap<&str, &str> = [("PAGEWIRE_RETENTION_HOURS", "48"), ("PAGEWIRE_ALLOW_HTTP_WEBHOOKS", "true")].into();
+        let config = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(config.settings.retention, TimeSpan::hours(48));
+        assert!(config.settings.allow_http_webhooks);
+        assert!(!config.settings.allow_private_webhooks);
+        let bad: HashMap<&str, &str> = [("PAGEWIRE_WEBHOOK_TIMEOUT_SECS", "soon")].into();
+        let err = Config::from_lookup(|k| bad.get(k).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.name, "PAGEWIRE_WEBHOOK_TIMEOUT_SECS");
+    }
+}

@@ -1,0 +1,71 @@
+//! Matching request paths against route patterns such as `/jobs/{id}/results`. API Gateway routes each
+//! pattern to a function; inside a function (and in `pagewire dev`) the same table picks the action.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub pattern: &'static str,
+}
+
+pub const fn route(method: &'static str, pattern: &'static str) -> Route {
+    Route { method, pattern }
+}
+
+/// The values of a pattern's `{name}` segments, in order, when `path` matches it.
+pub fn match_path(pattern: &str, path: &str) -> Option<Vec<String>> {
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let mut pattern_parts = pattern.split('/');
+    let mut path_parts = path.split('/');
+    let mut values = Vec::new();
+    loop {
+        match (pattern_parts.next(), path_parts.next()) {
+            (None, None) => return Some(values),
+            (Some(p), Some(v)) if p.starts_with('{') && p.ends_with('}') => {
+                if v.is_empty() {
+                    return None;
+                }
+                values.push(v.to_string());
+            }
+            (Some(p), Some(v)) if p == v => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Whether a request is for one of these routes: `Ok(route, params)`, `Err(true)` when the path exists
+/// with another method (405), `Err(false)` when it does not exist (404).
+pub fn find<'a>(routes: &'a [Route], method: &str, path: &str) -> Result<(&'a Route, Vec<String>), bool> {
+    let mut path_known = false;
+    for r in routes {
+        if let Some(params) = match_path(r.pattern, path) {
+            if r.method.eq_ignore_ascii_case(method) {
+                return Ok((r, params));
+            }
+            path_known = true;
+        }
+    }
+    Err(path_known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        assert_eq!(match_path("/jobs/{id}", "/jobs/abc"), Some(vec!["abc".to_string()]));
+        assert_eq!(match_path("/jobs/{id}/results", "/jobs/abc/results/"), Some(vec!["abc".to_string()]));
+        assert_eq!(match_path("/jobs/{id}", "/jobs/"), None);
+        assert_eq!(match_path("/jobs/{id}", "/jobs/a/b"), None);
+        assert_eq!(match_path("/templates", "/templates"), Some(vec![]));
+        assert_eq!(match_path("/templates", "/templatesx"), None);
+    }
+
+    #[test]
+    fn method_mismatch_is_told_apart_from_unknown_path() {
+        let routes = [route("GET", "/templates"), route("POST", "/templates")];
+        assert!(find(&routes, "post", "/templates").is_ok());
+        assert_eq!(find(&routes, "DELETE", "/templates").unwrap_err(), true);
+        assert_eq!(find(&routes, "GET", "/nope").unwrap_err(), false);
+    }
+}
