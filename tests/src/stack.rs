@@ -1,0 +1,87 @@
+//! A `pagewire dev` stack per test, in its own temporary data directory, with an HTTP client.
+
+use pagewire_cli::{DevOptions, DevStack};
+use pagewire_core::usecases::tenants::create_tenant;
+use pagewire_core::{Clock, SystemClock};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub stack: DevStack,
+    pub client: reqwest::Client,
+}
+
+/// Options for a stack whose queues are drained by the test itself (deterministic), allowing webhooks
+/// to a local http receiver.
+pub fn options(dir: &Path, clock: Arc<dyn Clock>) -> DevOptions {
+    let mut options = DevOptions::new(dir.to_path_buf(), clock);
+    options.background_consumers = false;
+    options.config.settings.allow_http_webhooks = true;
+    options.config.settings.allow_private_webhooks = true;
+    options
+}
+
+impl TestApp {
+    pub async fn start(dir: &Path) -> TestApp {
+        Self::start_with(options(dir, Arc::new(SystemClock))).await
+    }
+
+    pub async fn start_with(options: DevOptions) -> TestApp {
+        let stack = DevStack::start(options).await.expect("stack starts");
+        TestApp { stack, client: reqwest::Client::new() }
+    }
+
+    /// A new tenant with `credits`; returns its API key.
+    pub async fn tenant(&self, name: &str, credits: i64) -> String {
+        create_tenant(&self.stack.services, name, credits).await.expect("tenant").api_key
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.stack.base_url())
+    }
+
+    pub async fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.client.request(method.parse().unwrap(), self.url(path));
+        if let Some(key) = key {
+            req = req.header("x-auth", key);
+        }
+        if let Some(body) = body {
+            req = req.header("content-type", "application/json").body(body.to_string());
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// A template reading the invoice fixture's number, date and total.
+    pub async fn invoice_template(&self, key: &str) -> String {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/templates",
+                Some(key),
+                Some(serde_json::json!({
+                    "name": "Invoices",
+                    "date_order": "month_day_year",
+                    "fields": [
+                        {"name": "invoice_number", "type": "text", "rule": {"kind": "label", "label": "Invoice Number:"}},
+                        {"name": "invoice_date", "type": "date", "rule": {"kind": "label", "label": "Invoice Date:"}},
+                        {"name": "total", "type": "money", "rule": {"kind": "regex", "pattern": "Total Due:\\s*(\\S+)"}},
+                        {"name": "po_number", "type": "text", "rule": {"kind": "label", "label": "PO Number:"}}
+                    ]
+                })),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+}
+
+pub fn invoice_pdf() -> Vec<u8> {
+    pagewire_extract::reader::fixtures::text_pdf(&[
+        &["ACME Corporation", "Invoice Number: INV-2024-001", "Invoice Date: March 15, 2024"],
+        &["Total Due: $1,234.56"],
+    ])
+}

@@ -1,0 +1,152 @@
+//! Every bad submission gets its exact status and error code, never a 500 or a silent drop.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use integration_tests::receiver::Receiver;
+use integration_tests::stack::{invoice_pdf, TestApp};
+use serde_json::{json, Value};
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<no error code>")
+}
+
+#[tokio::test]
+async fn submissions_are_refused_with_exact_status_and_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(dir.path()).await;
+    let receiver = Receiver::start().await;
+    let key = app.tenant("acme", 100).await;
+    let other = app.tenant("other", 100).await;
+    let broke = app.tenant("broke", 0).await;
+    let template = app.invoice_template(&key).await;
+    let foreign_template = app.invoice_template(&other).await;
+    let broke_template = app.invoice_template(&broke).await;
+    let (_, foreign_hook) = app
+        .call("POST", "/webhooks", Some(&other), Some(json!({"template_id": foreign_template, "name": "x", "url": receiver.url("/x")})))
+        .await;
+    let pdf = STANDARD.encode(invoice_pdf());
+    let submit = |t: &str, file: &str| json!({"template_id": t, "actual_image": file});
+
+    let cases: Vec<(&str, Option<&str>, Option<String>, u16, &str)> = vec![
+        ("no key", None, Some(submit(&template, &pdf).to_string()), 401, "missing_api_key"),
+        ("wrong key", Some("pw_not-a-real-key"), Some(submit(&template, &pdf).to_string()), 401, "invalid_api_key"),
+        ("malformed json", Some(&key), Some("{\"template_id\": ".to_string()), 400, "malformed_json"),
+        ("bad base64", Some(&key), Some(submit(&template, "%%%not base64%%%").to_string()), 400, "invalid_base64"),
+        (
+            "unknown template",
+            Some(&key),
+            Some(submit("00000000-0000-4000-8000-000000000000", &pdf).to_string()),
+            404,
+            "template_not_found",
+        ),
+        ("foreign template", Some(&key), Some(submit(&foreign_template, &pdf).to_string()), 404, "template_not_found"),
+        ("malformed template id", Some(&key), Some(submit("nope", &pdf).to_string()), 400, "invalid_template_id"),
+        (
+            "foreign webhook",
+            Some(&key),
+            Some(json!({"template_id": template, "actual_image": pdf, "webhook_ids": [foreign_hook["id"]]}).to_string()),
+            404,
+            "webhook_not_found",
+        ),
+        (
+            "unsupported type by content",
+            Some(&key),
+            Some(json!({"template_id": template, "actual_image": STANDARD.encode("just text"), "file_name": "x.pdf"}).to_string()),
+            415,
+            "unsupported_file_type",
+        ),
+        ("empty file", Some(&key), Some(submit(&template, "").to_string()), 400, "empty_file"),
+        ("missing template_id", Some(&key), Some(json!({"actual_image": pdf}).to_string()), 400, "missing_field"),
+        ("missing file", Some(&key), Some(json!({"template_id": template}).to_string()), 400, "missing_field"),
+        (
+            "static_values not an object",
+            Some(&key),
+            Some(json!({"template_id": template, "actual_image": pdf, "static_values": [1]}).to_string()),
+            400,
+            "invalid_static_values",
+        ),
+        ("no credits", Some(&broke), Some(submit(&broke_template, &pdf).to_string()), 402, "insufficient_credits"),
+        (
+            "oversized body",
+            Some(&key),
+            Some(submit(&template, &"A".repeat(7 * 1024 * 1024)).to_string()),
+            413,
+            "payload_too_large",
+        ),
+    ];
+    for (name, auth, body, want_status, want_code) in cases {
+        let mut req = app.client.post(app.url("/process-job")).header("content-type", "application/json");
+        if let Some(auth) = auth {
+            req = req.header("x-auth", auth);
+        }
+        let resp = req.body(body.unwrap_or_default()).send().await.unwrap();
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert_eq!((status, code(&body)), (want_status, want_code), "{name}: {body}");
+        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}");
+    }
+
+    // Bearer works as well as x-auth; unknown routes and methods are clear too.
+    let resp = app.client.get(app.url("/templates")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (status, body) = app.call("GET", "/nowhere", Some(&key), None).await;
+    assert_eq!((status, code(&body)), (404, "route_not_found"));
+    let (status, body) = app.call("DELETE", "/process-job", Some(&key), None).await;
+    assert_eq!((status, code(&body)), (405, "method_not_allowed"));
+
+    // Nothing was created by the refused submissions: the account was not charged.
+    app.stack.drain().await;
+    let acme = app.stack.services.config.list_tenants().await.unwrap();
+    assert_eq!(acme.iter().find(|t| t.name == "acme").unwrap().credits, 100);
+    app.stack.stop().await;
+}
+
+#[tokio::test]
+async fn bad_configuration_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(dir.path()).await;
+    let key = app.tenant("acme", 10).await;
+    let template = app.invoice_template(&key).await;
+    let bad_templates = [
+        json!({"name": "x", "fields": [{"name": "a", "type": "text", "rule": {"kind": "regex", "pattern": "("}}]}),
+        json!({"name": "x", "fields": [{"name": "a", "type": "colour", "rule": {"kind": "label", "label": "A"}}]}),
+        json!({"name": ""}),
+    ];
+    for body in bad_templates {
+        let (status, err) = app.call("POST", "/templates", Some(&key), Some(body.clone())).await;
+        assert_eq!(status, 400, "{body}: {err}");
+    }
+    let bad_hooks = [
+        json!({"template_id": template, "name": "h", "url": "ftp://example.com/"}),
+        json!({"template_id": template, "name": "h", "url": "https://example.com/", "headers": {"webhook-signature": "x"}}),
+        json!({"template_id": template, "name": "h", "url": "https://example.com/", "headers": {"X-A": "a\r\nB: c"}}),
+        json!({"template_id": template, "name": "h", "url": "https://example.com/", "method": "TRACE"}),
+    ];
+    for body in bad_hooks {
+        let (status, err) = app.call("POST", "/webhooks", Some(&key), Some(body.clone())).await;
+        assert_eq!((status, code(&err)), (400, "invalid_webhook"), "{body}");
+    }
+    app.stack.stop().await;
+}
+
+#[tokio::test]
+async fn unreadable_documents_fail_with_a_reason_and_cost_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(dir.path()).await;
+    let key = app.tenant("acme", 10).await;
+    let template = app.invoice_template(&key).await;
+    let pdf = invoice_pdf();
+    let truncated = STANDARD.encode(&pdf[..pdf.len() / 2]);
+    let (status, accepted) =
+        app.call("POST", "/process-job", Some(&key), Some(json!({"template_id": template, "actual_image": truncated}))).await;
+    assert_eq!(status, 202);
+    app.stack.drain().await;
+    let job = accepted["job_id"].as_str().unwrap();
+    let (_, view) = app.call("GET", &format!("/job-status?job_id={job}"), Some(&key), None).await;
+    assert_eq!(view["status"], "FAILED");
+    assert_eq!(view["documents"][0]["status"], "PROCESS IMAGE FAILED");
+    assert_eq!(view["documents"][0]["error"]["code"], "truncated_pdf");
+    assert_eq!(view["error"]["code"], "truncated_pdf");
+    assert_eq!(view["credits_charged"], 0);
+    app.stack.stop().await;
+}
