@@ -32,9 +32,16 @@ pub struct DevOptions {
 
 impl DevOptions {
     pub fn new(data_dir: PathBuf, clock: Arc<dyn Clock>) -> Self {
-        let mut config = Config::from_lookup(|_| None).unwrap_or_else(|_| unreachable!("defaults parse"));
+        let mut config =
+            Config::from_lookup(|_| None).unwrap_or_else(|_| unreachable!("defaults parse"));
         config.data_dir = data_dir;
-        Self { config, port: 0, clock, poll_interval: Duration::from_millis(200), background_consumers: true }
+        Self {
+            config,
+            port: 0,
+            clock,
+            poll_interval: Duration::from_millis(200),
+            background_consumers: true,
+        }
     }
 }
 
@@ -60,21 +67,47 @@ impl DevStack {
         let backend = Arc::new(backend);
         let listener = TcpListener::bind(("127.0.0.1", options.port))
             .await
-            .map_err(|source| DevError::Bind { port: options.port, source })?;
-        let addr = listener.local_addr().map_err(|source| DevError::Bind { port: options.port, source })?;
+            .map_err(|source| DevError::Bind {
+                port: options.port,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| DevError::Bind {
+            port: options.port,
+            source,
+        })?;
         let (shutdown, _) = watch::channel(false);
-        let mut tasks = vec![tokio::spawn(serve(listener, services.clone(), shutdown.subscribe()))];
+        let mut tasks = vec![tokio::spawn(serve(
+            listener,
+            services.clone(),
+            shutdown.subscribe(),
+        ))];
         if options.background_consumers {
             for (queue, consumer) in [
                 (backend.process_queue.clone(), Consumer::ProcessDocument),
                 (backend.delivery_queue.clone(), Consumer::DeliverWebhook),
             ] {
                 let rx = shutdown.subscribe();
-                tasks.push(tokio::spawn(consume(services.clone(), queue, consumer, options.poll_interval, rx)));
+                tasks.push(tokio::spawn(consume(
+                    services.clone(),
+                    queue,
+                    consumer,
+                    options.poll_interval,
+                    rx,
+                )));
             }
-            tasks.push(tokio::spawn(purge(backend.clone(), services.clock.clone(), shutdown.subscribe())));
+            tasks.push(tokio::spawn(purge(
+                backend.clone(),
+                services.clock.clone(),
+                shutdown.subscribe(),
+            )));
         }
-        Ok(Self { addr, services, backend, shutdown, tasks })
+        Ok(Self {
+            addr,
+            services,
+            backend,
+            shutdown,
+            tasks,
+        })
     }
 
     pub fn base_url(&self) -> String {
@@ -85,9 +118,20 @@ impl DevStack {
     pub async fn drain(&self) -> usize {
         let mut total = 0;
         loop {
-            let processed = pump_once(&self.services, &*self.backend.process_queue, "process", Consumer::ProcessDocument)
-                .await
-                + pump_once(&self.services, &*self.backend.delivery_queue, "delivery", Consumer::DeliverWebhook).await;
+            let processed = pump_once(
+                &self.services,
+                &*self.backend.process_queue,
+                "process",
+                Consumer::ProcessDocument,
+            )
+            .await
+                + pump_once(
+                    &self.services,
+                    &*self.backend.delivery_queue,
+                    "delivery",
+                    Consumer::DeliverWebhook,
+                )
+                .await;
             if processed == 0 {
                 return total;
             }
@@ -156,7 +200,11 @@ async fn consume(
 }
 
 /// Expired jobs read as gone at once; this removes their rows and files later, as DynamoDB's TTL does.
-async fn purge(backend: Arc<EmbeddedBackend>, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver<bool>) {
+async fn purge(
+    backend: Arc<EmbeddedBackend>,
+    clock: Arc<dyn Clock>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         match backend.jobs.purge_expired(clock.now()).await {
             Ok(0) => {}

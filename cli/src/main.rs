@@ -8,10 +8,19 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "pagewire", version, about = "Document-to-webhook service: run it locally, manage tenants")]
+#[command(
+    name = "pagewire",
+    version,
+    about = "Document-to-webhook service: run it locally, manage tenants"
+)]
 struct Cli {
     /// Where the embedded backend keeps its SQLite database and files.
-    #[arg(long, global = true, env = "PAGEWIRE_DATA_DIR", default_value = ".pagewire")]
+    #[arg(
+        long,
+        global = true,
+        env = "PAGEWIRE_DATA_DIR",
+        default_value = ".pagewire"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -75,7 +84,11 @@ async fn main() -> ExitCode {
     };
     config.data_dir = cli.data_dir;
     let outcome = match cli.command {
-        Command::Dev { port, allow_http_webhooks, allow_loopback_webhooks } => {
+        Command::Dev {
+            port,
+            allow_http_webhooks,
+            allow_loopback_webhooks,
+        } => {
             config.settings.allow_http_webhooks |= allow_http_webhooks;
             config.settings.allow_private_webhooks |= allow_loopback_webhooks;
             run_dev(config, port).await
@@ -92,7 +105,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run_tenant(config: Config, action: TenantAction) -> Result<(), String> {
-    let (services, _backend) = wiring::embedded(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+    let (services, _backend) =
+        wiring::embedded(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
     let out = match action {
         TenantAction::Create { name, credits } => tenant::create(&services, &name, credits).await,
         TenantAction::List => tenant::list(&services).await,
@@ -104,13 +118,16 @@ async fn run_tenant(config: Config, action: TenantAction) -> Result<(), String> 
 }
 
 async fn run_dev(config: Config, port: u16) -> Result<(), String> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
     let data_dir = config.data_dir.clone();
     let mut options = DevOptions::new(data_dir.clone(), Arc::new(SystemClock));
     options.config = config;
     options.port = port;
     let stack = DevStack::start(options).await.map_err(|e| e.to_string())?;
-    let (tenant_id, key, first) = tenant::dev_tenant(&stack.services).await.map_err(|e| e.to_string())?;
+    let (tenant_id, key, first) = tenant::dev_tenant(&stack.services)
+        .await
+        .map_err(|e| e.to_string())?;
     let template = sample_template(&stack.services, tenant_id, first).await?;
     let sample = data_dir.join("sample-invoice.pdf");
     let pdf = pagewire_extract::reader::fixtures::text_pdf(&[&[
@@ -121,7 +138,10 @@ async fn run_dev(config: Config, port: u16) -> Result<(), String> {
     ]]);
     std::fs::write(&sample, pdf).map_err(|e| format!("{}: {e}", sample.display()))?;
     let url = stack.base_url();
-    println!("pagewire dev is serving {url} (data in {})", data_dir.display());
+    println!(
+        "pagewire dev is serving {url} (data in {})",
+        data_dir.display()
+    );
     println!("tenant {tenant_id}");
     println!("api key: {key}");
     if let Some(template) = template {
@@ -144,7 +164,9 @@ async fn sample_template(
     tenant: pagewire_core::ids::TenantId,
     first: bool,
 ) -> Result<Option<String>, String> {
-    let existing = templates::list(s, tenant).await.map_err(|e| e.to_string())?;
+    let existing = templates::list(s, tenant)
+        .await
+        .map_err(|e| e.to_string())?;
     if let Some(t) = existing.iter().find(|t| t.name == "Sample invoice") {
         return Ok(Some(t.id.to_string()));
     }
@@ -161,6 +183,8 @@ async fn sample_template(
         ]
     }))
     .map_err(|e| e.to_string())?;
-    let template = templates::create(s, tenant, input).await.map_err(|e| e.to_string())?;
+    let template = templates::create(s, tenant, input)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(Some(template.id.to_string()))
 }

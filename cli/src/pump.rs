@@ -36,7 +36,10 @@ fn sqs_event(messages: &[QueueMessage], queue_name: &str) -> SqsEvent {
             record.message_id = Some(m.message_id.clone());
             record.receipt_handle = Some(m.receipt_handle.clone());
             record.body = Some(m.body.clone());
-            record.attributes = HashMap::from([("ApproximateReceiveCount".to_string(), m.receive_count.to_string())]);
+            record.attributes = HashMap::from([(
+                "ApproximateReceiveCount".to_string(),
+                m.receive_count.to_string(),
+            )]);
             record.event_source = Some("aws:sqs".to_string());
             record.event_source_arn = Some(format!("arn:aws:sqs:local:000000000000:{queue_name}"));
             record.aws_region = Some("local".to_string());
@@ -47,8 +50,16 @@ fn sqs_event(messages: &[QueueMessage], queue_name: &str) -> SqsEvent {
 }
 
 /// Receives one batch and runs it through the consumer's handler. Returns how many messages it handled.
-pub async fn pump_once(s: &Services, queue: &dyn MessageQueue, queue_name: &str, consumer: Consumer) -> usize {
-    let messages = match queue.receive(BATCH_SIZE, consumer.visibility_timeout()).await {
+pub async fn pump_once(
+    s: &Services,
+    queue: &dyn MessageQueue,
+    queue_name: &str,
+    consumer: Consumer,
+) -> usize {
+    let messages = match queue
+        .receive(BATCH_SIZE, consumer.visibility_timeout())
+        .await
+    {
         Ok(messages) => messages,
         Err(err) => {
             tracing::warn!(error = %err, queue = queue_name, "receive failed");
@@ -61,13 +72,21 @@ pub async fn pump_once(s: &Services, queue: &dyn MessageQueue, queue_name: &str,
     let event = sqs_event(&messages, queue_name);
     let result: Result<SqsBatchResponse, lambda_runtime::Error> = match consumer {
         Consumer::ProcessDocument => match serde_json::to_value(&event) {
-            Ok(payload) => process_document::handle(s, LambdaEvent::new(payload, Context::default())).await,
+            Ok(payload) => {
+                process_document::handle(s, LambdaEvent::new(payload, Context::default())).await
+            }
             Err(err) => Err(err.into()),
         },
-        Consumer::DeliverWebhook => deliver_webhook::handle(s, LambdaEvent::new(event, Context::default())).await,
+        Consumer::DeliverWebhook => {
+            deliver_webhook::handle(s, LambdaEvent::new(event, Context::default())).await
+        }
     };
     let failed: HashSet<String> = match result {
-        Ok(response) => response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect(),
+        Ok(response) => response
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect(),
         // A failed invocation leaves the whole batch for another receive, as on Lambda.
         Err(err) => {
             tracing::error!(error = %err, queue = queue_name, "invocation failed");

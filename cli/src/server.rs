@@ -23,7 +23,10 @@ pub const FUNCTIONS: &[(&str, &[Route])] = &[
 
 /// Every route the server mounts.
 pub fn mounted_routes() -> Vec<Route> {
-    FUNCTIONS.iter().flat_map(|(_, routes)| routes.iter().copied()).collect()
+    FUNCTIONS
+        .iter()
+        .flat_map(|(_, routes)| routes.iter().copied())
+        .collect()
 }
 
 fn function_for(path: &str) -> Option<&'static str> {
@@ -50,17 +53,26 @@ pub async fn route_request(s: &Services, req: Request) -> Response<Body> {
 }
 
 /// Converts a hyper request into a `lambda_http` one (refusing bodies over the payload limit) and back.
-pub async fn serve_hyper(s: &Services, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+pub async fn serve_hyper(
+    s: &Services,
+    req: hyper::Request<Incoming>,
+) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let response = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(collected) => {
             let bytes = collected.to_bytes();
-            let body = if bytes.is_empty() { Body::Empty } else { Body::Binary(bytes.to_vec()) };
+            let body = if bytes.is_empty() {
+                Body::Empty
+            } else {
+                Body::Binary(bytes.to_vec())
+            };
             route_request(s, Request::from_parts(parts, body)).await
         }
         Err(_) => error_response(&CoreError::TooLarge {
             code: "payload_too_large",
-            message: format!("the request body is larger than {MAX_REQUEST_BYTES} bytes; use POST /uploads"),
+            message: format!(
+                "the request body is larger than {MAX_REQUEST_BYTES} bytes; use POST /uploads"
+            ),
         }),
     };
     let (parts, body) = response.into_parts();

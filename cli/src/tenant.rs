@@ -22,7 +22,8 @@ pub async fn list(s: &Services) -> Result<String, CoreError> {
 }
 
 fn parse_tenant(id: &str) -> Result<TenantId, CoreError> {
-    TenantId::parse(id).ok_or_else(|| CoreError::invalid("invalid_tenant_id", "the tenant id must be a UUID"))
+    TenantId::parse(id)
+        .ok_or_else(|| CoreError::invalid("invalid_tenant_id", "the tenant id must be a UUID"))
 }
 
 pub async fn add_credits(s: &Services, id: &str, delta: i64) -> Result<String, CoreError> {

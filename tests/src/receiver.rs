@@ -20,7 +20,10 @@ pub struct Received {
 
 impl Received {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -38,19 +41,30 @@ pub struct Receiver {
 impl Receiver {
     /// Starts the receiver; it answers 200 unless statuses were scripted with [`Receiver::answer`].
     pub async fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind receiver");
-        let receiver = Receiver { addr: Some(listener.local_addr().expect("addr")), ..Default::default() };
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
+        let receiver = Receiver {
+            addr: Some(listener.local_addr().expect("addr")),
+            ..Default::default()
+        };
         let shared = receiver.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
                 let shared = shared.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let shared = shared.clone();
                         async move {
                             let (parts, body) = req.into_parts();
-                            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
                             let headers = parts
                                 .headers
                                 .iter()
@@ -63,12 +77,15 @@ impl Receiver {
                                 body,
                             });
                             let status = shared.script.lock().unwrap().pop_front().unwrap_or(200);
-                            let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"ok")));
+                            let mut resp =
+                                hyper::Response::new(Full::new(Bytes::from_static(b"ok")));
                             *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
                             Ok::<_, std::convert::Infallible>(resp)
                         }
                     });
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });

@@ -29,30 +29,47 @@ impl TestApp {
 
     pub async fn start_with(options: DevOptions) -> TestApp {
         let stack = DevStack::start(options).await.expect("stack starts");
-        TestApp { stack, client: reqwest::Client::new() }
+        TestApp {
+            stack,
+            client: reqwest::Client::new(),
+        }
     }
 
     /// A new tenant with `credits`; returns its API key.
     pub async fn tenant(&self, name: &str, credits: i64) -> String {
-        create_tenant(&self.stack.services, name, credits).await.expect("tenant").api_key
+        create_tenant(&self.stack.services, name, credits)
+            .await
+            .expect("tenant")
+            .api_key
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.stack.base_url())
     }
 
-    pub async fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.client.request(method.parse().unwrap(), self.url(path));
         if let Some(key) = key {
             req = req.header("x-auth", key);
         }
         if let Some(body) = body {
-            req = req.header("content-type", "application/json").body(body.to_string());
+            req = req
+                .header("content-type", "application/json")
+                .body(body.to_string());
         }
         let resp = req.send().await.expect("request");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// A template reading the invoice fixture's number, date and total.
@@ -81,7 +98,11 @@ impl TestApp {
 
 pub fn invoice_pdf() -> Vec<u8> {
     pagewire_extract::reader::fixtures::text_pdf(&[
-        &["ACME Corporation", "Invoice Number: INV-2024-001", "Invoice Date: March 15, 2024"],
+        &[
+            "ACME Corporation",
+            "Invoice Number: INV-2024-001",
+            "Invoice Date: March 15, 2024",
+        ],
         &["Total Due: $1,234.56"],
     ])
 }

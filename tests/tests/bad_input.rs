@@ -6,6 +6,9 @@ use integration_tests::receiver::Receiver;
 use integration_tests::stack::{invoice_pdf, TestApp};
 use serde_json::{json, Value};
 
+/// (what, API key, body, expected status, expected error code)
+type Case<'a> = (&'a str, Option<&'a str>, Option<String>, u16, &'a str);
+
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<no error code>")
 }
@@ -22,12 +25,17 @@ async fn submissions_are_refused_with_exact_status_and_code() {
     let foreign_template = app.invoice_template(&other).await;
     let broke_template = app.invoice_template(&broke).await;
     let (_, foreign_hook) = app
-        .call("POST", "/webhooks", Some(&other), Some(json!({"template_id": foreign_template, "name": "x", "url": receiver.url("/x")})))
+        .call(
+            "POST",
+            "/webhooks",
+            Some(&other),
+            Some(json!({"template_id": foreign_template, "name": "x", "url": receiver.url("/x")})),
+        )
         .await;
     let pdf = STANDARD.encode(invoice_pdf());
     let submit = |t: &str, file: &str| json!({"template_id": t, "actual_image": file});
 
-    let cases: Vec<(&str, Option<&str>, Option<String>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("no key", None, Some(submit(&template, &pdf).to_string()), 401, "missing_api_key"),
         ("wrong key", Some("pw_not-a-real-key"), Some(submit(&template, &pdf).to_string()), 401, "invalid_api_key"),
         ("malformed json", Some(&key), Some("{\"template_id\": ".to_string()), 400, "malformed_json"),
@@ -75,19 +83,37 @@ async fn submissions_are_refused_with_exact_status_and_code() {
         ),
     ];
     for (name, auth, body, want_status, want_code) in cases {
-        let mut req = app.client.post(app.url("/process-job")).header("content-type", "application/json");
+        let mut req = app
+            .client
+            .post(app.url("/process-job"))
+            .header("content-type", "application/json");
         if let Some(auth) = auth {
             req = req.header("x-auth", auth);
         }
         let resp = req.body(body.unwrap_or_default()).send().await.unwrap();
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
-        assert_eq!((status, code(&body)), (want_status, want_code), "{name}: {body}");
-        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}");
+        assert_eq!(
+            (status, code(&body)),
+            (want_status, want_code),
+            "{name}: {body}"
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{name}"
+        );
     }
 
     // Bearer works as well as x-auth; unknown routes and methods are clear too.
-    let resp = app.client.get(app.url("/templates")).bearer_auth(&key).send().await.unwrap();
+    let resp = app
+        .client
+        .get(app.url("/templates"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     let (status, body) = app.call("GET", "/nowhere", Some(&key), None).await;
     assert_eq!((status, code(&body)), (404, "route_not_found"));
@@ -113,7 +139,9 @@ async fn bad_configuration_is_refused() {
         json!({"name": ""}),
     ];
     for body in bad_templates {
-        let (status, err) = app.call("POST", "/templates", Some(&key), Some(body.clone())).await;
+        let (status, err) = app
+            .call("POST", "/templates", Some(&key), Some(body.clone()))
+            .await;
         assert_eq!(status, 400, "{body}: {err}");
     }
     let bad_hooks = [
@@ -123,7 +151,9 @@ async fn bad_configuration_is_refused() {
         json!({"template_id": template, "name": "h", "url": "https://example.com/", "method": "TRACE"}),
     ];
     for body in bad_hooks {
-        let (status, err) = app.call("POST", "/webhooks", Some(&key), Some(body.clone())).await;
+        let (status, err) = app
+            .call("POST", "/webhooks", Some(&key), Some(body.clone()))
+            .await;
         assert_eq!((status, code(&err)), (400, "invalid_webhook"), "{body}");
     }
     app.stack.stop().await;
@@ -137,12 +167,25 @@ async fn unreadable_documents_fail_with_a_reason_and_cost_nothing() {
     let template = app.invoice_template(&key).await;
     let pdf = invoice_pdf();
     let truncated = STANDARD.encode(&pdf[..pdf.len() / 2]);
-    let (status, accepted) =
-        app.call("POST", "/process-job", Some(&key), Some(json!({"template_id": template, "actual_image": truncated}))).await;
+    let (status, accepted) = app
+        .call(
+            "POST",
+            "/process-job",
+            Some(&key),
+            Some(json!({"template_id": template, "actual_image": truncated})),
+        )
+        .await;
     assert_eq!(status, 202);
     app.stack.drain().await;
     let job = accepted["job_id"].as_str().unwrap();
-    let (_, view) = app.call("GET", &format!("/job-status?job_id={job}"), Some(&key), None).await;
+    let (_, view) = app
+        .call(
+            "GET",
+            &format!("/job-status?job_id={job}"),
+            Some(&key),
+            None,
+        )
+        .await;
     assert_eq!(view["status"], "FAILED");
     assert_eq!(view["documents"][0]["status"], "PROCESS IMAGE FAILED");
     assert_eq!(view["documents"][0]["error"]["code"], "truncated_pdf");

@@ -11,7 +11,9 @@ use sha2::Sha256;
 
 /// Standard Webhooks verification written here from the specification, independent of pagewire's code.
 fn independent_verify(secret: &str, id: &str, timestamp: &str, body: &[u8], header: &str) -> bool {
-    let key = STANDARD.decode(secret.trim_start_matches("whsec_")).unwrap();
+    let key = STANDARD
+        .decode(secret.trim_start_matches("whsec_"))
+        .unwrap();
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
     mac.update(format!("{id}.{timestamp}.").as_bytes());
     mac.update(body);
@@ -66,28 +68,61 @@ async fn submit_process_deliver_poll_and_restart() {
     let form = reqwest::multipart::Form::new()
         .text("template_id", template_id.clone())
         .text("static_values", r#"{"company_name":"Acme Corp"}"#)
-        .part("actual_image", reqwest::multipart::Part::bytes(invoice_pdf()).file_name("scan.pdf"));
-    let resp = app.client.post(app.url("/process-job")).header("x-auth", &key).multipart(form).send().await.unwrap();
+        .part(
+            "actual_image",
+            reqwest::multipart::Part::bytes(invoice_pdf()).file_name("scan.pdf"),
+        );
+    let resp = app
+        .client
+        .post(app.url("/process-job"))
+        .header("x-auth", &key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 202);
-    let multipart_job = resp.json::<Value>().await.unwrap()["job_id"].as_str().unwrap().to_string();
+    let multipart_job = resp.json::<Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // Nothing has run yet: the jobs are NEW.
     for job in [&json_job, &multipart_job] {
-        let (status, view) = app.call("GET", &format!("/job-status?job_id={job}"), Some(&key), None).await;
+        let (status, view) = app
+            .call(
+                "GET",
+                &format!("/job-status?job_id={job}"),
+                Some(&key),
+                None,
+            )
+            .await;
         assert_eq!((status, view["status"].as_str()), (200, Some("NEW")));
     }
-    assert!(app.stack.drain().await >= 4, "two processing and two delivery messages");
+    assert!(
+        app.stack.drain().await >= 4,
+        "two processing and two delivery messages"
+    );
 
     // Processed: SUCCESS, one credit per page.
     for job in [&json_job, &multipart_job] {
-        let (_, view) = app.call("GET", &format!("/job-status?job_id={job}"), Some(&key), None).await;
+        let (_, view) = app
+            .call(
+                "GET",
+                &format!("/job-status?job_id={job}"),
+                Some(&key),
+                None,
+            )
+            .await;
         assert_eq!(view["status"], "SUCCESS", "{view}");
         assert_eq!(view["pages"], 2);
         assert_eq!(view["credits_charged"], 2);
         assert_eq!(view["documents"][0]["status"], "PROCESS IMAGE SUCCESS");
     }
     let tenants = app.stack.services.config.list_tenants().await.unwrap();
-    assert_eq!(tenants.iter().find(|t| t.name == "acme").unwrap().credits, 96);
+    assert_eq!(
+        tenants.iter().find(|t| t.name == "acme").unwrap().credits,
+        96
+    );
 
     // Delivered: one signed POST per document, with the seeds' fields.
     let received = receiver.received();
@@ -96,25 +131,45 @@ async fn submit_process_deliver_poll_and_restart() {
         let id = hit.header("webhook-id").unwrap();
         let ts = hit.header("webhook-timestamp").unwrap();
         let sig = hit.header("webhook-signature").unwrap();
-        assert!(independent_verify(&secret, id, ts, &hit.body, sig), "signature must verify");
-        assert!(pagewire_core::policy::signature::verify(&secret, id, ts.parse().unwrap(), &hit.body, sig));
+        assert!(
+            independent_verify(&secret, id, ts, &hit.body, sig),
+            "signature must verify"
+        );
+        assert!(pagewire_core::policy::signature::verify(
+            &secret,
+            id,
+            ts.parse().unwrap(),
+            &hit.body,
+            sig
+        ));
         assert_eq!(hit.method, "POST");
         let body = hit.json();
         assert_eq!(body["template_id"], template_id);
         assert_eq!(body["type"], "document.completed");
-        assert_eq!(hit.path, format!("/hooks/{}", body["document_id"].as_str().unwrap()));
+        assert_eq!(
+            hit.path,
+            format!("/hooks/{}", body["document_id"].as_str().unwrap())
+        );
         assert_eq!(
             body["result"],
             json!({"invoice_number": "INV-2024-001", "invoice_date": "2024-03-15", "total": 1234.56, "po_number": null})
         );
     }
-    let json_hit = received.iter().find(|h| h.json()["job_id"] == json_job.as_str()).unwrap();
+    let json_hit = received
+        .iter()
+        .find(|h| h.json()["job_id"] == json_job.as_str())
+        .unwrap();
     assert_eq!(json_hit.json()["static_values"], static_values);
     assert_eq!(json_hit.json()["file_name"], "invoice.pdf");
 
     // Polling agrees with the webhook: JSON and CSV.
     let (status, results) = app
-        .call("POST", "/v1/job-results", Some(&key), Some(json!({"job_id": json_job, "result_format": "json"})))
+        .call(
+            "POST",
+            "/v1/job-results",
+            Some(&key),
+            Some(json!({"job_id": json_job, "result_format": "json"})),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(results["documents"][0]["result"], json_hit.json()["result"]);
@@ -139,17 +194,33 @@ async fn submit_process_deliver_poll_and_restart() {
         lines[1],
         format!("{json_job},{document_id},invoice.pdf,PROCESS IMAGE SUCCESS,2,7,Acme Corp,INV-2024-001,2024-03-15,1234.56,")
     );
-    let (_, by_path) = app.call("GET", &format!("/jobs/{json_job}/results?format=json"), Some(&key), None).await;
+    let (_, by_path) = app
+        .call(
+            "GET",
+            &format!("/jobs/{json_job}/results?format=json"),
+            Some(&key),
+            None,
+        )
+        .await;
     assert_eq!(by_path["documents"], results["documents"]);
-    let (_, detailed) = app.call("GET", &format!("/jobs/{json_job}"), Some(&key), None).await;
+    let (_, detailed) = app
+        .call("GET", &format!("/jobs/{json_job}"), Some(&key), None)
+        .await;
     assert_eq!(detailed["attempts"][0]["status_code"], 200);
-    assert_eq!(detailed["documents"][0]["deliveries"][0]["status"], "succeeded");
+    assert_eq!(
+        detailed["documents"][0]["deliveries"][0]["status"],
+        "succeeded"
+    );
 
     // Another tenant sees nothing.
     for (method, path, body) in [
         ("GET", format!("/job-status?job_id={json_job}"), None),
         ("GET", format!("/jobs/{json_job}"), None),
-        ("POST", "/v1/job-results".to_string(), Some(json!({"job_id": json_job}))),
+        (
+            "POST",
+            "/v1/job-results".to_string(),
+            Some(json!({"job_id": json_job})),
+        ),
         ("GET", format!("/templates/{template_id}"), None),
         ("GET", format!("/webhooks/{webhook_id}"), None),
     ] {
@@ -163,10 +234,20 @@ async fn submit_process_deliver_poll_and_restart() {
     let (status, list) = app.call("GET", "/templates", Some(&key), None).await;
     assert_eq!(status, 200);
     assert_eq!(list["templates"][0]["id"], template_id);
-    let (status, again) = app.call("GET", &format!("/webhooks/{webhook_id}"), Some(&key), None).await;
-    assert_eq!((status, again["secret"].as_str()), (200, Some(secret.as_str())));
+    let (status, again) = app
+        .call("GET", &format!("/webhooks/{webhook_id}"), Some(&key), None)
+        .await;
+    assert_eq!(
+        (status, again["secret"].as_str()),
+        (200, Some(secret.as_str()))
+    );
     let (status, after) = app
-        .call("POST", "/v1/job-results", Some(&key), Some(json!({"job_id": json_job})))
+        .call(
+            "POST",
+            "/v1/job-results",
+            Some(&key),
+            Some(json!({"job_id": json_job})),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(after["documents"], results["documents"]);
@@ -182,26 +263,80 @@ async fn files_are_deleted_after_delivery_and_results_expire() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let receiver = Receiver::start().await;
-    let app = TestApp::start_with(integration_tests::stack::options(dir.path(), clock.clone())).await;
+    let app =
+        TestApp::start_with(integration_tests::stack::options(dir.path(), clock.clone())).await;
     let key = app.tenant("acme", 10).await;
     let template_id = app.invoice_template(&key).await;
-    app.call("POST", "/webhooks", Some(&key), Some(json!({"template_id": template_id, "name": "r", "url": receiver.url("/h")})))
-        .await;
+    app.call(
+        "POST",
+        "/webhooks",
+        Some(&key),
+        Some(json!({"template_id": template_id, "name": "r", "url": receiver.url("/h")})),
+    )
+    .await;
     let (_, accepted) = app
-        .call("POST", "/process-job", Some(&key), Some(json!({"template_id": template_id, "actual_image": STANDARD.encode(invoice_pdf())})))
+        .call(
+            "POST",
+            "/process-job",
+            Some(&key),
+            Some(
+                json!({"template_id": template_id, "actual_image": STANDARD.encode(invoice_pdf())}),
+            ),
+        )
         .await;
     let job = accepted["job_id"].as_str().unwrap().to_string();
-    let tenant = app.stack.services.config.find_api_key(&pagewire_core::policy::api_key::hash_api_key(&key)).await.unwrap().unwrap().tenant_id;
+    let tenant = app
+        .stack
+        .services
+        .config
+        .find_api_key(&pagewire_core::policy::api_key::hash_api_key(&key))
+        .await
+        .unwrap()
+        .unwrap()
+        .tenant_id;
     let upload = format!("uploads/{tenant}/{job}/source");
-    assert!(app.stack.services.objects.get(&upload).await.unwrap().is_some());
+    assert!(app
+        .stack
+        .services
+        .objects
+        .get(&upload)
+        .await
+        .unwrap()
+        .is_some());
     app.stack.drain().await;
     assert_eq!(receiver.received().len(), 1);
-    assert!(app.stack.services.objects.get(&upload).await.unwrap().is_none(), "file deleted once delivered");
+    assert!(
+        app.stack
+            .services
+            .objects
+            .get(&upload)
+            .await
+            .unwrap()
+            .is_none(),
+        "file deleted once delivered"
+    );
 
     clock.advance(chrono::Duration::hours(25));
-    let (status, err) = app.call("GET", &format!("/job-status?job_id={job}"), Some(&key), None).await;
-    assert_eq!((status, err["error"]["code"].as_str()), (410, Some("job_expired")));
-    let (status, _) = app.call("POST", "/v1/job-results", Some(&key), Some(json!({"job_id": job}))).await;
+    let (status, err) = app
+        .call(
+            "GET",
+            &format!("/job-status?job_id={job}"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (410, Some("job_expired"))
+    );
+    let (status, _) = app
+        .call(
+            "POST",
+            "/v1/job-results",
+            Some(&key),
+            Some(json!({"job_id": job})),
+        )
+        .await;
     assert_eq!(status, 410);
     app.stack.stop().await;
 }

@@ -13,7 +13,10 @@ use std::time::Duration;
 /// SQS refuses visibility timeouts beyond 12 hours.
 const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
 
-pub async fn handle(s: &Services, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+pub async fn handle(
+    s: &Services,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, lambda_runtime::Error> {
     let mut failed = Vec::new();
     for record in event.payload.records {
         let message_id = record.message_id.clone().unwrap_or_default();
@@ -43,7 +46,11 @@ pub async fn handle(s: &Services, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
         };
         if let Some(delay) = retry_in {
             if let (Some(delay), Some(receipt)) = (delay, record.receipt_handle.as_deref()) {
-                if let Err(err) = s.delivery_queue.change_visibility(receipt, delay.min(MAX_VISIBILITY)).await {
+                if let Err(err) = s
+                    .delivery_queue
+                    .change_visibility(receipt, delay.min(MAX_VISIBILITY))
+                    .await
+                {
                     tracing::warn!(error = %err, "could not delay the retry; the queue's default applies");
                 }
             }

@@ -5,7 +5,9 @@ use lambda_http::{Body, Request, Response};
 use pagewire_core::ids::TenantId;
 use pagewire_core::usecases::jobs::{job_results, redeliver, results_csv};
 use pagewire_core::{CoreError, Services};
-use pagewire_lambda_kit::http::{dispatch, error_response, json_body, json_response, query_param, respond, text_response};
+use pagewire_lambda_kit::http::{
+    dispatch, error_response, json_body, json_response, query_param, respond, text_response,
+};
 use pagewire_lambda_kit::routes::{route, Route};
 use serde::Deserialize;
 
@@ -30,37 +32,61 @@ struct RedeliverRequest {
 }
 
 pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(dispatch(s, ROUTES, req, |tenant, route, params, req| async move {
-        match route.pattern {
-            "/v1/job-results" => match json_body::<ResultsRequest>(&req) {
-                Ok(body) => results(s, tenant, &body.job_id, body.result_format.as_deref()).await,
-                Err(err) => error_response(&err),
-            },
-            "/jobs/{id}/results" => results(s, tenant, &params[0], query_param(&req, "format").as_deref()).await,
-            _ => {
-                let body: Result<RedeliverRequest, CoreError> =
-                    if req.body().as_ref().iter().all(u8::is_ascii_whitespace) { Ok(RedeliverRequest::default()) } else { json_body(&req) };
-                match body {
-                    Ok(body) => respond(
-                        StatusCode::ACCEPTED,
-                        redeliver(s, tenant, &params[0], body.webhook_ids)
-                            .await
-                            .map(|queued| serde_json::json!({ "queued": queued })),
-                    ),
+    Ok(
+        dispatch(s, ROUTES, req, |tenant, route, params, req| async move {
+            match route.pattern {
+                "/v1/job-results" => match json_body::<ResultsRequest>(&req) {
+                    Ok(body) => {
+                        results(s, tenant, &body.job_id, body.result_format.as_deref()).await
+                    }
                     Err(err) => error_response(&err),
+                },
+                "/jobs/{id}/results" => {
+                    results(
+                        s,
+                        tenant,
+                        &params[0],
+                        query_param(&req, "format").as_deref(),
+                    )
+                    .await
+                }
+                _ => {
+                    let body: Result<RedeliverRequest, CoreError> =
+                        if req.body().as_ref().iter().all(u8::is_ascii_whitespace) {
+                            Ok(RedeliverRequest::default())
+                        } else {
+                            json_body(&req)
+                        };
+                    match body {
+                        Ok(body) => respond(
+                            StatusCode::ACCEPTED,
+                            redeliver(s, tenant, &params[0], body.webhook_ids)
+                                .await
+                                .map(|queued| serde_json::json!({ "queued": queued })),
+                        ),
+                        Err(err) => error_response(&err),
+                    }
                 }
             }
-        }
-    })
-    .await)
+        })
+        .await,
+    )
 }
 
-async fn results(s: &Services, tenant: TenantId, job_id: &str, format: Option<&str>) -> Response<Body> {
+async fn results(
+    s: &Services,
+    tenant: TenantId,
+    job_id: &str,
+    format: Option<&str>,
+) -> Response<Body> {
     let csv = match format.map(str::to_ascii_lowercase).as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
         Some(_) => {
-            return error_response(&CoreError::invalid("invalid_field", "result_format must be json or csv"));
+            return error_response(&CoreError::invalid(
+                "invalid_field",
+                "result_format must be json or csv",
+            ));
         }
     };
     let results = match job_results(s, tenant, job_id).await {

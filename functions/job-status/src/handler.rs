@@ -10,15 +10,23 @@ use pagewire_lambda_kit::routes::{route, Route};
 pub const ROUTES: &[Route] = &[route("GET", "/job-status"), route("GET", "/jobs/{id}")];
 
 pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(dispatch(s, ROUTES, req, |tenant, route, params, req| async move {
-        if route.pattern == "/job-status" {
-            let Some(job_id) = query_param(&req, "job_id") else {
-                return error_response(&CoreError::invalid("missing_field", "the job_id query parameter is required"));
-            };
-            respond(StatusCode::OK, job_status(s, tenant, &job_id, false).await)
-        } else {
-            respond(StatusCode::OK, job_status(s, tenant, &params[0], true).await)
-        }
-    })
-    .await)
+    Ok(
+        dispatch(s, ROUTES, req, |tenant, route, params, req| async move {
+            if route.pattern == "/job-status" {
+                let Some(job_id) = query_param(&req, "job_id") else {
+                    return error_response(&CoreError::invalid(
+                        "missing_field",
+                        "the job_id query parameter is required",
+                    ));
+                };
+                respond(StatusCode::OK, job_status(s, tenant, &job_id, false).await)
+            } else {
+                respond(
+                    StatusCode::OK,
+                    job_status(s, tenant, &params[0], true).await,
+                )
+            }
+        })
+        .await,
+    )
 }

@@ -10,13 +10,28 @@ use pagewire_lambda_kit::sqs::batch_response;
 use serde_json::Value;
 
 /// Handles one Lambda event: an SQS batch of S3 notifications, or an S3 notification itself.
-pub async fn handle(s: &Services, event: LambdaEvent<Value>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    let records = event.payload.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
+pub async fn handle(
+    s: &Services,
+    event: LambdaEvent<Value>,
+) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    let records = event
+        .payload
+        .get("Records")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut failed = Vec::new();
     for record in records {
         if record.get("eventSource").and_then(Value::as_str) == Some("aws:sqs") {
-            let message_id = record.get("messageId").and_then(Value::as_str).unwrap_or_default().to_string();
-            let body = record.get("body").and_then(Value::as_str).unwrap_or_default();
+            let message_id = record
+                .get("messageId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let body = record
+                .get("body")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let span = tracing::info_span!("process_record", message_id = %message_id);
             let _guard = span.enter();
             match serde_json::from_str::<Value>(body) {
@@ -57,14 +72,20 @@ pub fn object_keys(notification: &Value) -> Vec<String> {
     records
         .into_iter()
         .flatten()
-        .filter(|r| r.get("eventName").and_then(Value::as_str).is_none_or(|n| n.starts_with("ObjectCreated")))
+        .filter(|r| {
+            r.get("eventName")
+                .and_then(Value::as_str)
+                .is_none_or(|n| n.starts_with("ObjectCreated"))
+        })
         .filter_map(|r| r.pointer("/s3/object/key").and_then(Value::as_str))
         .map(|raw| {
             let plus_decoded = raw.replace('+', " ");
-            url::form_urlencoded::parse(format!("k={}", plus_decoded.replace('&', "%26")).as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or(plus_decoded)
+            url::form_urlencoded::parse(
+                format!("k={}", plus_decoded.replace('&', "%26")).as_bytes(),
+            )
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or(plus_decoded)
         })
         .collect()
 }
@@ -78,9 +99,11 @@ mod tests {
         let full: Value = serde_json::json!({"Records": [{"eventName": "ObjectCreated:Put",
             "s3": {"bucket": {"name": "b"}, "object": {"key": "uploads/a%3Ab/c+d", "size": 3}}}]});
         assert_eq!(object_keys(&full), vec!["uploads/a:b/c d"]);
-        let bare: Value = serde_json::json!({"Records": [{"s3": {"object": {"key": "documents/x/y"}}}]});
+        let bare: Value =
+            serde_json::json!({"Records": [{"s3": {"object": {"key": "documents/x/y"}}}]});
         assert_eq!(object_keys(&bare), vec!["documents/x/y"]);
-        let test_event: Value = serde_json::json!({"Service": "Amazon S3", "Event": "s3:TestEvent"});
+        let test_event: Value =
+            serde_json::json!({"Service": "Amazon S3", "Event": "s3:TestEvent"});
         assert!(object_keys(&test_event).is_empty());
         let removed: Value = serde_json::json!({"Records": [{"eventName": "ObjectRemoved:Delete",
             "s3": {"object": {"key": "uploads/x"}}}]});

@@ -70,7 +70,10 @@ fn decode_base64(text: &str) -> Result<Bytes, CoreError> {
         Some((prefix, rest)) if prefix.starts_with("data:") => rest,
         _ => text,
     };
-    let compact: String = payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: String = payload
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     STANDARD
         .decode(&compact)
         .or_else(|_| URL_SAFE.decode(&compact))
@@ -92,17 +95,25 @@ fn split_ids(text: &str) -> Vec<String> {
 async fn from_multipart(req: &Request, max_file: usize) -> Result<Submission, CoreError> {
     let malformed = |why: String| CoreError::invalid("malformed_multipart", why);
     let part_error = |e: multer::Error| match e {
-        multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => CoreError::TooLarge {
-            code: "payload_too_large",
-            message: format!("the file is larger than {max_file} bytes; use POST /uploads for large files"),
-        },
+        multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => {
+            CoreError::TooLarge {
+                code: "payload_too_large",
+                message: format!(
+                    "the file is larger than {max_file} bytes; use POST /uploads for large files"
+                ),
+            }
+        }
         other => CoreError::invalid("malformed_multipart", other.to_string()),
     };
-    let boundary = multer::parse_boundary(content_type(req)).map_err(|e| malformed(e.to_string()))?;
+    let boundary =
+        multer::parse_boundary(content_type(req)).map_err(|e| malformed(e.to_string()))?;
     let body = Bytes::copy_from_slice(req.body().as_ref());
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
-    let limits = multer::Constraints::new()
-        .size_limit(multer::SizeLimit::new().per_field(max_file as u64 + 1).whole_stream(max_file as u64 + 64 * 1024));
+    let limits = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .per_field(max_file as u64 + 1)
+            .whole_stream(max_file as u64 + 64 * 1024),
+    );
     let mut form = multer::Multipart::with_constraints(stream, boundary, limits);
     let mut sub = Submission::default();
     let mut ids: Vec<String> = Vec::new();
@@ -120,7 +131,10 @@ async fn from_multipart(req: &Request, max_file: usize) -> Result<Submission, Co
             "file_name" => sub.file_name = Some(text()),
             "static_values" => {
                 let parsed: Value = serde_json::from_slice(&data).map_err(|_| {
-                    CoreError::invalid("invalid_static_values", "static_values must be a JSON object")
+                    CoreError::invalid(
+                        "invalid_static_values",
+                        "static_values must be a JSON object",
+                    )
                 })?;
                 sub.static_values = Some(parsed);
             }
@@ -142,8 +156,14 @@ mod tests {
     #[test]
     fn base64_forms() {
         assert_eq!(&decode_base64("aGVsbG8=").unwrap()[..], b"hello");
-        assert_eq!(&decode_base64("data:application/pdf;base64,aGVs\nbG8=").unwrap()[..], b"hello");
-        assert_eq!(decode_base64("not base64!!").unwrap_err().code(), "invalid_base64");
+        assert_eq!(
+            &decode_base64("data:application/pdf;base64,aGVs\nbG8=").unwrap()[..],
+            b"hello"
+        );
+        assert_eq!(
+            decode_base64("not base64!!").unwrap_err().code(),
+            "invalid_base64"
+        );
     }
 
     #[test]
@@ -168,7 +188,10 @@ mod tests {
         assert_eq!(sub.template_id.as_deref(), Some("T1"));
         assert_eq!(sub.file_name.as_deref(), Some("inv.pdf"));
         assert_eq!(sub.file.as_deref(), Some(&b"%PDF-1.4 x"[..]));
-        assert_eq!(sub.webhook_ids, Some(vec!["w1".to_string(), "w2".to_string()]));
+        assert_eq!(
+            sub.webhook_ids,
+            Some(vec!["w1".to_string(), "w2".to_string()])
+        );
         let too_big = from_multipart(&req, 2).await.unwrap_err();
         assert_eq!(too_big.code(), "payload_too_large");
     }

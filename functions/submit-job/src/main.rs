@@ -7,5 +7,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let config = Config::from_env()?;
     let (services, _backend) = wiring::embedded(&config, Arc::new(SystemClock))?;
-    lambda_http::run(lambda_http::service_fn(|req| submit_job::handle(&services, req))).await
+    lambda_http::run(lambda_http::service_fn(|req| {
+        submit_job::handle(&services, req)
+    }))
+    .await
 }

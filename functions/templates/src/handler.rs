@@ -4,7 +4,9 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use pagewire_core::usecases::templates::{self, TemplateInput};
 use pagewire_core::Services;
-use pagewire_lambda_kit::http::{dispatch, error_response, json_body, json_response, no_content, respond};
+use pagewire_lambda_kit::http::{
+    dispatch, error_response, json_body, json_response, no_content, respond,
+};
 use pagewire_lambda_kit::routes::{route, Route};
 
 pub const ROUTES: &[Route] = &[
@@ -16,26 +18,36 @@ pub const ROUTES: &[Route] = &[
 ];
 
 pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(dispatch(s, ROUTES, req, |tenant, route, params, req| async move {
-        match (route.method, route.pattern) {
-            ("GET", "/templates") => match templates::list(s, tenant).await {
-                Ok(list) => json_response(StatusCode::OK, &serde_json::json!({ "templates": list })),
-                Err(err) => error_response(&err),
-            },
-            ("POST", _) => match json_body::<TemplateInput>(&req) {
-                Ok(input) => respond(StatusCode::CREATED, templates::create(s, tenant, input).await),
-                Err(err) => error_response(&err),
-            },
-            ("GET", _) => respond(StatusCode::OK, templates::get(s, tenant, &params[0]).await),
-            ("PUT", _) => match json_body::<TemplateInput>(&req) {
-                Ok(input) => respond(StatusCode::OK, templates::update(s, tenant, &params[0], input).await),
-                Err(err) => error_response(&err),
-            },
-            _ => match templates::delete(s, tenant, &params[0]).await {
-                Ok(()) => no_content(),
-                Err(err) => error_response(&err),
-            },
-        }
-    })
-    .await)
+    Ok(
+        dispatch(s, ROUTES, req, |tenant, route, params, req| async move {
+            match (route.method, route.pattern) {
+                ("GET", "/templates") => match templates::list(s, tenant).await {
+                    Ok(list) => {
+                        json_response(StatusCode::OK, &serde_json::json!({ "templates": list }))
+                    }
+                    Err(err) => error_response(&err),
+                },
+                ("POST", _) => match json_body::<TemplateInput>(&req) {
+                    Ok(input) => respond(
+                        StatusCode::CREATED,
+                        templates::create(s, tenant, input).await,
+                    ),
+                    Err(err) => error_response(&err),
+                },
+                ("GET", _) => respond(StatusCode::OK, templates::get(s, tenant, &params[0]).await),
+                ("PUT", _) => match json_body::<TemplateInput>(&req) {
+                    Ok(input) => respond(
+                        StatusCode::OK,
+                        templates::update(s, tenant, &params[0], input).await,
+                    ),
+                    Err(err) => error_response(&err),
+                },
+                _ => match templates::delete(s, tenant, &params[0]).await {
+                    Ok(()) => no_content(),
+                    Err(err) => error_response(&err),
+                },
+            }
+        })
+        .await,
+    )
 }

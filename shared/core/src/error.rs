@@ -54,11 +54,17 @@ pub enum CoreError {
 
 impl CoreError {
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
-        CoreError::Invalid { code, message: message.into() }
+        CoreError::Invalid {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        CoreError::NotFound { code, message: message.into() }
+        CoreError::NotFound {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -86,7 +92,9 @@ impl CoreError {
     pub fn public_message(&self) -> String {
         match self {
             CoreError::Internal(_) => "an internal error occurred".to_string(),
-            CoreError::Unavailable(_) => "the service is temporarily unavailable, retry later".to_string(),
+            CoreError::Unavailable(_) => {
+                "the service is temporarily unavailable, retry later".to_string()
+            }
             other => other.to_string(),
         }
     }

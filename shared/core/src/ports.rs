@@ -4,7 +4,8 @@
 use crate::error::StoreError;
 use crate::ids::{DocumentId, EndpointId, JobId, TemplateId, TenantId};
 use crate::model::{
-    ApiKeyRecord, Delivery, DeliveryAttempt, Document, FileKind, HttpMethod, Job, Template, Tenant, WebhookEndpoint,
+    ApiKeyRecord, Delivery, DeliveryAttempt, Document, FileKind, HttpMethod, Job, Template, Tenant,
+    WebhookEndpoint,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -25,18 +26,38 @@ pub trait JobStore: Send + Sync {
 
     /// Inserts unless a document with this id exists; returns whether it was inserted.
     async fn insert_document(&self, document: &Document) -> Result<bool, StoreError>;
-    async fn get_document(&self, job: JobId, id: DocumentId) -> Result<Option<Document>, StoreError>;
+    async fn get_document(
+        &self,
+        job: JobId,
+        id: DocumentId,
+    ) -> Result<Option<Document>, StoreError>;
     async fn update_document(&self, document: &Document) -> Result<(), StoreError>;
-    async fn list_documents(&self, job: JobId, now: DateTime<Utc>) -> Result<Vec<Document>, StoreError>;
+    async fn list_documents(
+        &self,
+        job: JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Document>, StoreError>;
 
     /// Inserts unless a delivery with this `webhook_id` exists; returns whether it was inserted.
     async fn insert_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError>;
-    async fn get_delivery(&self, job: JobId, webhook_id: &str) -> Result<Option<Delivery>, StoreError>;
+    async fn get_delivery(
+        &self,
+        job: JobId,
+        webhook_id: &str,
+    ) -> Result<Option<Delivery>, StoreError>;
     async fn update_delivery(&self, delivery: &Delivery) -> Result<(), StoreError>;
-    async fn list_deliveries(&self, job: JobId, now: DateTime<Utc>) -> Result<Vec<Delivery>, StoreError>;
+    async fn list_deliveries(
+        &self,
+        job: JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>, StoreError>;
 
     async fn append_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError>;
-    async fn list_job_attempts(&self, job: JobId, now: DateTime<Utc>) -> Result<Vec<DeliveryAttempt>, StoreError>;
+    async fn list_job_attempts(
+        &self,
+        job: JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError>;
     /// Newest first, at most `limit`.
     async fn list_endpoint_attempts(
         &self,
@@ -50,10 +71,14 @@ pub trait JobStore: Send + Sync {
 /// The outcome of charging a document's pages to its tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChargeOutcome {
-    Charged { remaining: i64 },
+    Charged {
+        remaining: i64,
+    },
     /// This charge id was charged before: nothing changed.
     AlreadyCharged,
-    Insufficient { balance: i64 },
+    Insufficient {
+        balance: i64,
+    },
 }
 
 /// Long-lived configuration: tenants, API keys, credits, templates, webhook endpoints.
@@ -65,21 +90,34 @@ pub trait ConfigStore: Send + Sync {
     /// Adds (or with a negative delta removes) credits; returns the new balance.
     async fn add_credits(&self, id: TenantId, delta: i64) -> Result<i64, StoreError>;
     /// Atomically: unless `charge_id` was charged before, take `pages` credits when the balance allows.
-    async fn charge_credits(&self, id: TenantId, charge_id: &str, pages: u32) -> Result<ChargeOutcome, StoreError>;
+    async fn charge_credits(
+        &self,
+        id: TenantId,
+        charge_id: &str,
+        pages: u32,
+    ) -> Result<ChargeOutcome, StoreError>;
 
     async fn insert_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError>;
     async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
 
     /// Inserts or replaces.
     async fn put_template(&self, template: &Template) -> Result<(), StoreError>;
-    async fn get_template(&self, tenant: TenantId, id: TemplateId) -> Result<Option<Template>, StoreError>;
+    async fn get_template(
+        &self,
+        tenant: TenantId,
+        id: TemplateId,
+    ) -> Result<Option<Template>, StoreError>;
     async fn list_templates(&self, tenant: TenantId) -> Result<Vec<Template>, StoreError>;
     /// Returns whether it existed.
     async fn delete_template(&self, tenant: TenantId, id: TemplateId) -> Result<bool, StoreError>;
 
     /// Inserts or replaces.
     async fn put_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<(), StoreError>;
-    async fn get_endpoint(&self, tenant: TenantId, id: EndpointId) -> Result<Option<WebhookEndpoint>, StoreError>;
+    async fn get_endpoint(
+        &self,
+        tenant: TenantId,
+        id: EndpointId,
+    ) -> Result<Option<WebhookEndpoint>, StoreError>;
     async fn list_endpoints(
         &self,
         tenant: TenantId,
@@ -115,10 +153,18 @@ pub struct QueueMessage {
 #[async_trait]
 pub trait MessageQueue: Send + Sync {
     async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError>;
-    async fn receive(&self, max: usize, visibility_timeout: Duration) -> Result<Vec<QueueMessage>, StoreError>;
+    async fn receive(
+        &self,
+        max: usize,
+        visibility_timeout: Duration,
+    ) -> Result<Vec<QueueMessage>, StoreError>;
     async fn delete(&self, receipt_handle: &str) -> Result<(), StoreError>;
     /// Makes a received message visible again after `timeout` (SQS allows up to 12 hours).
-    async fn change_visibility(&self, receipt_handle: &str, timeout: Duration) -> Result<(), StoreError>;
+    async fn change_visibility(
+        &self,
+        receipt_handle: &str,
+        timeout: Duration,
+    ) -> Result<(), StoreError>;
 }
 
 /// An HTTP request pagewire sends to a receiver (a webhook, or an auth-token URL).
@@ -141,7 +187,10 @@ pub struct OutboundResponse {
 
 impl OutboundResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 

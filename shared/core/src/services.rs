@@ -2,7 +2,9 @@
 //! every handler invocation.
 
 use crate::clock::Clock;
-use crate::ports::{ConfigStore, DocumentReader, JobStore, MessageQueue, ObjectStore, WebhookTransport};
+use crate::ports::{
+    ConfigStore, DocumentReader, JobStore, MessageQueue, ObjectStore, WebhookTransport,
+};
 use crate::settings::Settings;
 use std::sync::Arc;
 

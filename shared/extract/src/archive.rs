@@ -15,7 +15,10 @@ pub struct ArchiveLimits {
 }
 
 fn failure(code: &'static str, message: impl Into<String>) -> ReadFailure {
-    ReadFailure { code, message: message.into() }
+    ReadFailure {
+        code,
+        message: message.into(),
+    }
 }
 
 /// Splits an archive into its entries. The error refuses the whole archive (unreadable, too many entries,
@@ -26,7 +29,11 @@ pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, 
     if zip.len() > limits.max_entries {
         return Err(failure(
             "too_many_entries",
-            format!("the ZIP has {} entries; at most {} are accepted", zip.len(), limits.max_entries),
+            format!(
+                "the ZIP has {} entries; at most {} are accepted",
+                zip.len(),
+                limits.max_entries
+            ),
         ));
     }
     let mut declared_total: u64 = 0;
@@ -41,18 +48,27 @@ pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, 
                 let reason = if why.contains("ncrypt") || why.contains("assword") {
                     failure("encrypted_entry", "the entry is encrypted")
                 } else {
-                    failure("unsupported_entry", format!("the entry cannot be read: {why}"))
+                    failure(
+                        "unsupported_entry",
+                        format!("the entry cannot be read: {why}"),
+                    )
                 };
                 entries.push(ArchiveEntry::Refused { name, reason });
                 continue;
             }
             Err(e) => {
                 let name = listed_name;
-                entries.push(ArchiveEntry::Refused { name, reason: failure("corrupt_entry", e.to_string()) });
+                entries.push(ArchiveEntry::Refused {
+                    name,
+                    reason: failure("corrupt_entry", e.to_string()),
+                });
                 continue;
             }
         };
-        let name = file.name().map(|n| n.into_owned()).unwrap_or_else(|_| "?".to_string());
+        let name = file
+            .name()
+            .map(|n| n.into_owned())
+            .unwrap_or_else(|_| "?".to_string());
         if file.is_dir() {
             // A folder itself is not a document; its files are refused one by one below.
             continue;
@@ -62,7 +78,10 @@ pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, 
             continue;
         }
         if file.encrypted() {
-            entries.push(ArchiveEntry::Refused { name, reason: failure("encrypted_entry", "the entry is encrypted") });
+            entries.push(ArchiveEntry::Refused {
+                name,
+                reason: failure("encrypted_entry", "the entry is encrypted"),
+            });
             continue;
         }
         let declared = file.size();
@@ -70,13 +89,19 @@ pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, 
         if declared_total > limits.max_total_uncompressed {
             return Err(failure(
                 "archive_too_large",
-                format!("the ZIP expands to more than {} bytes", limits.max_total_uncompressed),
+                format!(
+                    "the ZIP expands to more than {} bytes",
+                    limits.max_total_uncompressed
+                ),
             ));
         }
         if declared > limits.max_entry_bytes {
             entries.push(ArchiveEntry::Refused {
                 name,
-                reason: failure("entry_too_large", format!("the entry is larger than {} bytes", limits.max_entry_bytes)),
+                reason: failure(
+                    "entry_too_large",
+                    format!("the entry is larger than {} bytes", limits.max_entry_bytes),
+                ),
             });
             continue;
         }
@@ -84,7 +109,10 @@ pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, 
         if declared > (1 << 20) && declared / compressed > limits.max_ratio {
             entries.push(ArchiveEntry::Refused {
                 name,
-                reason: failure("suspicious_ratio", "the entry's compression ratio is that of a zip bomb"),
+                reason: failure(
+                    "suspicious_ratio",
+                    "the entry's compression ratio is that of a zip bomb",
+                ),
             });
             continue;
         }
@@ -94,12 +122,18 @@ pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, 
         match read {
             Ok(_) if data.len() as u64 != declared => entries.push(ArchiveEntry::Refused {
                 name,
-                reason: failure("corrupt_entry", "the entry's size does not match its header"),
+                reason: failure(
+                    "corrupt_entry",
+                    "the entry's size does not match its header",
+                ),
             }),
             Ok(_) => {
                 actual_total += data.len() as u64;
                 if actual_total > limits.max_total_uncompressed {
-                    return Err(failure("archive_too_large", "the ZIP expands beyond the size limit"));
+                    return Err(failure(
+                        "archive_too_large",
+                        "the ZIP expands beyond the size limit",
+                    ));
                 }
                 if crate::sniff::sniff(&data) == Some(pagewire_core::model::FileKind::Zip) {
                     entries.push(ArchiveEntry::Refused {
@@ -107,33 +141,51 @@ pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, 
                         reason: failure("nested_archive", "a ZIP inside a ZIP is not processed"),
                     });
                 } else {
-                    entries.push(ArchiveEntry::File { name, bytes: Bytes::from(data) });
+                    entries.push(ArchiveEntry::File {
+                        name,
+                        bytes: Bytes::from(data),
+                    });
                 }
             }
-            Err(e) => entries.push(ArchiveEntry::Refused { name, reason: failure("corrupt_entry", e.to_string()) }),
+            Err(e) => entries.push(ArchiveEntry::Refused {
+                name,
+                reason: failure("corrupt_entry", e.to_string()),
+            }),
         }
     }
     Ok(entries)
 }
 
 fn entry_name(zip: &zip::ZipArchive<Cursor<&[u8]>>, index: usize) -> String {
-    zip.name_for_index(index).and_then(|n| n.ok()).map(|n| n.to_string()).unwrap_or_else(|| "?".to_string())
+    zip.name_for_index(index)
+        .and_then(|n| n.ok())
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "?".to_string())
 }
 
 /// Only plain names at the root of the archive are documents.
 fn refuse_name(name: &str) -> Option<ReadFailure> {
     if name.is_empty() || name.chars().any(char::is_control) {
-        return Some(failure("invalid_entry_name", "the entry has an empty or unprintable name"));
+        return Some(failure(
+            "invalid_entry_name",
+            "the entry has an empty or unprintable name",
+        ));
     }
     let traversal = name.starts_with('/')
         || name.starts_with('\\')
         || name.split(['/', '\\']).any(|part| part == "..")
         || name.get(1..2) == Some(":");
     if traversal {
-        return Some(failure("unsafe_entry_name", "the entry's name points outside the archive"));
+        return Some(failure(
+            "unsafe_entry_name",
+            "the entry's name points outside the archive",
+        ));
     }
     if name.contains('/') || name.contains('\\') {
-        return Some(failure("entry_in_folder", "files must be at the root of the ZIP, not inside folders"));
+        return Some(failure(
+            "entry_in_folder",
+            "files must be at the root of the ZIP, not inside folders",
+        ));
     }
     None
 }
@@ -145,14 +197,20 @@ mod tests {
     use zip::write::SimpleFileOptions;
 
     fn limits() -> ArchiveLimits {
-        ArchiveLimits { max_entries: 10, max_total_uncompressed: 1 << 30, max_entry_bytes: 6 << 20, max_ratio: 100 }
+        ArchiveLimits {
+            max_entries: 10,
+            max_total_uncompressed: 1 << 30,
+            max_entry_bytes: 6 << 20,
+            max_ratio: 100,
+        }
     }
 
     fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
         for (name, data) in entries {
             if name.ends_with('/') {
-                out.add_directory(*name, SimpleFileOptions::default()).unwrap();
+                out.add_directory(*name, SimpleFileOptions::default())
+                    .unwrap();
             } else {
                 out.start_file(*name, SimpleFileOptions::default()).unwrap();
                 out.write_all(data).unwrap();
@@ -180,19 +238,40 @@ mod tests {
         ]);
         let entries = unpack(&bytes, limits()).unwrap();
         let codes: Vec<_> = entries.iter().map(refused_code).collect();
-        assert_eq!(codes, vec![None, Some("entry_in_folder"), Some("unsafe_entry_name"), Some("nested_archive")]);
+        assert_eq!(
+            codes,
+            vec![
+                None,
+                Some("entry_in_folder"),
+                Some("unsafe_entry_name"),
+                Some("nested_archive")
+            ]
+        );
         match &entries[0] {
-            ArchiveEntry::File { name, bytes } => assert_eq!((name.as_str(), &bytes[..]), ("a.pdf", &b"%PDF-1.4 a"[..])),
+            ArchiveEntry::File { name, bytes } => {
+                assert_eq!((name.as_str(), &bytes[..]), ("a.pdf", &b"%PDF-1.4 a"[..]))
+            }
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn whole_archive_refusals() {
-        assert_eq!(unpack(b"PK\x03\x04 not really", limits()).unwrap_err().code, "malformed_zip");
-        let many: Vec<(String, Vec<u8>)> = (0..11).map(|i| (format!("{i}.pdf"), b"%PDF".to_vec())).collect();
-        let refs: Vec<(&str, &[u8])> = many.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-        assert_eq!(unpack(&zip_of(&refs), limits()).unwrap_err().code, "too_many_entries");
+        assert_eq!(
+            unpack(b"PK\x03\x04 not really", limits()).unwrap_err().code,
+            "malformed_zip"
+        );
+        let many: Vec<(String, Vec<u8>)> = (0..11)
+            .map(|i| (format!("{i}.pdf"), b"%PDF".to_vec()))
+            .collect();
+        let refs: Vec<(&str, &[u8])> = many
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        assert_eq!(
+            unpack(&zip_of(&refs), limits()).unwrap_err().code,
+            "too_many_entries"
+        );
     }
 
     #[test]
@@ -202,10 +281,19 @@ mod tests {
         assert!(bytes.len() < 100_000, "deflate should squeeze zeros");
         let entries = unpack(&bytes, limits()).unwrap();
         assert_eq!(refused_code(&entries[0]), Some("entry_too_large"));
-        let small_limit = ArchiveLimits { max_entry_bytes: 16 << 20, ..limits() };
+        let small_limit = ArchiveLimits {
+            max_entry_bytes: 16 << 20,
+            ..limits()
+        };
         let entries = unpack(&bytes, small_limit).unwrap();
         assert_eq!(refused_code(&entries[0]), Some("suspicious_ratio"));
-        let tiny_total = ArchiveLimits { max_total_uncompressed: 1 << 20, ..limits() };
-        assert_eq!(unpack(&bytes, tiny_total).unwrap_err().code, "archive_too_large");
+        let tiny_total = ArchiveLimits {
+            max_total_uncompressed: 1 << 20,
+            ..limits()
+        };
+        assert_eq!(
+            unpack(&bytes, tiny_total).unwrap_err().code,
+            "archive_too_large"
+        );
     }
 }

@@ -5,7 +5,10 @@ use pagewire_core::ports::{PageText, ReadDocument, ReadFailure};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 fn failure(code: &'static str, message: impl Into<String>) -> ReadFailure {
-    ReadFailure { code, message: message.into() }
+    ReadFailure {
+        code,
+        message: message.into(),
+    }
 }
 
 /// Reads every page's text. PDFs encrypted with an empty user password (common for "protected" PDFs that
@@ -21,12 +24,22 @@ fn read_pdf_inner(bytes: &[u8], max_pages: u32) -> Result<ReadDocument, ReadFail
     // cut-off file and return whatever pages survived, which is worse than saying it is incomplete.
     let tail = &bytes[bytes.len().saturating_sub(1024)..];
     if !tail.windows(5).any(|w| w == b"%%EOF") {
-        return Err(failure("truncated_pdf", "the PDF is incomplete (no end-of-file marker)"));
+        return Err(failure(
+            "truncated_pdf",
+            "the PDF is incomplete (no end-of-file marker)",
+        ));
     }
-    let mut doc = lopdf::Document::load_mem(bytes)
-        .map_err(|e| failure("malformed_pdf", format!("the PDF could not be parsed: {}", short(&e.to_string()))))?;
+    let mut doc = lopdf::Document::load_mem(bytes).map_err(|e| {
+        failure(
+            "malformed_pdf",
+            format!("the PDF could not be parsed: {}", short(&e.to_string())),
+        )
+    })?;
     if doc.is_encrypted() && doc.decrypt("").is_err() {
-        return Err(failure("encrypted_pdf", "the PDF is protected by a password"));
+        return Err(failure(
+            "encrypted_pdf",
+            "the PDF is protected by a password",
+        ));
     }
     let pages = doc.get_pages();
     if pages.is_empty() {
@@ -35,7 +48,10 @@ fn read_pdf_inner(bytes: &[u8], max_pages: u32) -> Result<ReadDocument, ReadFail
     if pages.len() > max_pages as usize {
         return Err(failure(
             "too_many_pages",
-            format!("the PDF has {} pages; at most {max_pages} are processed", pages.len()),
+            format!(
+                "the PDF has {} pages; at most {max_pages} are processed",
+                pages.len()
+            ),
         ));
     }
     let texts = pages
@@ -43,15 +59,26 @@ fn read_pdf_inner(bytes: &[u8], max_pages: u32) -> Result<ReadDocument, ReadFail
         .map(|&number| {
             // A page whose text cannot be decoded still counts; OCR will read it once available.
             let text = doc.extract_text(&[number]).unwrap_or_default();
-            PageText { number, text: tidy(&text), confidence: 1.0 }
+            PageText {
+                number,
+                text: tidy(&text),
+                confidence: 1.0,
+            }
         })
         .collect();
-    Ok(ReadDocument { kind: FileKind::Pdf, pages: texts })
+    Ok(ReadDocument {
+        kind: FileKind::Pdf,
+        pages: texts,
+    })
 }
 
 /// lopdf separates text runs with newlines; collapse runs of blank lines and trailing spaces.
 fn tidy(text: &str) -> String {
-    text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn short(message: &str) -> String {
@@ -68,7 +95,11 @@ mod tests {
         let pdf = text_pdf(&[&["Invoice Number: INV-1", "Total: $10.00"], &["Page two"]]);
         let read = read_pdf(&pdf, 500).unwrap();
         assert_eq!(read.pages.len(), 2);
-        assert!(read.pages[0].text.contains("Invoice Number: INV-1"), "{:?}", read.pages[0].text);
+        assert!(
+            read.pages[0].text.contains("Invoice Number: INV-1"),
+            "{:?}",
+            read.pages[0].text
+        );
         assert!(read.pages[0].text.contains("Total: $10.00"));
         assert!(read.pages[1].text.contains("Page two"));
     }

@@ -38,14 +38,24 @@ impl Config {
     /// The same, reading from any source (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let defaults = Settings::default();
-        let data_dir = get("PAGEWIRE_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".pagewire"));
+        let data_dir = get("PAGEWIRE_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".pagewire"));
         let settings = Settings {
             retention: TimeSpan::hours(number(&get, "PAGEWIRE_RETENTION_HOURS", 24)?),
-            max_inline_file_bytes: number(&get, "PAGEWIRE_MAX_INLINE_BYTES", defaults.max_inline_file_bytes)?,
+            max_inline_file_bytes: number(
+                &get,
+                "PAGEWIRE_MAX_INLINE_BYTES",
+                defaults.max_inline_file_bytes,
+            )?,
             max_pdf_pages: number(&get, "PAGEWIRE_MAX_PDF_PAGES", defaults.max_pdf_pages)?,
             allow_http_webhooks: flag(&get, "PAGEWIRE_ALLOW_HTTP_WEBHOOKS")?,
             allow_private_webhooks: flag(&get, "PAGEWIRE_ALLOW_PRIVATE_WEBHOOKS")?,
-            webhook_timeout: Duration::from_secs(number(&get, "PAGEWIRE_WEBHOOK_TIMEOUT_SECS", 15)?),
+            webhook_timeout: Duration::from_secs(number(
+                &get,
+                "PAGEWIRE_WEBHOOK_TIMEOUT_SECS",
+                15,
+            )?),
             ..defaults
         };
         Ok(Self { data_dir, settings })
@@ -59,10 +69,10 @@ fn number<T: std::str::FromStr>(
 ) -> Result<T, ConfigError> {
     match get(name) {
         None => Ok(default),
-        Some(text) => text
-            .trim()
-            .parse()
-            .map_err(|_| ConfigError { name, problem: format!("{text:?} is not a valid number") }),
+        Some(text) => text.trim().parse().map_err(|_| ConfigError {
+            name,
+            problem: format!("{text:?} is not a valid number"),
+        }),
     }
 }
 
@@ -70,7 +80,10 @@ fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<boo
     match get(name).as_deref().map(str::trim) {
         None | Some("") | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
-        Some(other) => Err(ConfigError { name, problem: format!("{other:?} is not true or false") }),
+        Some(other) => Err(ConfigError {
+            name,
+            problem: format!("{other:?} is not true or false"),
+        }),
     }
 }
 
@@ -81,7 +94,11 @@ mod tests {
 
     #[test]
     fn reads_values_and_refuses_bad_ones() {
-        let env: HashMap<&str, &str> = [("PAGEWIRE_RETENTION_HOURS", "48"), ("PAGEWIRE_ALLOW_HTTP_WEBHOOKS", "true")].into();
+        let env: HashMap<&str, &str> = [
+            ("PAGEWIRE_RETENTION_HOURS", "48"),
+            ("PAGEWIRE_ALLOW_HTTP_WEBHOOKS", "true"),
+        ]
+        .into();
         let config = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
         assert_eq!(config.settings.retention, TimeSpan::hours(48));
         assert!(config.settings.allow_http_webhooks);

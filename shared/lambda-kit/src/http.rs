@@ -33,7 +33,8 @@ pub fn error_response(err: &CoreError) -> Response<Body> {
         // The detail goes to the log only; the client gets the public message.
         tracing::error!(error = %err, code = err.code(), "request failed");
     }
-    let body = serde_json::json!({ "error": { "code": err.code(), "message": err.public_message() } });
+    let body =
+        serde_json::json!({ "error": { "code": err.code(), "message": err.public_message() } });
     let mut response = json_response(status, &body);
     if let CoreError::RateLimited { retry_after_secs } = err {
         if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
@@ -47,14 +48,23 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
     let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_string());
     let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
-pub fn text_response(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
+pub fn text_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+) -> Response<Body> {
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -80,40 +90,67 @@ pub fn api_key(req: &Request) -> Option<&str> {
     }
     let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = auth.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 pub fn content_type(req: &Request) -> String {
-    req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase()
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// A query parameter, decoded.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     let query = req.uri().query()?;
-    url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Parses a JSON body into `T`: broken JSON is `malformed_json`, JSON of the wrong shape names the problem.
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, CoreError> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(CoreError::invalid("malformed_json", "the request body must be a JSON object"));
+        return Err(CoreError::invalid(
+            "malformed_json",
+            "the request body must be a JSON object",
+        ));
     }
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| CoreError::invalid("malformed_json", format!("the request body is not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        CoreError::invalid(
+            "malformed_json",
+            format!("the request body is not valid JSON: {e}"),
+        )
+    })?;
     if !value.is_object() {
-        return Err(CoreError::invalid("malformed_json", "the request body must be a JSON object"));
+        return Err(CoreError::invalid(
+            "malformed_json",
+            "the request body must be a JSON object",
+        ));
     }
     serde_json::from_value(value).map_err(|e| {
         let message = e.to_string();
-        let code = if message.starts_with("missing field") { "missing_field" } else { "invalid_field" };
+        let code = if message.starts_with("missing field") {
+            "missing_field"
+        } else {
+            "invalid_field"
+        };
         CoreError::invalid(code, message)
     })
 }
 
 /// The common front of every API handler: find the route (404/405), authenticate (401), then run `action`
 /// with the tenant, the matched route and its path parameters.
-pub async fn dispatch<'r, F, Fut>(s: &Services, routes: &'r [Route], req: Request, action: F) -> Response<Body>
+pub async fn dispatch<'r, F, Fut>(
+    s: &Services,
+    routes: &'r [Route],
+    req: Request,
+    action: F,
+) -> Response<Body>
 where
     F: FnOnce(pagewire_core::ids::TenantId, &'r Route, Vec<String>, Request) -> Fut,
     Fut: std::future::Future<Output = Response<Body>>,
@@ -122,10 +159,15 @@ where
     let (route, params) = match routes::find(routes, req.method().as_str(), &path) {
         Ok(found) => found,
         Err(true) => {
-            return error_response(&CoreError::invalid("method_not_allowed", "this method is not allowed here"))
-                .map_status(StatusCode::METHOD_NOT_ALLOWED)
+            return error_response(&CoreError::invalid(
+                "method_not_allowed",
+                "this method is not allowed here",
+            ))
+            .map_status(StatusCode::METHOD_NOT_ALLOWED)
         }
-        Err(false) => return error_response(&CoreError::not_found("route_not_found", "no such route")),
+        Err(false) => {
+            return error_response(&CoreError::not_found("route_not_found", "no such route"))
+        }
     };
     match authenticate(s, api_key(&req)).await {
         Ok(tenant) => action(tenant, route, params, req).await,
@@ -149,7 +191,8 @@ mod tests {
     use super::*;
 
     fn request(headers: &[(&str, &str)], body: &str) -> Request {
-        let mut builder = lambda_http::http::Request::builder().uri("https://x/jobs?job_id=a%20b&x=1");
+        let mut builder =
+            lambda_http::http::Request::builder().uri("https://x/jobs?job_id=a%20b&x=1");
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
@@ -159,8 +202,14 @@ mod tests {
     #[test]
     fn api_key_sources() {
         assert_eq!(api_key(&request(&[("x-auth", "k1")], "")), Some("k1"));
-        assert_eq!(api_key(&request(&[("authorization", "Bearer k2")], "")), Some("k2"));
-        assert_eq!(api_key(&request(&[("authorization", "Basic k3")], "")), None);
+        assert_eq!(
+            api_key(&request(&[("authorization", "Bearer k2")], "")),
+            Some("k2")
+        );
+        assert_eq!(
+            api_key(&request(&[("authorization", "Basic k3")], "")),
+            None
+        );
         assert_eq!(api_key(&request(&[], "")), None);
     }
 
@@ -173,17 +222,36 @@ mod tests {
         struct Need {
             job_id: String,
         }
-        assert_eq!(json_body::<Need>(&req).unwrap_err().code(), "malformed_json");
-        assert_eq!(json_body::<Need>(&request(&[], "[]")).unwrap_err().code(), "malformed_json");
-        assert_eq!(json_body::<Need>(&request(&[], "{}")).unwrap_err().code(), "missing_field");
-        assert_eq!(json_body::<Need>(&request(&[], r#"{"job_id": 5}"#)).unwrap_err().code(), "invalid_field");
+        assert_eq!(
+            json_body::<Need>(&req).unwrap_err().code(),
+            "malformed_json"
+        );
+        assert_eq!(
+            json_body::<Need>(&request(&[], "[]")).unwrap_err().code(),
+            "malformed_json"
+        );
+        assert_eq!(
+            json_body::<Need>(&request(&[], "{}")).unwrap_err().code(),
+            "missing_field"
+        );
+        assert_eq!(
+            json_body::<Need>(&request(&[], r#"{"job_id": 5}"#))
+                .unwrap_err()
+                .code(),
+            "invalid_field"
+        );
     }
 
     #[test]
     fn statuses() {
         let table = [
             (CoreError::invalid("x", "y"), 400),
-            (CoreError::InsufficientCredits { message: "m".into() }, 402),
+            (
+                CoreError::InsufficientCredits {
+                    message: "m".into(),
+                },
+                402,
+            ),
             (CoreError::not_found("x", "y"), 404),
             (CoreError::Internal("secret detail".into()), 500),
         ];

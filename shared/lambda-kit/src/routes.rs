@@ -13,7 +13,10 @@ pub const fn route(method: &'static str, pattern: &'static str) -> Route {
 
 /// The values of a pattern's `{name}` segments, in order, when `path` matches it.
 pub fn match_path(pattern: &str, path: &str) -> Option<Vec<String>> {
-    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let path = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
     let mut pattern_parts = pattern.split('/');
     let mut path_parts = path.split('/');
     let mut values = Vec::new();
@@ -34,7 +37,11 @@ pub fn match_path(pattern: &str, path: &str) -> Option<Vec<String>> {
 
 /// Whether a request is for one of these routes: `Ok(route, params)`, `Err(true)` when the path exists
 /// with another method (405), `Err(false)` when it does not exist (404).
-pub fn find<'a>(routes: &'a [Route], method: &str, path: &str) -> Result<(&'a Route, Vec<String>), bool> {
+pub fn find<'a>(
+    routes: &'a [Route],
+    method: &str,
+    path: &str,
+) -> Result<(&'a Route, Vec<String>), bool> {
     let mut path_known = false;
     for r in routes {
         if let Some(params) = match_path(r.pattern, path) {
@@ -53,8 +60,14 @@ mod tests {
 
     #[test]
     fn patterns() {
-        assert_eq!(match_path("/jobs/{id}", "/jobs/abc"), Some(vec!["abc".to_string()]));
-        assert_eq!(match_path("/jobs/{id}/results", "/jobs/abc/results/"), Some(vec!["abc".to_string()]));
+        assert_eq!(
+            match_path("/jobs/{id}", "/jobs/abc"),
+            Some(vec!["abc".to_string()])
+        );
+        assert_eq!(
+            match_path("/jobs/{id}/results", "/jobs/abc/results/"),
+            Some(vec!["abc".to_string()])
+        );
         assert_eq!(match_path("/jobs/{id}", "/jobs/"), None);
         assert_eq!(match_path("/jobs/{id}", "/jobs/a/b"), None);
         assert_eq!(match_path("/templates", "/templates"), Some(vec![]));
@@ -65,7 +78,7 @@ mod tests {
     fn method_mismatch_is_told_apart_from_unknown_path() {
         let routes = [route("GET", "/templates"), route("POST", "/templates")];
         assert!(find(&routes, "post", "/templates").is_ok());
-        assert_eq!(find(&routes, "DELETE", "/templates").unwrap_err(), true);
-        assert_eq!(find(&routes, "GET", "/nope").unwrap_err(), false);
+        assert!(find(&routes, "DELETE", "/templates").unwrap_err());
+        assert!(!find(&routes, "GET", "/nope").unwrap_err());
     }
 }

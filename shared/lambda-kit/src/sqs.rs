@@ -18,7 +18,11 @@ pub fn batch_response(failed_message_ids: Vec<String>) -> SqsBatchResponse {
 
 /// How many times SQS has handed out this message, this time included (1 when the attribute is missing).
 pub fn receive_count(message: &SqsMessage) -> u32 {
-    message.attributes.get("ApproximateReceiveCount").and_then(|v| v.parse().ok()).unwrap_or(1)
+    message
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
 }
 
 #[cfg(test)]

@@ -29,9 +29,13 @@ impl Resolve for VettingResolver {
         let allow_private = self.allow_private;
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let vetted: Vec<SocketAddr> =
-                found.iter().copied().filter(|a| allow_private || blocked_reason(a.ip()).is_none()).collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let vetted: Vec<SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| allow_private || blocked_reason(a.ip()).is_none())
+                .collect();
             if vetted.is_empty() {
                 let why = found
                     .first()
@@ -60,7 +64,10 @@ impl HttpTransport {
             .pool_max_idle_per_host(64)
             .dns_resolver(Arc::new(VettingResolver { allow_private }))
             .build()?;
-        Ok(Self { client, allow_private })
+        Ok(Self {
+            client,
+            allow_private,
+        })
     }
 }
 
@@ -99,11 +106,16 @@ impl WebhookTransport for HttpTransport {
         // Literal addresses skip the resolver, so they are vetted here.
         if let Some(ip) = literal_ip(&request.url) {
             if let Some(reason) = blocked_reason(ip).filter(|_| !self.allow_private) {
-                return Err(TransportError::Refused(format!("{ip} is a {reason} address")));
+                return Err(TransportError::Refused(format!(
+                    "{ip} is a {reason} address"
+                )));
             }
         }
-        let mut builder =
-            self.client.request(method(request.method), request.url.clone()).timeout(request.timeout).body(request.body);
+        let mut builder = self
+            .client
+            .request(method(request.method), request.url.clone())
+            .timeout(request.timeout)
+            .body(request.body);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -120,7 +132,11 @@ impl WebhookTransport for HttpTransport {
         let headers = response
             .headers()
             .iter()
-            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+            .filter_map(|(k, v)| {
+                v.to_str()
+                    .ok()
+                    .map(|v| (k.as_str().to_string(), v.to_string()))
+            })
             .collect();
         let mut body = Vec::new();
         loop {
@@ -135,7 +151,11 @@ impl WebhookTransport for HttpTransport {
                 Err(_) => break,
             }
         }
-        Ok(OutboundResponse { status, headers, body: body.into() })
+        Ok(OutboundResponse {
+            status,
+            headers,
+            body: body.into(),
+        })
     }
 }
 

@@ -16,7 +16,10 @@ pub enum WiringError {
 }
 
 /// The services of the embedded backend (SQLite + files), and the backend itself for its queues.
-pub fn embedded(config: &Config, clock: Arc<dyn Clock>) -> Result<(Services, EmbeddedBackend), WiringError> {
+pub fn embedded(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+) -> Result<(Services, EmbeddedBackend), WiringError> {
     let backend = EmbeddedBackend::open(&config.data_dir, clock.clone())?;
     let services = Services {
         jobs: backend.jobs.clone(),
@@ -24,7 +27,9 @@ pub fn embedded(config: &Config, clock: Arc<dyn Clock>) -> Result<(Services, Emb
         objects: backend.objects.clone(),
         delivery_queue: backend.delivery_queue.clone(),
         transport: Arc::new(HttpTransport::new(config.settings.allow_private_webhooks)?),
-        reader: Arc::new(PagewireReader::new(ReaderLimits::from_settings(&config.settings))),
+        reader: Arc::new(PagewireReader::new(ReaderLimits::from_settings(
+            &config.settings,
+        ))),
         clock,
         settings: config.settings.clone(),
     };

@@ -47,8 +47,14 @@ pub struct DeliveryTask {
 impl DeliveryTask {
     /// The `webhook-id` header: the same for every attempt and redelivery of one event to one endpoint,
     /// so receivers can de-duplicate.
-    pub fn webhook_id_for(job: JobId, document: DocumentId, endpoint: EndpointId, event: EventType) -> String {
-        let digest = Sha256::digest(format!("{job}:{document}:{endpoint}:{}", event.as_str()).as_bytes());
+    pub fn webhook_id_for(
+        job: JobId,
+        document: DocumentId,
+        endpoint: EndpointId,
+        event: EventType,
+    ) -> String {
+        let digest =
+            Sha256::digest(format!("{job}:{document}:{endpoint}:{}", event.as_str()).as_bytes());
         let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         format!("msg_{hex}")
     }
@@ -119,9 +125,18 @@ mod tests {
     fn webhook_id_is_stable_and_distinct_per_event_and_endpoint() {
         let (j, d, e) = (JobId::random(), DocumentId::random(), EndpointId::random());
         let a = DeliveryTask::webhook_id_for(j, d, e, EventType::DocumentCompleted);
-        assert_eq!(a, DeliveryTask::webhook_id_for(j, d, e, EventType::DocumentCompleted));
-        assert_ne!(a, DeliveryTask::webhook_id_for(j, d, EndpointId::random(), EventType::DocumentCompleted));
-        assert_ne!(a, DeliveryTask::webhook_id_for(j, d, e, EventType::DocumentFailed));
+        assert_eq!(
+            a,
+            DeliveryTask::webhook_id_for(j, d, e, EventType::DocumentCompleted)
+        );
+        assert_ne!(
+            a,
+            DeliveryTask::webhook_id_for(j, d, EndpointId::random(), EventType::DocumentCompleted)
+        );
+        assert_ne!(
+            a,
+            DeliveryTask::webhook_id_for(j, d, e, EventType::DocumentFailed)
+        );
         assert!(a.starts_with("msg_") && a.len() == 36);
     }
 }

@@ -25,6 +25,9 @@ impl FileKind {
     }
 
     pub fn is_image(self) -> bool {
-        matches!(self, FileKind::Png | FileKind::Jpeg | FileKind::Tiff | FileKind::Webp)
+        matches!(
+            self,
+            FileKind::Png | FileKind::Jpeg | FileKind::Tiff | FileKind::Webp
+        )
     }
 }

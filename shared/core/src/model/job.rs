@@ -14,7 +14,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_string(), message: message.into() }
+        Self {
+            code: code.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -94,9 +97,12 @@ pub struct Document {
 impl Document {
     /// The `result` object of the seeds' payload: field name -> normalised value, in template order.
     pub fn result(&self) -> Option<Map<String, Value>> {
-        self.fields
-            .as_ref()
-            .map(|fields| fields.iter().map(|f| (f.name.clone(), f.value.clone())).collect())
+        self.fields.as_ref().map(|fields| {
+            fields
+                .iter()
+                .map(|f| (f.name.clone(), f.value.clone()))
+                .collect()
+        })
     }
 
     pub fn is_expired(&self, now: DateTime<Utc>) -> bool {

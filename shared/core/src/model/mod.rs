@@ -9,7 +9,9 @@ pub mod status;
 pub mod template;
 pub mod tenant;
 
-pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, ErrorClass, EventType};
+pub use delivery::{
+    Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, ErrorClass, EventType,
+};
 pub use endpoint::{EndpointAuth, HttpMethod, RetiredSecret, WebhookEndpoint};
 pub use file_kind::FileKind;
 pub use job::{Document, ExtractedField, Failure, Job};

@@ -52,7 +52,10 @@ impl Status {
 
     /// A document is finished once its processing succeeded or failed.
     pub fn is_document_terminal(self) -> bool {
-        matches!(self, Status::ProcessImageSuccess | Status::ProcessImageFailed)
+        matches!(
+            self,
+            Status::ProcessImageSuccess | Status::ProcessImageFailed
+        )
     }
 
     /// The statuses a job may move to from `self`.
@@ -73,7 +76,8 @@ impl Status {
         use Status::*;
         matches!(
             (self, next),
-            (New, ProcessingImage | ProcessImageFailed) | (ProcessingImage, ProcessImageSuccess | ProcessImageFailed)
+            (New, ProcessingImage | ProcessImageFailed)
+                | (ProcessingImage, ProcessImageSuccess | ProcessImageFailed)
         )
     }
 }
@@ -114,11 +118,27 @@ mod tests {
     #[test]
     fn job_lifecycle_moves_forward_only() {
         let single = [New, ProcessingImage, Success];
-        let zip = [New, UnzippingFile, UnzipFileSuccess, ProcessingImage, Failed];
+        let zip = [
+            New,
+            UnzippingFile,
+            UnzipFileSuccess,
+            ProcessingImage,
+            Failed,
+        ];
         for path in [&single[..], &zip[..]] {
             for pair in path.windows(2) {
-                assert!(pair[0].job_may_become(pair[1]), "{} -> {}", pair[0], pair[1]);
-                assert!(!pair[1].job_may_become(pair[0]), "{} -> {} must be refused", pair[1], pair[0]);
+                assert!(
+                    pair[0].job_may_become(pair[1]),
+                    "{} -> {}",
+                    pair[0],
+                    pair[1]
+                );
+                assert!(
+                    !pair[1].job_may_become(pair[0]),
+                    "{} -> {} must be refused",
+                    pair[1],
+                    pair[0]
+                );
             }
         }
         for terminal in [Success, Failed] {

@@ -15,7 +15,10 @@ pub fn generate_api_key() -> String {
 
 /// The stored form of a key. The key has 256 bits of entropy, so a fast hash is enough.
 pub fn hash_api_key(key: &str) -> String {
-    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// What may be shown of a key after creation.

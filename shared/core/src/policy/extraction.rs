@@ -12,7 +12,9 @@ const MAX_PATTERN_LEN: usize = 1000;
 
 pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
     if pattern.len() > MAX_PATTERN_LEN {
-        return Err(format!("pattern is longer than {MAX_PATTERN_LEN} characters"));
+        return Err(format!(
+            "pattern is longer than {MAX_PATTERN_LEN} characters"
+        ));
     }
     RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
@@ -23,20 +25,41 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
 
 /// Every field of the template, found or `null`, in template order.
 pub fn extract_fields(template: &Template, pages: &[PageText]) -> Vec<ExtractedField> {
-    template.fields.iter().map(|spec| extract_field(template, spec, pages)).collect()
+    template
+        .fields
+        .iter()
+        .map(|spec| extract_field(template, spec, pages))
+        .collect()
 }
 
 fn extract_field(template: &Template, spec: &FieldSpec, pages: &[PageText]) -> ExtractedField {
-    let found = pages.iter().find_map(|page| find_raw(&spec.rule, &page.text).map(|raw| (page, raw)));
+    let found = pages
+        .iter()
+        .find_map(|page| find_raw(&spec.rule, &page.text).map(|raw| (page, raw)));
     let (value, raw, page, confidence) = match found {
         Some((page, raw)) => {
             let value = normalise(&raw, spec.field_type, template.date_order);
-            let confidence = if value.is_some() { page.confidence } else { page.confidence * 0.5 };
-            (value.unwrap_or(Value::Null), Some(raw), Some(page.number), Some(confidence))
+            let confidence = if value.is_some() {
+                page.confidence
+            } else {
+                page.confidence * 0.5
+            };
+            (
+                value.unwrap_or(Value::Null),
+                Some(raw),
+                Some(page.number),
+                Some(confidence),
+            )
         }
         None => (Value::Null, None, None, None),
     };
-    ExtractedField { name: spec.name.clone(), value, raw, page, confidence }
+    ExtractedField {
+        name: spec.name.clone(),
+        value,
+        raw,
+        page,
+        confidence,
+    }
 }
 
 fn find_raw(rule: &FieldRule, text: &str) -> Option<String> {
@@ -46,7 +69,9 @@ fn find_raw(rule: &FieldRule, text: &str) -> Option<String> {
             let re = compile_pattern(pattern).ok()?;
             let caps = re.captures(text)?;
             let index = group.unwrap_or(if caps.len() > 1 { 1 } else { 0 });
-            caps.get(index).map(|m| m.as_str().trim().to_string()).filter(|s| !s.is_empty())
+            caps.get(index)
+                .map(|m| m.as_str().trim().to_string())
+                .filter(|s| !s.is_empty())
         }
     }
 }
@@ -59,11 +84,24 @@ fn find_after_label(text: &str, label: &str, direction: LabelDirection) -> Optio
     let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         let lower = line.to_lowercase();
-        let Some(at) = lower.find(&needle) else { continue };
-        let below = || lines[i + 1..].iter().map(|l| l.trim()).find(|l| !l.is_empty()).map(str::to_string);
-        let right = line.get(at + needle.len()..).map(|rest| rest.trim().trim_start_matches(':').trim());
+        let Some(at) = lower.find(&needle) else {
+            continue;
+        };
+        let below = || {
+            lines[i + 1..]
+                .iter()
+                .map(|l| l.trim())
+                .find(|l| !l.is_empty())
+                .map(str::to_string)
+        };
+        let right = line
+            .get(at + needle.len()..)
+            .map(|rest| rest.trim().trim_start_matches(':').trim());
         return match direction {
-            LabelDirection::Right => right.filter(|r| !r.is_empty()).map(str::to_string).or_else(below),
+            LabelDirection::Right => right
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .or_else(below),
             LabelDirection::Below => below(),
         };
     }
@@ -90,24 +128,53 @@ mod tests {
     }
 
     fn field(name: &str, field_type: FieldType, rule: FieldRule) -> FieldSpec {
-        FieldSpec { name: name.into(), field_type, rule }
+        FieldSpec {
+            name: name.into(),
+            field_type,
+            rule,
+        }
     }
 
     fn label(text: &str) -> FieldRule {
-        FieldRule::Label { label: text.into(), direction: LabelDirection::Right }
+        FieldRule::Label {
+            label: text.into(),
+            direction: LabelDirection::Right,
+        }
     }
 
     #[test]
     fn label_regex_and_missing_fields() {
         let pages = vec![
-            PageText { number: 1, text: "ACME Corp\nInvoice Number: INV-2024-001\nDate: March 15, 2024".into(), confidence: 1.0 },
-            PageText { number: 2, text: "Total\n$1,234.56\n".into(), confidence: 0.9 },
+            PageText {
+                number: 1,
+                text: "ACME Corp\nInvoice Number: INV-2024-001\nDate: March 15, 2024".into(),
+                confidence: 1.0,
+            },
+            PageText {
+                number: 2,
+                text: "Total\n$1,234.56\n".into(),
+                confidence: 0.9,
+            },
         ];
         let t = template(vec![
             field("invoice_number", FieldType::Text, label("invoice number:")),
             field("date", FieldType::Date, label("Date:")),
-            field("total", FieldType::Money, FieldRule::Label { label: "Total".into(), direction: LabelDirection::Below }),
-            field("vendor", FieldType::Text, FieldRule::Regex { pattern: r"^(\w+) Corp".into(), group: None }),
+            field(
+                "total",
+                FieldType::Money,
+                FieldRule::Label {
+                    label: "Total".into(),
+                    direction: LabelDirection::Below,
+                },
+            ),
+            field(
+                "vendor",
+                FieldType::Text,
+                FieldRule::Regex {
+                    pattern: r"^(\w+) Corp".into(),
+                    group: None,
+                },
+            ),
             field("po", FieldType::Text, label("PO Number")),
         ]);
         let got = extract_fields(&t, &pages);

@@ -12,8 +12,12 @@ pub fn normalise(raw: &str, field_type: FieldType, order: DateOrder) -> Option<V
     }
     match field_type {
         FieldType::Text => Some(Value::String(raw.to_string())),
-        FieldType::Number | FieldType::Money => parse_amount(raw).and_then(Number::from_f64).map(Value::Number),
-        FieldType::Date => parse_date(raw, order).map(|d| Value::String(d.format("%Y-%m-%d").to_string())),
+        FieldType::Number | FieldType::Money => parse_amount(raw)
+            .and_then(Number::from_f64)
+            .map(Value::Number),
+        FieldType::Date => {
+            parse_date(raw, order).map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
+        }
     }
 }
 
@@ -21,13 +25,19 @@ pub fn normalise(raw: &str, field_type: FieldType, order: DateOrder) -> Option<V
 /// two digits is the decimal point; the others group thousands.
 pub fn parse_amount(raw: &str) -> Option<f64> {
     let negative = raw.contains('-') || (raw.contains('(') && raw.contains(')'));
-    let kept: String = raw.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == ',').collect();
+    let kept: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+        .collect();
     if !kept.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
     let decimal_at = kept.rfind(['.', ',']).filter(|&i| {
         let digits_after = kept.len() - i - 1;
-        (1..=2).contains(&digits_after) || (digits_after == 3 && kept.matches(['.', ',']).count() == 1 && kept[i..].starts_with('.'))
+        (1..=2).contains(&digits_after)
+            || (digits_after == 3
+                && kept.matches(['.', ',']).count() == 1
+                && kept[i..].starts_with('.'))
     });
     let mut number = String::new();
     for (i, c) in kept.char_indices() {
@@ -41,19 +51,25 @@ pub fn parse_amount(raw: &str) -> Option<f64> {
     Some(if negative { -value } else { value })
 }
 
-const MONTHS: [&str; 12] =
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 
 /// Reads ISO dates, `March 15, 2024`, `15 March 2024`, and numeric `15/03/2024` (order from the template).
 pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDate> {
-    let words: Vec<&str> =
-        raw.split(|c: char| c.is_whitespace() || matches!(c, ',' | '/' | '-' | '.')).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = raw
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '/' | '-' | '.'))
+        .filter(|w| !w.is_empty())
+        .collect();
     if words.len() != 3 {
         return None;
     }
     let month_of = |w: &str| {
         let lower = w.to_ascii_lowercase();
-        MONTHS.iter().position(|m| lower.len() >= 3 && lower.starts_with(m)).map(|i| i as u32 + 1)
+        MONTHS
+            .iter()
+            .position(|m| lower.len() >= 3 && lower.starts_with(m))
+            .map(|i| i as u32 + 1)
     };
     let num = |w: &str| w.parse::<u32>().ok();
     let (y, m, d) = if let Some(m) = month_of(words[0]) {
@@ -117,9 +133,18 @@ mod tests {
     #[test]
     fn normalise_by_type() {
         let o = DateOrder::DayMonthYear;
-        assert_eq!(normalise(" INV-1 ", FieldType::Text, o), Some(Value::from("INV-1")));
-        assert_eq!(normalise("$1,234.56", FieldType::Money, o), Some(Value::from(1234.56)));
-        assert_eq!(normalise("March 15, 2024", FieldType::Date, o), Some(Value::from("2024-03-15")));
+        assert_eq!(
+            normalise(" INV-1 ", FieldType::Text, o),
+            Some(Value::from("INV-1"))
+        );
+        assert_eq!(
+            normalise("$1,234.56", FieldType::Money, o),
+            Some(Value::from(1234.56))
+        );
+        assert_eq!(
+            normalise("March 15, 2024", FieldType::Date, o),
+            Some(Value::from("2024-03-15"))
+        );
         assert_eq!(normalise("", FieldType::Text, o), None);
         assert_eq!(normalise("abc", FieldType::Number, o), None);
     }

@@ -27,7 +27,10 @@ const BUSY_RECEIVER_FLOOR: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailedAttempt {
     /// A non-2xx answer, with its `Retry-After` when it sent one.
-    Status { code: u16, retry_after: Option<Duration> },
+    Status {
+        code: u16,
+        retry_after: Option<Duration>,
+    },
     Timeout,
     /// Connection refused or reset, DNS failure, TLS failure, a redirect, a token fetch that failed.
     Transient,
@@ -39,18 +42,32 @@ pub enum FailedAttempt {
 ///
 /// `attempts_made` counts attempts including the one that just failed; `jitter` is drawn uniformly
 /// from [-1, 1] by the caller (so this stays pure and testable).
-pub fn next_retry_delay(attempts_made: u32, failure: FailedAttempt, jitter: f64) -> Option<Duration> {
-    if matches!(failure, FailedAttempt::Permanent | FailedAttempt::Status { code: 410, .. }) {
+pub fn next_retry_delay(
+    attempts_made: u32,
+    failure: FailedAttempt,
+    jitter: f64,
+) -> Option<Duration> {
+    if matches!(
+        failure,
+        FailedAttempt::Permanent | FailedAttempt::Status { code: 410, .. }
+    ) {
         return None;
     }
     let base = *SCHEDULE.get(attempts_made as usize)?;
     let factor = 1.0 + JITTER * jitter.clamp(-1.0, 1.0);
     let mut delay = base.mul_f64(factor);
-    let busy = matches!(failure, FailedAttempt::Timeout | FailedAttempt::Status { code: 429, .. });
+    let busy = matches!(
+        failure,
+        FailedAttempt::Timeout | FailedAttempt::Status { code: 429, .. }
+    );
     if busy {
         delay = delay.max(BUSY_RECEIVER_FLOOR);
     }
-    if let FailedAttempt::Status { retry_after: Some(asked), .. } = failure {
+    if let FailedAttempt::Status {
+        retry_after: Some(asked),
+        ..
+    } = failure
+    {
         delay = asked.clamp(delay, delay * 2);
     }
     Some(delay)
@@ -71,14 +88,21 @@ mod tests {
     const H: u64 = 3600;
 
     fn err500() -> FailedAttempt {
-        FailedAttempt::Status { code: 500, retry_after: None }
+        FailedAttempt::Status {
+            code: 500,
+            retry_after: None,
+        }
     }
 
     #[test]
     fn whole_schedule_without_jitter() {
         let expected = [5 * S, 5 * M, 30 * M, 2 * H, 5 * H, 10 * H];
         for (made, secs) in (1u32..).zip(expected) {
-            assert_eq!(next_retry_delay(made, err500(), 0.0), Some(Duration::from_secs(secs)), "after {made}");
+            assert_eq!(
+                next_retry_delay(made, err500(), 0.0),
+                Some(Duration::from_secs(secs)),
+                "after {made}"
+            );
         }
         assert_eq!(next_retry_delay(MAX_ATTEMPTS, err500(), 0.0), None);
         let total: u64 = SCHEDULE.iter().map(|d| d.as_secs()).sum();
@@ -89,37 +113,83 @@ mod tests {
     fn jitter_stays_within_twenty_percent() {
         let table = [(-1.0, 4.0), (1.0, 6.0), (0.5, 5.5), (-7.0, 4.0), (7.0, 6.0)];
         for (jitter, secs) in table {
-            assert_eq!(next_retry_delay(1, err500(), jitter), Some(Duration::from_secs_f64(secs)), "{jitter}");
+            assert_eq!(
+                next_retry_delay(1, err500(), jitter),
+                Some(Duration::from_secs_f64(secs)),
+                "{jitter}"
+            );
         }
     }
 
     #[test]
     fn timeouts_and_429_wait_at_least_a_minute() {
-        assert_eq!(next_retry_delay(1, FailedAttempt::Timeout, 0.0), Some(Duration::from_secs(60)));
-        let too_many = FailedAttempt::Status { code: 429, retry_after: None };
-        assert_eq!(next_retry_delay(1, too_many, -1.0), Some(Duration::from_secs(60)));
+        assert_eq!(
+            next_retry_delay(1, FailedAttempt::Timeout, 0.0),
+            Some(Duration::from_secs(60))
+        );
+        let too_many = FailedAttempt::Status {
+            code: 429,
+            retry_after: None,
+        };
+        assert_eq!(
+            next_retry_delay(1, too_many, -1.0),
+            Some(Duration::from_secs(60))
+        );
         // The floor does not shorten a longer delay.
-        assert_eq!(next_retry_delay(2, FailedAttempt::Timeout, 0.0), Some(Duration::from_secs(300)));
-        assert_eq!(next_retry_delay(1, FailedAttempt::Transient, 0.0), Some(Duration::from_secs(5)));
+        assert_eq!(
+            next_retry_delay(2, FailedAttempt::Timeout, 0.0),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            next_retry_delay(1, FailedAttempt::Transient, 0.0),
+            Some(Duration::from_secs(5))
+        );
     }
 
     #[test]
     fn retry_after_is_clamped_between_delay_and_twice_delay() {
-        let with = |secs| FailedAttempt::Status { code: 503, retry_after: Some(Duration::from_secs(secs)) };
+        let with = |secs| FailedAttempt::Status {
+            code: 503,
+            retry_after: Some(Duration::from_secs(secs)),
+        };
         // schedule delay after 2 attempts is 300 s
-        assert_eq!(next_retry_delay(2, with(1), 0.0), Some(Duration::from_secs(300)));
-        assert_eq!(next_retry_delay(2, with(400), 0.0), Some(Duration::from_secs(400)));
-        assert_eq!(next_retry_delay(2, with(86_400), 0.0), Some(Duration::from_secs(600)));
+        assert_eq!(
+            next_retry_delay(2, with(1), 0.0),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            next_retry_delay(2, with(400), 0.0),
+            Some(Duration::from_secs(400))
+        );
+        assert_eq!(
+            next_retry_delay(2, with(86_400), 0.0),
+            Some(Duration::from_secs(600))
+        );
         // 429 with Retry-After: floor of 60 s first, then the clamp.
-        let busy = FailedAttempt::Status { code: 429, retry_after: Some(Duration::from_secs(90)) };
-        assert_eq!(next_retry_delay(1, busy, 0.0), Some(Duration::from_secs(90)));
-        let busy = FailedAttempt::Status { code: 429, retry_after: Some(Duration::from_secs(1000)) };
-        assert_eq!(next_retry_delay(1, busy, 0.0), Some(Duration::from_secs(120)));
+        let busy = FailedAttempt::Status {
+            code: 429,
+            retry_after: Some(Duration::from_secs(90)),
+        };
+        assert_eq!(
+            next_retry_delay(1, busy, 0.0),
+            Some(Duration::from_secs(90))
+        );
+        let busy = FailedAttempt::Status {
+            code: 429,
+            retry_after: Some(Duration::from_secs(1000)),
+        };
+        assert_eq!(
+            next_retry_delay(1, busy, 0.0),
+            Some(Duration::from_secs(120))
+        );
     }
 
     #[test]
     fn gone_and_refused_are_never_retried() {
-        let gone = FailedAttempt::Status { code: 410, retry_after: None };
+        let gone = FailedAttempt::Status {
+            code: 410,
+            retry_after: None,
+        };
         assert_eq!(next_retry_delay(1, gone, 0.0), None);
         assert_eq!(next_retry_delay(1, FailedAttempt::Permanent, 0.0), None);
     }

@@ -39,9 +39,16 @@ fn mac(key: &[u8], webhook_id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256
 }
 
 /// One `v1,<base64>` signature of the exact bytes that will be sent.
-pub fn sign(secret: &str, webhook_id: &str, timestamp: i64, body: &[u8]) -> Result<String, MalformedSecret> {
+pub fn sign(
+    secret: &str,
+    webhook_id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Result<String, MalformedSecret> {
     let key = key_bytes(secret)?;
-    let tag = mac(&key, webhook_id, timestamp, body).finalize().into_bytes();
+    let tag = mac(&key, webhook_id, timestamp, body)
+        .finalize()
+        .into_bytes();
     Ok(format!("v1,{}", STANDARD.encode(tag)))
 }
 
@@ -64,12 +71,19 @@ pub fn verify(secret: &str, webhook_id: &str, timestamp: i64, body: &[u8], heade
     let Ok(key) = key_bytes(secret) else {
         return false;
     };
-    header.split(' ').filter_map(|sig| sig.strip_prefix("v1,")).any(|encoded| {
-        STANDARD
-            .decode(encoded)
-            .map(|tag| mac(&key, webhook_id, timestamp, body).verify_slice(&tag).is_ok())
-            .unwrap_or(false)
-    })
+    header
+        .split(' ')
+        .filter_map(|sig| sig.strip_prefix("v1,"))
+        .any(|encoded| {
+            STANDARD
+                .decode(encoded)
+                .map(|tag| {
+                    mac(&key, webhook_id, timestamp, body)
+                        .verify_slice(&tag)
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        })
 }
 
 #[cfg(test)]
@@ -95,7 +109,13 @@ mod tests {
         assert!(!verify(&secret, "msg_1", 1_700_000_001, b"{}", &header));
         assert!(!verify(&secret, "msg_2", 1_700_000_000, b"{}", &header));
         assert!(!verify(&secret, "msg_1", 1_700_000_000, b"{ }", &header));
-        assert!(!verify(&generate_secret(), "msg_1", 1_700_000_000, b"{}", &header));
+        assert!(!verify(
+            &generate_secret(),
+            "msg_1",
+            1_700_000_000,
+            b"{}",
+            &header
+        ));
     }
 
     #[test]

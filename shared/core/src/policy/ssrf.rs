@@ -42,7 +42,10 @@ pub fn blocked_reason(ip: IpAddr) -> Option<&'static str> {
             if let Some(v4) = embedded_v4(v6) {
                 return v4_reason(v4);
             }
-            V6_BLOCKED.iter().find(|(net, _)| parse_v6(net).contains(&v6)).map(|(_, why)| *why)
+            V6_BLOCKED
+                .iter()
+                .find(|(net, _)| parse_v6(net).contains(&v6))
+                .map(|(_, why)| *why)
         }
     }
 }
@@ -59,7 +62,10 @@ fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
     if ip == Ipv4Addr::BROADCAST {
         return Some("broadcast");
     }
-    V4_BLOCKED.iter().find(|(net, _)| parse_v4(net).contains(&ip)).map(|(_, why)| *why)
+    V4_BLOCKED
+        .iter()
+        .find(|(net, _)| parse_v4(net).contains(&ip))
+        .map(|(_, why)| *why)
 }
 
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
@@ -72,17 +78,24 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
         return Some(tail);
     }
     if s[0] == 0x2002 {
-        return Some(Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8));
+        return Some(Ipv4Addr::new(
+            (s[1] >> 8) as u8,
+            s[1] as u8,
+            (s[2] >> 8) as u8,
+            s[2] as u8,
+        ));
     }
     None
 }
 
 fn parse_v4(net: &str) -> Ipv4Net {
-    net.parse().unwrap_or_else(|_| unreachable!("static IPv4 range {net}"))
+    net.parse()
+        .unwrap_or_else(|_| unreachable!("static IPv4 range {net}"))
 }
 
 fn parse_v6(net: &str) -> Ipv6Net {
-    net.parse().unwrap_or_else(|_| unreachable!("static IPv6 range {net}"))
+    net.parse()
+        .unwrap_or_else(|_| unreachable!("static IPv6 range {net}"))
 }
 
 #[cfg(test)]

@@ -53,13 +53,21 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, ConfigRefused> {
 }
 
 /// The URL a document's event is sent to: `:id` replaced by the document id.
-pub fn url_for_document(raw: &str, document_id: &str, allow_http: bool) -> Result<Url, ConfigRefused> {
+pub fn url_for_document(
+    raw: &str,
+    document_id: &str,
+    allow_http: bool,
+) -> Result<Url, ConfigRefused> {
     let configured = check_url(raw, allow_http)?;
     let encoded: String = url::form_urlencoded::byte_serialize(document_id.as_bytes()).collect();
     let url = Url::parse(&raw.replace(ID_PLACEHOLDER, &encoded))
         .map_err(|e| ConfigRefused(format!("url is not valid after :id substitution: {e}")))?;
-    if url.host() != configured.host() || url.port_or_known_default() != configured.port_or_known_default() {
-        return Err(ConfigRefused("substituting :id changed the url's host".to_string()));
+    if url.host() != configured.host()
+        || url.port_or_known_default() != configured.port_or_known_default()
+    {
+        return Err(ConfigRefused(
+            "substituting :id changed the url's host".to_string(),
+        ));
     }
     Ok(url)
 }
@@ -68,16 +76,24 @@ pub fn url_for_document(raw: &str, document_id: &str, allow_http: bool) -> Resul
 pub fn check_header(name: &str, value: &str) -> Result<(), ConfigRefused> {
     let valid_name = !name.is_empty()
         && name.len() <= 256
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if !valid_name {
-        return Err(ConfigRefused(format!("header name {name:?} is not a valid HTTP token")));
+        return Err(ConfigRefused(format!(
+            "header name {name:?} is not a valid HTTP token"
+        )));
     }
     let lower = name.to_ascii_lowercase();
     if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("webhook-") {
-        return Err(ConfigRefused(format!("header {name} is set by pagewire and cannot be configured")));
+        return Err(ConfigRefused(format!(
+            "header {name} is set by pagewire and cannot be configured"
+        )));
     }
     if value.len() > 8192 || value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
-        return Err(ConfigRefused(format!("header {name} has a value with CR, LF or NUL, or longer than 8 KB")));
+        return Err(ConfigRefused(format!(
+            "header {name} has a value with CR, LF or NUL, or longer than 8 KB"
+        )));
     }
     Ok(())
 }
@@ -113,7 +129,13 @@ mod tests {
     #[test]
     fn headers() {
         assert!(check_header("X-Api-Key", "secret").is_ok());
-        for reserved in ["Host", "content-length", "Webhook-Signature", "webhook-id", "webhook-anything"] {
+        for reserved in [
+            "Host",
+            "content-length",
+            "Webhook-Signature",
+            "webhook-id",
+            "webhook-anything",
+        ] {
             assert!(check_header(reserved, "x").is_err(), "{reserved}");
         }
         assert!(check_header("X-Bad", "a\r\nInjected: yes").is_err());

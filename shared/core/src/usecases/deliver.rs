@@ -100,12 +100,19 @@ pub async fn send_signed(
     };
     let now = s.clock.now();
     let timestamp = now.timestamp();
-    let signature = match signature_header(&endpoint.signing_secrets(now), webhook_id, timestamp, &body) {
-        Ok(sig) => sig,
-        Err(e) => return SendResult::refused(e.to_string()),
-    };
-    let mut headers: Vec<(String, String)> = endpoint.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type") && !k.eq_ignore_ascii_case("user-agent"));
+    let signature =
+        match signature_header(&endpoint.signing_secrets(now), webhook_id, timestamp, &body) {
+            Ok(sig) => sig,
+            Err(e) => return SendResult::refused(e.to_string()),
+        };
+    let mut headers: Vec<(String, String)> = endpoint
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    headers.retain(|(k, _)| {
+        !k.eq_ignore_ascii_case("content-type") && !k.eq_ignore_ascii_case("user-agent")
+    });
     headers.push(("content-type".into(), "application/json".into()));
     headers.push(("user-agent".into(), USER_AGENT.into()));
     headers.push(("webhook-id".into(), webhook_id.to_string()));
@@ -119,7 +126,13 @@ pub async fn send_signed(
         Ok(None) => {}
         Err(result) => return result,
     }
-    let request = OutboundRequest { method: endpoint.method, url, headers, body, timeout: s.settings.webhook_timeout };
+    let request = OutboundRequest {
+        method: endpoint.method,
+        url,
+        headers,
+        body,
+        timeout: s.settings.webhook_timeout,
+    };
     let started = Instant::now();
     let sent = s.transport.send(request).await;
     let latency_ms = started.elapsed().as_millis() as u64;
@@ -137,7 +150,11 @@ pub async fn send_signed(
             SendResult {
                 status_code: Some(resp.status),
                 latency_ms,
-                error_class: Some(if redirect { ErrorClass::Redirect } else { ErrorClass::HttpStatus }),
+                error_class: Some(if redirect {
+                    ErrorClass::Redirect
+                } else {
+                    ErrorClass::HttpStatus
+                }),
                 error: Some(if redirect {
                     format!("redirect {} not followed", resp.status)
                 } else {
@@ -146,7 +163,10 @@ pub async fn send_signed(
                 failure: Some(if redirect {
                     FailedAttempt::Transient
                 } else {
-                    FailedAttempt::Status { code: resp.status, retry_after }
+                    FailedAttempt::Status {
+                        code: resp.status,
+                        retry_after,
+                    }
                 }),
             }
         }
@@ -160,7 +180,13 @@ fn transport_failure(err: TransportError, latency_ms: u64) -> SendResult {
         TransportError::Connect(_) => (ErrorClass::Connect, FailedAttempt::Transient),
         TransportError::Refused(_) => (ErrorClass::Refused, FailedAttempt::Permanent),
     };
-    SendResult { status_code: None, latency_ms, error_class: Some(class), error: Some(err.to_string()), failure: Some(failure) }
+    SendResult {
+        status_code: None,
+        latency_ms,
+        error_class: Some(class),
+        error: Some(err.to_string()),
+        failure: Some(failure),
+    }
 }
 
 /// The `Authorization` value for the endpoint's auth mode; a failed token fetch is a failed attempt.
@@ -168,7 +194,14 @@ async fn authorization(s: &Services, auth: &EndpointAuth) -> Result<Option<Strin
     match auth {
         EndpointAuth::None => Ok(None),
         EndpointAuth::Fixed { authorization } => Ok(Some(authorization.clone())),
-        EndpointAuth::TokenUrl { url, method, headers, body, token_attribute, scheme } => {
+        EndpointAuth::TokenUrl {
+            url,
+            method,
+            headers,
+            body,
+            token_attribute,
+            scheme,
+        } => {
             let auth_failed = |why: String| SendResult {
                 status_code: None,
                 latency_ms: 0,
@@ -178,20 +211,35 @@ async fn authorization(s: &Services, auth: &EndpointAuth) -> Result<Option<Strin
             };
             let url = crate::policy::webhook_config::check_url(url, s.settings.allow_http_webhooks)
                 .map_err(|r| SendResult::refused(format!("auth url: {}", r.0)))?;
-            let mut hdrs: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let mut hdrs: Vec<(String, String)> = headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             let payload = match body {
                 None => Bytes::new(),
                 Some(serde_json::Value::String(text)) => Bytes::from(text.clone()),
                 Some(json) => {
-                    if !hdrs.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                    if !hdrs
+                        .iter()
+                        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                    {
                         hdrs.push(("content-type".into(), "application/json".into()));
                     }
                     Bytes::from(json.to_string())
                 }
             };
-            let request =
-                OutboundRequest { method: *method, url, headers: hdrs, body: payload, timeout: s.settings.webhook_timeout };
-            let resp = s.transport.send(request).await.map_err(|e| auth_failed(format!("auth url: {e}")))?;
+            let request = OutboundRequest {
+                method: *method,
+                url,
+                headers: hdrs,
+                body: payload,
+                timeout: s.settings.webhook_timeout,
+            };
+            let resp = s
+                .transport
+                .send(request)
+                .await
+                .map_err(|e| auth_failed(format!("auth url: {e}")))?;
             if !(200..300).contains(&resp.status) {
                 return Err(auth_failed(format!("auth url answered {}", resp.status)));
             }
@@ -201,7 +249,11 @@ async fn authorization(s: &Services, auth: &EndpointAuth) -> Result<Option<Strin
                 .get(token_attribute)
                 .and_then(|v| v.as_str())
                 .filter(|t| !t.is_empty() && !t.contains(['\r', '\n']))
-                .ok_or_else(|| auth_failed(format!("auth response has no string attribute {token_attribute:?}")))?;
+                .ok_or_else(|| {
+                    auth_failed(format!(
+                        "auth response has no string attribute {token_attribute:?}"
+                    ))
+                })?;
             Ok(Some(format!("{scheme} {token}")))
         }
     }
@@ -231,17 +283,37 @@ pub async fn deliver(s: &Services, task: &DeliveryTask) -> Result<DeliveryOutcom
     let Some(doc) = s.jobs.get_document(task.job_id, task.document_id).await? else {
         return Ok(DeliveryOutcome::Dropped("document expired"));
     };
-    let endpoint = match s.config.get_endpoint(task.tenant_id, task.endpoint_id).await? {
+    let endpoint = match s
+        .config
+        .get_endpoint(task.tenant_id, task.endpoint_id)
+        .await?
+    {
         Some(e) if e.enabled => e,
         found => {
-            let why = if found.is_some() { "endpoint disabled" } else { "endpoint deleted" };
-            finish(s, &mut delivery, DeliveryStatus::Failed, None, Some(why.to_string()), None).await?;
+            let why = if found.is_some() {
+                "endpoint disabled"
+            } else {
+                "endpoint deleted"
+            };
+            finish(
+                s,
+                &mut delivery,
+                DeliveryStatus::Failed,
+                None,
+                Some(why.to_string()),
+                None,
+            )
+            .await?;
             return Ok(DeliveryOutcome::Dropped(why));
         }
     };
 
     let body = document_event_body(&job, &doc, task.event_type);
-    let sent = match url_for_document(&endpoint.url, &doc.id.to_string(), s.settings.allow_http_webhooks) {
+    let sent = match url_for_document(
+        &endpoint.url,
+        &doc.id.to_string(),
+        s.settings.allow_http_webhooks,
+    ) {
         Ok(url) => send_signed(s, &endpoint, &task.webhook_id, url.as_str(), body).await,
         Err(refused) => SendResult::refused(refused.0),
     };
@@ -261,7 +333,15 @@ pub async fn deliver(s: &Services, task: &DeliveryTask) -> Result<DeliveryOutcom
     delivery.total_attempts += 1;
 
     let Some(failure) = sent.failure else {
-        finish(s, &mut delivery, DeliveryStatus::Succeeded, sent.status_code, None, None).await?;
+        finish(
+            s,
+            &mut delivery,
+            DeliveryStatus::Succeeded,
+            sent.status_code,
+            None,
+            None,
+        )
+        .await?;
         release_document_file(s, job.id, doc.id).await?;
         return Ok(DeliveryOutcome::Delivered);
     };
@@ -272,11 +352,27 @@ pub async fn deliver(s: &Services, task: &DeliveryTask) -> Result<DeliveryOutcom
     match next_retry_delay(delivery.round_attempts, failure, jitter) {
         Some(delay) => {
             let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
-            finish(s, &mut delivery, DeliveryStatus::Pending, sent.status_code, sent.error, Some(next)).await?;
+            finish(
+                s,
+                &mut delivery,
+                DeliveryStatus::Pending,
+                sent.status_code,
+                sent.error,
+                Some(next),
+            )
+            .await?;
             Ok(DeliveryOutcome::RetryIn(delay))
         }
         None => {
-            finish(s, &mut delivery, DeliveryStatus::Failed, sent.status_code, sent.error, None).await?;
+            finish(
+                s,
+                &mut delivery,
+                DeliveryStatus::Failed,
+                sent.status_code,
+                sent.error,
+                None,
+            )
+            .await?;
             if sent.status_code == Some(410) || failure == FailedAttempt::Permanent {
                 // Retrying cannot help and the attempt log says why: no dead letter to handle.
                 Ok(DeliveryOutcome::Dropped("refused permanently"))
@@ -313,7 +409,11 @@ async fn finish(
     }
 }
 
-async fn disable_endpoint(s: &Services, endpoint: &WebhookEndpoint, why: &str) -> Result<(), CoreError> {
+async fn disable_endpoint(
+    s: &Services,
+    endpoint: &WebhookEndpoint,
+    why: &str,
+) -> Result<(), CoreError> {
     let mut disabled = endpoint.clone();
     disabled.enabled = false;
     disabled.disabled_reason = Some(why.to_string());
@@ -323,7 +423,11 @@ async fn disable_endpoint(s: &Services, endpoint: &WebhookEndpoint, why: &str) -
 }
 
 /// Deletes a document's stored file once every endpoint it was sent to answered 2xx.
-pub(crate) async fn release_document_file(s: &Services, job: JobId, document: DocumentId) -> Result<(), CoreError> {
+pub(crate) async fn release_document_file(
+    s: &Services,
+    job: JobId,
+    document: DocumentId,
+) -> Result<(), CoreError> {
     let deliveries = s.jobs.list_deliveries(job, s.clock.now()).await?;
     let all_delivered = deliveries
         .iter()
@@ -332,11 +436,16 @@ pub(crate) async fn release_document_file(s: &Services, job: JobId, document: Do
     if !all_delivered {
         return Ok(());
     }
-    let Some(doc) = s.jobs.get_document(job, document).await? else { return Ok(()) };
+    let Some(doc) = s.jobs.get_document(job, document).await? else {
+        return Ok(());
+    };
     if doc.object_deleted {
         return Ok(());
     }
     s.objects.delete(&doc.object_key).await?;
-    modify_document(s, job, document, |d| !std::mem::replace(&mut d.object_deleted, true)).await?;
+    modify_document(s, job, document, |d| {
+        !std::mem::replace(&mut d.object_deleted, true)
+    })
+    .await?;
     Ok(())
 }

@@ -2,7 +2,9 @@
 
 use crate::error::CoreError;
 use crate::ids::{EndpointId, TemplateId, TenantId};
-use crate::model::{DeliveryAttempt, EndpointAuth, EventType, HttpMethod, RetiredSecret, WebhookEndpoint};
+use crate::model::{
+    DeliveryAttempt, EndpointAuth, EventType, HttpMethod, RetiredSecret, WebhookEndpoint,
+};
 use crate::policy::signature::generate_secret;
 use crate::policy::webhook_config::{check_header, check_url};
 use crate::services::Services;
@@ -92,7 +94,8 @@ fn not_found() -> CoreError {
 fn parse_method(text: Option<&str>) -> Result<HttpMethod, CoreError> {
     match text {
         None => Ok(HttpMethod::Post),
-        Some(m) => HttpMethod::parse(m).ok_or_else(|| invalid("method must be POST, PUT, PATCH, GET or DELETE")),
+        Some(m) => HttpMethod::parse(m)
+            .ok_or_else(|| invalid("method must be POST, PUT, PATCH, GET or DELETE")),
     }
 }
 
@@ -110,14 +113,23 @@ fn check_endpoint(s: &Services, e: &WebhookEndpoint) -> Result<(), CoreError> {
         check_header(k, v).map_err(|r| invalid(r.0))?;
     }
     if e.event_types.contains(&EventType::WebhookTest) {
-        return Err(invalid("webhook.test is sent on request only and cannot be subscribed to"));
+        return Err(invalid(
+            "webhook.test is sent on request only and cannot be subscribed to",
+        ));
     }
     match &e.auth {
         EndpointAuth::None => {}
         EndpointAuth::Fixed { authorization } => {
-            check_header("Authorization", authorization).map_err(|_| invalid("authorization has CR or LF"))?;
+            check_header("Authorization", authorization)
+                .map_err(|_| invalid("authorization has CR or LF"))?;
         }
-        EndpointAuth::TokenUrl { url, headers, token_attribute, scheme, .. } => {
+        EndpointAuth::TokenUrl {
+            url,
+            headers,
+            token_attribute,
+            scheme,
+            ..
+        } => {
             check_url(url, allow_http).map_err(|r| invalid(format!("auth url: {}", r.0)))?;
             for (k, v) in headers {
                 check_header(k, v).map_err(|r| invalid(format!("auth header: {}", r.0)))?;
@@ -133,11 +145,18 @@ fn check_endpoint(s: &Services, e: &WebhookEndpoint) -> Result<(), CoreError> {
     Ok(())
 }
 
-pub async fn create(s: &Services, tenant: TenantId, input: EndpointInput) -> Result<WebhookEndpoint, CoreError> {
+pub async fn create(
+    s: &Services,
+    tenant: TenantId,
+    input: EndpointInput,
+) -> Result<WebhookEndpoint, CoreError> {
     let template_id = TemplateId::parse(&input.template_id)
         .ok_or_else(|| CoreError::not_found("template_not_found", "no template with this id"))?;
     if s.config.get_template(tenant, template_id).await?.is_none() {
-        return Err(CoreError::not_found("template_not_found", "no template with this id"));
+        return Err(CoreError::not_found(
+            "template_not_found",
+            "no template with this id",
+        ));
     }
     let now = s.clock.now();
     let endpoint = WebhookEndpoint {
@@ -165,10 +184,17 @@ pub async fn create(s: &Services, tenant: TenantId, input: EndpointInput) -> Res
 /// An endpoint of this tenant; malformed, unknown and foreign ids are all not found.
 pub async fn get(s: &Services, tenant: TenantId, id: &str) -> Result<WebhookEndpoint, CoreError> {
     let id = EndpointId::parse(id).ok_or_else(not_found)?;
-    s.config.get_endpoint(tenant, id).await?.ok_or_else(not_found)
+    s.config
+        .get_endpoint(tenant, id)
+        .await?
+        .ok_or_else(not_found)
 }
 
-pub async fn list(s: &Services, tenant: TenantId, template: Option<&str>) -> Result<Vec<WebhookEndpoint>, CoreError> {
+pub async fn list(
+    s: &Services,
+    tenant: TenantId,
+    template: Option<&str>,
+) -> Result<Vec<WebhookEndpoint>, CoreError> {
     let template = match template {
         None => None,
         Some(t) => Some(TemplateId::parse(t).ok_or_else(|| invalid("template_id is not a UUID"))?),
@@ -176,7 +202,12 @@ pub async fn list(s: &Services, tenant: TenantId, template: Option<&str>) -> Res
     Ok(s.config.list_endpoints(tenant, template).await?)
 }
 
-pub async fn update(s: &Services, tenant: TenantId, id: &str, patch: EndpointPatch) -> Result<WebhookEndpoint, CoreError> {
+pub async fn update(
+    s: &Services,
+    tenant: TenantId,
+    id: &str,
+    patch: EndpointPatch,
+) -> Result<WebhookEndpoint, CoreError> {
     let mut endpoint = get(s, tenant, id).await?;
     if let Some(name) = patch.name {
         endpoint.name = name.trim().to_string();
@@ -213,11 +244,17 @@ pub async fn delete(s: &Services, tenant: TenantId, id: &str) -> Result<(), Core
 }
 
 /// A new signing secret; the old one keeps signing (beside the new) for the rotation grace period.
-pub async fn rotate_secret(s: &Services, tenant: TenantId, id: &str) -> Result<WebhookEndpoint, CoreError> {
+pub async fn rotate_secret(
+    s: &Services,
+    tenant: TenantId,
+    id: &str,
+) -> Result<WebhookEndpoint, CoreError> {
     let mut endpoint = get(s, tenant, id).await?;
     let now = s.clock.now();
-    endpoint.previous_secret =
-        Some(RetiredSecret { secret: endpoint.secret.clone(), valid_until: now + s.settings.secret_rotation_grace });
+    endpoint.previous_secret = Some(RetiredSecret {
+        secret: endpoint.secret.clone(),
+        valid_until: now + s.settings.secret_rotation_grace,
+    });
     endpoint.secret = generate_secret();
     endpoint.updated_at = now;
     s.config.put_endpoint(&endpoint).await?;
@@ -225,20 +262,40 @@ pub async fn rotate_secret(s: &Services, tenant: TenantId, id: &str) -> Result<W
 }
 
 /// Sends a signed `webhook.test` event now, records the attempt and reports how it went.
-pub async fn send_test(s: &Services, tenant: TenantId, id: &str) -> Result<DeliveryAttempt, CoreError> {
+pub async fn send_test(
+    s: &Services,
+    tenant: TenantId,
+    id: &str,
+) -> Result<DeliveryAttempt, CoreError> {
     let endpoint = get(s, tenant, id).await?;
     let now = s.clock.now();
     let webhook_id = format!("msg_test_{}", uuid::Uuid::new_v4().simple());
     let body = crate::usecases::payload::test_event_body(&endpoint, now);
     let url_text = endpoint.url.replace(":id", "test");
     let sent: SendResult = deliver::send_signed(s, &endpoint, &webhook_id, &url_text, body).await;
-    let attempt = sent.into_attempt(&webhook_id, &endpoint, None, None, EventType::WebhookTest, 1, now, s);
+    let attempt = sent.into_attempt(
+        &webhook_id,
+        &endpoint,
+        None,
+        None,
+        EventType::WebhookTest,
+        1,
+        now,
+        s,
+    );
     s.jobs.append_attempt(&attempt).await?;
     Ok(attempt)
 }
 
 /// The newest attempts made to this endpoint (at most `limit`, newest first).
-pub async fn attempts(s: &Services, tenant: TenantId, id: &str, limit: usize) -> Result<Vec<DeliveryAttempt>, CoreError> {
+pub async fn attempts(
+    s: &Services,
+    tenant: TenantId,
+    id: &str,
+    limit: usize,
+) -> Result<Vec<DeliveryAttempt>, CoreError> {
     let endpoint = get(s, tenant, id).await?;
-    Ok(s.jobs.list_endpoint_attempts(tenant, endpoint.id, s.clock.now(), limit.clamp(1, 500)).await?)
+    Ok(s.jobs
+        .list_endpoint_attempts(tenant, endpoint.id, s.clock.now(), limit.clamp(1, 500))
+        .await?)
 }

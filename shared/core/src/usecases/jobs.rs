@@ -3,7 +3,8 @@
 use crate::error::CoreError;
 use crate::ids::{DocumentId, EndpointId, JobId, TemplateId, TenantId};
 use crate::model::{
-    Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, Document, EventType, ExtractedField, Failure, Job, Status,
+    Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, Document, EventType, ExtractedField,
+    Failure, Job, Status,
 };
 use crate::services::Services;
 use chrono::{DateTime, Utc};
@@ -16,7 +17,12 @@ use std::time::Duration;
 pub async fn load_job(s: &Services, tenant: TenantId, id: &str) -> Result<Job, CoreError> {
     let not_found = || CoreError::not_found("job_not_found", "no job with this id");
     let id = JobId::parse(id).ok_or_else(not_found)?;
-    let job = s.jobs.get_job(id).await?.filter(|j| j.tenant_id == tenant).ok_or_else(not_found)?;
+    let job = s
+        .jobs
+        .get_job(id)
+        .await?
+        .filter(|j| j.tenant_id == tenant)
+        .ok_or_else(not_found)?;
     if job.is_expired(s.clock.now()) {
         return Err(CoreError::Gone {
             code: "job_expired",
@@ -70,13 +76,22 @@ pub struct JobStatusView {
     pub attempts: Option<Vec<DeliveryAttempt>>,
 }
 
-pub async fn job_status(s: &Services, tenant: TenantId, id: &str, with_attempts: bool) -> Result<JobStatusView, CoreError> {
+pub async fn job_status(
+    s: &Services,
+    tenant: TenantId,
+    id: &str,
+    with_attempts: bool,
+) -> Result<JobStatusView, CoreError> {
     let job = load_job(s, tenant, id).await?;
     let now = s.clock.now();
     let mut documents = s.jobs.list_documents(job.id, now).await?;
     documents.sort_by_key(|d| d.ordinal);
     let deliveries = s.jobs.list_deliveries(job.id, now).await?;
-    let attempts = if with_attempts { Some(s.jobs.list_job_attempts(job.id, now).await?) } else { None };
+    let attempts = if with_attempts {
+        Some(s.jobs.list_job_attempts(job.id, now).await?)
+    } else {
+        None
+    };
     let documents = documents
         .into_iter()
         .map(|d| DocumentStatusView {
@@ -85,7 +100,11 @@ pub async fn job_status(s: &Services, tenant: TenantId, id: &str, with_attempts:
             status: d.status,
             pages: d.pages,
             error: d.error.clone(),
-            deliveries: deliveries.iter().filter(|x| x.document_id == d.id).map(delivery_view).collect(),
+            deliveries: deliveries
+                .iter()
+                .filter(|x| x.document_id == d.id)
+                .map(delivery_view)
+                .collect(),
         })
         .collect();
     Ok(JobStatusView {
@@ -144,7 +163,11 @@ pub struct JobResultsView {
     pub documents: Vec<DocumentResultView>,
 }
 
-pub async fn job_results(s: &Services, tenant: TenantId, id: &str) -> Result<JobResultsView, CoreError> {
+pub async fn job_results(
+    s: &Services,
+    tenant: TenantId,
+    id: &str,
+) -> Result<JobResultsView, CoreError> {
     let job = load_job(s, tenant, id).await?;
     let mut documents = s.jobs.list_documents(job.id, s.clock.now()).await?;
     documents.sort_by_key(|d| d.ordinal);
@@ -184,8 +207,10 @@ pub fn results_csv(results: &JobResultsView) -> Result<String, CoreError> {
     }
     let static_names: Vec<&String> = results.static_values.keys().collect();
     let mut out = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> =
-        ["job_id", "document_id", "file_name", "status", "pages"].iter().map(|s| s.to_string()).collect();
+    let mut header: Vec<String> = ["job_id", "document_id", "file_name", "status", "pages"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     header.extend(static_names.iter().map(|s| s.to_string()));
     header.extend(field_names.iter().cloned());
     let csv_err = |e: csv::Error| CoreError::Internal(format!("csv: {e}"));
@@ -198,12 +223,18 @@ pub fn results_csv(results: &JobResultsView) -> Result<String, CoreError> {
             doc.status.to_string(),
             doc.pages.to_string(),
         ];
-        row.extend(static_names.iter().map(|k| cell(results.static_values.get(*k))));
+        row.extend(
+            static_names
+                .iter()
+                .map(|k| cell(results.static_values.get(*k))),
+        );
         let result = doc.result.clone().unwrap_or_default();
         row.extend(field_names.iter().map(|name| cell(result.get(name))));
         out.write_record(&row).map_err(csv_err)?;
     }
-    let bytes = out.into_inner().map_err(|e| CoreError::Internal(format!("csv: {e}")))?;
+    let bytes = out
+        .into_inner()
+        .map_err(|e| CoreError::Internal(format!("csv: {e}")))?;
     String::from_utf8(bytes).map_err(|e| CoreError::Internal(format!("csv: {e}")))
 }
 
@@ -218,7 +249,12 @@ fn cell(value: Option<&Value>) -> String {
 /// Sends a finished job's documents again, to all its endpoints or the named ones. The `webhook-id` of
 /// each (document, endpoint, event) stays the same, so receivers can tell a redelivery from a new event.
 /// Returns how many deliveries were queued.
-pub async fn redeliver(s: &Services, tenant: TenantId, id: &str, named: Option<Vec<String>>) -> Result<usize, CoreError> {
+pub async fn redeliver(
+    s: &Services,
+    tenant: TenantId,
+    id: &str,
+    named: Option<Vec<String>>,
+) -> Result<usize, CoreError> {
     let job = load_job(s, tenant, id).await?;
     let endpoints: Vec<EndpointId> = match named {
         None => job.endpoint_ids.clone(),
@@ -229,7 +265,10 @@ pub async fn redeliver(s: &Services, tenant: TenantId, id: &str, named: Option<V
                 if endpoint.template_id != job.template_id {
                     return Err(CoreError::invalid(
                         "webhook_not_for_template",
-                        format!("webhook endpoint {} belongs to another template", endpoint.id),
+                        format!(
+                            "webhook endpoint {} belongs to another template",
+                            endpoint.id
+                        ),
                     ));
                 }
                 ids.push(endpoint.id);
@@ -276,7 +315,13 @@ pub(crate) fn event_for(doc: &Document) -> EventType {
     }
 }
 
-pub(crate) fn new_delivery(s: &Services, job: &Job, doc: &Document, endpoint: EndpointId, event: EventType) -> Delivery {
+pub(crate) fn new_delivery(
+    s: &Services,
+    job: &Job,
+    doc: &Document,
+    endpoint: EndpointId,
+    event: EventType,
+) -> Delivery {
     let now = s.clock.now();
     Delivery {
         webhook_id: DeliveryTask::webhook_id_for(job.id, doc.id, endpoint, event),

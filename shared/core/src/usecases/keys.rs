@@ -23,12 +23,14 @@ pub enum ObjectRef {
 pub fn parse_object_key(key: &str) -> Option<ObjectRef> {
     let parts: Vec<&str> = key.split('/').collect();
     match parts.as_slice() {
-        ["uploads", tenant, job, "source"] => {
-            Some(ObjectRef::Upload { tenant: TenantId::parse(tenant)?, job: JobId::parse(job)? })
-        }
-        ["documents", job, document] => {
-            Some(ObjectRef::Document { job: JobId::parse(job)?, document: DocumentId::parse(document)? })
-        }
+        ["uploads", tenant, job, "source"] => Some(ObjectRef::Upload {
+            tenant: TenantId::parse(tenant)?,
+            job: JobId::parse(job)?,
+        }),
+        ["documents", job, document] => Some(ObjectRef::Document {
+            job: JobId::parse(job)?,
+            document: DocumentId::parse(document)?,
+        }),
         _ => None,
     }
 }
@@ -40,8 +42,17 @@ mod tests {
     #[test]
     fn keys_round_trip() {
         let (t, j, d) = (TenantId::random(), JobId::random(), DocumentId::random());
-        assert_eq!(parse_object_key(&upload_key(t, j)), Some(ObjectRef::Upload { tenant: t, job: j }));
-        assert_eq!(parse_object_key(&document_key(j, d)), Some(ObjectRef::Document { job: j, document: d }));
+        assert_eq!(
+            parse_object_key(&upload_key(t, j)),
+            Some(ObjectRef::Upload { tenant: t, job: j })
+        );
+        assert_eq!(
+            parse_object_key(&document_key(j, d)),
+            Some(ObjectRef::Document {
+                job: j,
+                document: d
+            })
+        );
         assert_eq!(parse_object_key("uploads/x/y/source"), None);
         assert_eq!(parse_object_key("results/a"), None);
         assert_eq!(parse_object_key(&format!("documents/{j}/{d}/extra")), None);

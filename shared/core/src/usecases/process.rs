@@ -6,7 +6,7 @@
 
 use crate::error::CoreError;
 use crate::ids::{DocumentId, JobId};
-use crate::model::{Document, FileKind, Job, Failure, Status};
+use crate::model::{Document, Failure, FileKind, Job, Status};
 use crate::policy::extraction::extract_fields;
 use crate::ports::{ArchiveEntry, ChargeOutcome, ReadDocument, ReadFailure};
 use crate::services::Services;
@@ -21,7 +21,9 @@ use std::collections::BTreeSet;
 pub async fn object_created(s: &Services, key: &str) -> Result<(), CoreError> {
     match parse_object_key(key) {
         Some(ObjectRef::Upload { job, .. }) => process_upload(s, job).await,
-        Some(ObjectRef::Document { job, document }) => process_stored_document(s, job, document).await,
+        Some(ObjectRef::Document { job, document }) => {
+            process_stored_document(s, job, document).await
+        }
         None => {
             tracing::warn!(key, "ignoring an object outside uploads/ and documents/");
             Ok(())
@@ -61,12 +63,26 @@ async fn process_upload(s: &Services, job_id: JobId) -> Result<(), CoreError> {
         moving || counted
     })
     .await?;
-    let doc = new_document(s, &job, doc_id, 0, job.file_name.clone(), job.upload_key.clone());
+    let doc = new_document(
+        s,
+        &job,
+        doc_id,
+        0,
+        job.file_name.clone(),
+        job.upload_key.clone(),
+    );
     s.jobs.insert_document(&doc).await?;
     process_document(s, &job, doc_id, bytes).await
 }
 
-fn new_document(s: &Services, job: &Job, id: DocumentId, ordinal: u32, name: String, key: String) -> Document {
+fn new_document(
+    s: &Services,
+    job: &Job,
+    id: DocumentId,
+    ordinal: u32,
+    name: String,
+    key: String,
+) -> Document {
     let now = s.clock.now();
     Document {
         id,
@@ -97,7 +113,17 @@ async fn unzip(s: &Services, job: Job, bytes: Bytes) -> Result<(), CoreError> {
     let unpacked = run_blocking(move || reader.unpack(&bytes)).await?;
     let entries = match unpacked {
         Ok(entries) if !entries.is_empty() => entries,
-        Ok(_) => return archive_failed(s, &job, ReadFailure { code: "empty_archive", message: "the ZIP has no files".into() }).await,
+        Ok(_) => {
+            return archive_failed(
+                s,
+                &job,
+                ReadFailure {
+                    code: "empty_archive",
+                    message: "the ZIP has no files".into(),
+                },
+            )
+            .await
+        }
         Err(failure) => return archive_failed(s, &job, failure).await,
     };
     let total = entries.len() as u32;
@@ -115,14 +141,17 @@ async fn unzip(s: &Services, job: Job, bytes: Bytes) -> Result<(), CoreError> {
                 let doc = new_document(s, &job, id, ordinal as u32, name, document_key(job.id, id));
                 s.jobs.insert_document(&doc).await?;
                 // Storing the entry triggers its own processing event: one document, one webhook.
-                s.objects.put(&doc.object_key, bytes, "application/octet-stream").await?;
+                s.objects
+                    .put(&doc.object_key, bytes, "application/octet-stream")
+                    .await?;
             }
             ArchiveEntry::Refused { name, reason } => {
                 let id = DocumentId::derive(job.id, ordinal, &name);
                 let mut doc = new_document(s, &job, id, ordinal as u32, name, String::new());
                 doc.object_deleted = true;
                 s.jobs.insert_document(&doc).await?;
-                finish_document(s, &job, id, Err(Failure::new(reason.code, reason.message))).await?;
+                finish_document(s, &job, id, Err(Failure::new(reason.code, reason.message)))
+                    .await?;
             }
         }
     }
@@ -157,8 +186,14 @@ fn set_status(job: &mut Job, next: Status) -> bool {
     }
 }
 
-async fn process_stored_document(s: &Services, job_id: JobId, doc_id: DocumentId) -> Result<(), CoreError> {
-    let Some(job) = live_job(s, job_id).await? else { return Ok(()) };
+async fn process_stored_document(
+    s: &Services,
+    job_id: JobId,
+    doc_id: DocumentId,
+) -> Result<(), CoreError> {
+    let Some(job) = live_job(s, job_id).await? else {
+        return Ok(());
+    };
     let Some(doc) = s.jobs.get_document(job_id, doc_id).await? else {
         tracing::warn!(%job_id, %doc_id, "document object without a document record");
         return Ok(());
@@ -166,12 +201,19 @@ async fn process_stored_document(s: &Services, job_id: JobId, doc_id: DocumentId
     if doc.status.is_document_terminal() {
         return after_finish(s, &job, doc).await;
     }
-    let Some(bytes) = s.objects.get(&doc.object_key).await? else { return Ok(()) };
+    let Some(bytes) = s.objects.get(&doc.object_key).await? else {
+        return Ok(());
+    };
     process_document(s, &job, doc_id, bytes).await
 }
 
 /// Reads, charges and extracts one document, then finishes it.
-async fn process_document(s: &Services, job: &Job, doc_id: DocumentId, bytes: Bytes) -> Result<(), CoreError> {
+async fn process_document(
+    s: &Services,
+    job: &Job,
+    doc_id: DocumentId,
+    bytes: Bytes,
+) -> Result<(), CoreError> {
     let Some(doc) = modify_document(s, job.id, doc_id, |d| {
         let moving = d.status.document_may_become(Status::ProcessingImage);
         if moving {
@@ -186,7 +228,10 @@ async fn process_document(s: &Services, job: &Job, doc_id: DocumentId, bytes: By
     if doc.status.is_document_terminal() {
         return after_finish(s, job, doc).await;
     }
-    modify_job(s, job.id, |j| j.status == Status::UnzipFileSuccess && set_status(j, Status::ProcessingImage)).await?;
+    modify_job(s, job.id, |j| {
+        j.status == Status::UnzipFileSuccess && set_status(j, Status::ProcessingImage)
+    })
+    .await?;
 
     let outcome = read_and_extract(s, job, doc_id, bytes).await?;
     finish_document(s, job, doc_id, outcome).await
@@ -195,7 +240,12 @@ async fn process_document(s: &Services, job: &Job, doc_id: DocumentId, bytes: By
 /// What a finished document holds: its kind, pages and fields, or why it failed.
 type Outcome = Result<(FileKind, u32, Vec<crate::model::ExtractedField>), Failure>;
 
-async fn read_and_extract(s: &Services, job: &Job, doc_id: DocumentId, bytes: Bytes) -> Result<Outcome, CoreError> {
+async fn read_and_extract(
+    s: &Services,
+    job: &Job,
+    doc_id: DocumentId,
+    bytes: Bytes,
+) -> Result<Outcome, CoreError> {
     let Some(kind) = s.reader.sniff(&bytes) else {
         return Ok(Err(Failure::new(
             "unsupported_file_type",
@@ -203,10 +253,14 @@ async fn read_and_extract(s: &Services, job: &Job, doc_id: DocumentId, bytes: By
         )));
     };
     if kind == FileKind::Zip {
-        return Ok(Err(Failure::new("nested_archive", "a ZIP inside a ZIP is not processed")));
+        return Ok(Err(Failure::new(
+            "nested_archive",
+            "a ZIP inside a ZIP is not processed",
+        )));
     }
     let reader = s.reader.clone();
-    let read: Result<ReadDocument, ReadFailure> = run_blocking(move || reader.read(kind, &bytes)).await?;
+    let read: Result<ReadDocument, ReadFailure> =
+        run_blocking(move || reader.read(kind, &bytes)).await?;
     let read = match read {
         Ok(read) => read,
         Err(failure) => return Ok(Err(Failure::new(failure.code, failure.message))),
@@ -215,30 +269,55 @@ async fn read_and_extract(s: &Services, job: &Job, doc_id: DocumentId, bytes: By
     if pages > s.settings.max_pdf_pages {
         return Ok(Err(Failure::new(
             "too_many_pages",
-            format!("the document has {pages} pages; at most {} are processed", s.settings.max_pdf_pages),
+            format!(
+                "the document has {pages} pages; at most {} are processed",
+                s.settings.max_pdf_pages
+            ),
         )));
     }
-    let Some(template) = s.config.get_template(job.tenant_id, job.template_id).await? else {
-        return Ok(Err(Failure::new("template_deleted", "the template was deleted before processing")));
+    let Some(template) = s
+        .config
+        .get_template(job.tenant_id, job.template_id)
+        .await?
+    else {
+        return Ok(Err(Failure::new(
+            "template_deleted",
+            "the template was deleted before processing",
+        )));
     };
-    match s.config.charge_credits(job.tenant_id, &doc_id.to_string(), pages).await? {
+    match s
+        .config
+        .charge_credits(job.tenant_id, &doc_id.to_string(), pages)
+        .await?
+    {
         ChargeOutcome::Charged { .. } | ChargeOutcome::AlreadyCharged => {}
         ChargeOutcome::Insufficient { balance } => {
             return Ok(Err(Failure::new(
                 "insufficient_credits",
-                format!("the document has {pages} pages but the account has {balance} credits left"),
+                format!(
+                    "the document has {pages} pages but the account has {balance} credits left"
+                ),
             )));
         }
     }
     Ok(Ok((kind, pages, extract_fields(&template, &read.pages))))
 }
 
-async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, CoreError> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| CoreError::Internal(format!("reader task failed: {e}")))
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, CoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| CoreError::Internal(format!("reader task failed: {e}")))
 }
 
 /// Moves a document to its terminal status (once), then queues its deliveries and counts it in its job.
-async fn finish_document(s: &Services, job: &Job, doc_id: DocumentId, outcome: Outcome) -> Result<(), CoreError> {
+async fn finish_document(
+    s: &Services,
+    job: &Job,
+    doc_id: DocumentId,
+    outcome: Outcome,
+) -> Result<(), CoreError> {
     let now = s.clock.now();
     let expires_at = now + s.settings.retention;
     let Some(doc) = modify_document(s, job.id, doc_id, |d| {
@@ -275,7 +354,11 @@ async fn after_finish(s: &Services, job: &Job, doc: Document) -> Result<(), Core
         let event = event_for(&doc);
         let mut queued = 0;
         for endpoint_id in &job.endpoint_ids {
-            let wanted = s.config.get_endpoint(job.tenant_id, *endpoint_id).await?.is_none_or(|e| e.wants(event));
+            let wanted = s
+                .config
+                .get_endpoint(job.tenant_id, *endpoint_id)
+                .await?
+                .is_none_or(|e| e.wants(event));
             if !wanted {
                 continue;
             }
@@ -284,7 +367,10 @@ async fn after_finish(s: &Services, job: &Job, doc: Document) -> Result<(), Core
             enqueue(s, &delivery).await?;
             queued += 1;
         }
-        modify_document(s, job.id, doc.id, |d| !std::mem::replace(&mut d.deliveries_enqueued, true)).await?;
+        modify_document(s, job.id, doc.id, |d| {
+            !std::mem::replace(&mut d.deliveries_enqueued, true)
+        })
+        .await?;
         if queued == 0 {
             // Nobody to deliver to: the file has served its purpose; results stay for polling.
             release_document_file(s, job.id, doc.id).await?;
@@ -306,17 +392,28 @@ async fn count_finished(s: &Services, job_id: JobId, doc: &Document) -> Result<(
     })
     .await?;
     let Some(job) = finished else { return Ok(()) };
-    if job.status.is_job_terminal() || Some(job.completed_documents.len() as u32) != job.documents_total {
+    if job.status.is_job_terminal()
+        || Some(job.completed_documents.len() as u32) != job.documents_total
+    {
         return Ok(());
     }
     // Every document is done: the job succeeds when at least one document did.
     let docs = s.jobs.list_documents(job_id, now).await?;
     let done: BTreeSet<DocumentId> = job.completed_documents.clone();
-    let any_success = docs.iter().any(|d| done.contains(&d.id) && d.status == Status::ProcessImageSuccess);
-    let first_failure = docs.iter().filter(|d| d.status == Status::ProcessImageFailed).min_by_key(|d| d.ordinal);
+    let any_success = docs
+        .iter()
+        .any(|d| done.contains(&d.id) && d.status == Status::ProcessImageSuccess);
+    let first_failure = docs
+        .iter()
+        .filter(|d| d.status == Status::ProcessImageFailed)
+        .min_by_key(|d| d.ordinal);
     let failure = first_failure.and_then(|d| d.error.clone());
     modify_job(s, job_id, |j| {
-        let target = if any_success { Status::Success } else { Status::Failed };
+        let target = if any_success {
+            Status::Success
+        } else {
+            Status::Failed
+        };
         if j.status.is_job_terminal() {
             return false;
         }

@@ -32,8 +32,16 @@ fn missing(field: &str) -> CoreError {
     CoreError::invalid("missing_field", format!("{field} is required"))
 }
 
-pub async fn submit_job(s: &Services, tenant: TenantId, sub: Submission) -> Result<Accepted, CoreError> {
-    let template_text = sub.template_id.as_deref().filter(|t| !t.trim().is_empty()).ok_or_else(|| missing("template_id"))?;
+pub async fn submit_job(
+    s: &Services,
+    tenant: TenantId,
+    sub: Submission,
+) -> Result<Accepted, CoreError> {
+    let template_text = sub
+        .template_id
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| missing("template_id"))?;
     let file = sub.file.ok_or_else(|| missing("actual_image"))?;
     let template_id = TemplateId::parse(template_text)
         .ok_or_else(|| CoreError::invalid("invalid_template_id", "template_id must be a UUID"))?;
@@ -58,14 +66,24 @@ pub async fn submit_job(s: &Services, tenant: TenantId, sub: Submission) -> Resu
             ),
         });
     }
-    let kind = s.reader.sniff(&file).ok_or_else(|| CoreError::UnsupportedMedia {
-        code: "unsupported_file_type",
-        message: "the file is not a PDF, PNG, JPEG, TIFF, WebP or ZIP (judged by its content)".to_string(),
-    })?;
+    let kind = s
+        .reader
+        .sniff(&file)
+        .ok_or_else(|| CoreError::UnsupportedMedia {
+            code: "unsupported_file_type",
+            message: "the file is not a PDF, PNG, JPEG, TIFF, WebP or ZIP (judged by its content)"
+                .to_string(),
+        })?;
 
-    let tenant_row = s.config.get_tenant(tenant).await?.ok_or_else(|| CoreError::Internal("tenant vanished".into()))?;
+    let tenant_row = s
+        .config
+        .get_tenant(tenant)
+        .await?
+        .ok_or_else(|| CoreError::Internal("tenant vanished".into()))?;
     if tenant_row.credits <= 0 {
-        return Err(CoreError::InsufficientCredits { message: "the account has no credits left".to_string() });
+        return Err(CoreError::InsufficientCredits {
+            message: "the account has no credits left".to_string(),
+        });
     }
 
     let now = s.clock.now();
@@ -93,21 +111,37 @@ pub async fn submit_job(s: &Services, tenant: TenantId, sub: Submission) -> Resu
     };
     // The job is written before the file, because storing the file is what starts processing.
     s.jobs.insert_job(&job).await?;
-    s.objects.put(&job.upload_key, file, kind.media_type()).await?;
-    Ok(Accepted { job_id, template_id: template.id, static_values })
+    s.objects
+        .put(&job.upload_key, file, kind.media_type())
+        .await?;
+    Ok(Accepted {
+        job_id,
+        template_id: template.id,
+        static_values,
+    })
 }
 
 fn static_values(s: &Services, given: Option<Value>) -> Result<Map<String, Value>, CoreError> {
     let map = match given {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(map)) => map,
-        Some(_) => return Err(CoreError::invalid("invalid_static_values", "static_values must be a JSON object")),
+        Some(_) => {
+            return Err(CoreError::invalid(
+                "invalid_static_values",
+                "static_values must be a JSON object",
+            ))
+        }
     };
-    let size = serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX);
+    let size = serde_json::to_vec(&map)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
     if size > s.settings.max_static_values_bytes {
         return Err(CoreError::invalid(
             "invalid_static_values",
-            format!("static_values is larger than {} bytes", s.settings.max_static_values_bytes),
+            format!(
+                "static_values is larger than {} bytes",
+                s.settings.max_static_values_bytes
+            ),
         ));
     }
     Ok(map)
@@ -124,19 +158,22 @@ async fn endpoints_for(
     let Some(named) = named else {
         let all = s.config.list_endpoints(tenant, Some(template)).await?;
         let wanted = |e: &&crate::model::WebhookEndpoint| {
-            e.enabled && (e.wants(EventType::DocumentCompleted) || e.wants(EventType::DocumentFailed))
+            e.enabled
+                && (e.wants(EventType::DocumentCompleted) || e.wants(EventType::DocumentFailed))
         };
         return Ok(all.iter().filter(wanted).map(|e| e.id).collect());
     };
     let mut ids = Vec::new();
     for text in named {
-        let id = EndpointId::parse(&text)
-            .ok_or_else(|| CoreError::invalid("invalid_webhook_id", format!("webhook id {text:?} is not a UUID")))?;
-        let endpoint = s
-            .config
-            .get_endpoint(tenant, id)
-            .await?
-            .ok_or_else(|| CoreError::not_found("webhook_not_found", format!("no webhook endpoint {id}")))?;
+        let id = EndpointId::parse(&text).ok_or_else(|| {
+            CoreError::invalid(
+                "invalid_webhook_id",
+                format!("webhook id {text:?} is not a UUID"),
+            )
+        })?;
+        let endpoint = s.config.get_endpoint(tenant, id).await?.ok_or_else(|| {
+            CoreError::not_found("webhook_not_found", format!("no webhook endpoint {id}"))
+        })?;
         if endpoint.template_id != template {
             return Err(CoreError::invalid(
                 "webhook_not_for_template",
@@ -144,7 +181,10 @@ async fn endpoints_for(
             ));
         }
         if !endpoint.enabled {
-            return Err(CoreError::invalid("webhook_disabled", format!("webhook endpoint {id} is disabled")));
+            return Err(CoreError::invalid(
+                "webhook_disabled",
+                format!("webhook endpoint {id} is disabled"),
+            ));
         }
         if !ids.contains(&id) {
             ids.push(id);
@@ -181,11 +221,23 @@ mod tests {
 
     #[test]
     fn file_names_are_cleaned() {
-        assert_eq!(clean_file_name(Some("../../etc/passwd"), FileKind::Pdf), "passwd");
-        assert_eq!(clean_file_name(Some("C:\\docs\\inv.pdf"), FileKind::Pdf), "inv.pdf");
-        assert_eq!(clean_file_name(Some("a\u{0}b\r\n.pdf"), FileKind::Pdf), "ab.pdf");
+        assert_eq!(
+            clean_file_name(Some("../../etc/passwd"), FileKind::Pdf),
+            "passwd"
+        );
+        assert_eq!(
+            clean_file_name(Some("C:\\docs\\inv.pdf"), FileKind::Pdf),
+            "inv.pdf"
+        );
+        assert_eq!(
+            clean_file_name(Some("a\u{0}b\r\n.pdf"), FileKind::Pdf),
+            "ab.pdf"
+        );
         assert_eq!(clean_file_name(None, FileKind::Zip), "document.zip");
         assert_eq!(clean_file_name(Some(".."), FileKind::Png), "document.png");
-        assert_eq!(clean_file_name(Some(&"é".repeat(300)), FileKind::Png).len(), 254);
+        assert_eq!(
+            clean_file_name(Some(&"é".repeat(300)), FileKind::Png).len(),
+            254
+        );
     }
 }

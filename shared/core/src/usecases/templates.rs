@@ -32,27 +32,38 @@ pub fn validate(input: &TemplateInput) -> Result<(), CoreError> {
         return Err(invalid("name must have 1 to 200 characters"));
     }
     if input.fields.len() > MAX_FIELDS {
-        return Err(invalid(format!("a template has at most {MAX_FIELDS} fields")));
+        return Err(invalid(format!(
+            "a template has at most {MAX_FIELDS} fields"
+        )));
     }
     let mut seen = HashSet::new();
     for field in &input.fields {
         let fname = field.name.trim();
         if fname.is_empty() || fname.len() > 100 || fname.chars().any(char::is_control) {
-            return Err(invalid("every field needs a name of 1 to 100 printable characters"));
+            return Err(invalid(
+                "every field needs a name of 1 to 100 printable characters",
+            ));
         }
         if !seen.insert(fname.to_string()) {
             return Err(invalid(format!("field name {fname:?} is used twice")));
         }
         match &field.rule {
             FieldRule::Label { label, .. } if label.trim().is_empty() || label.len() > 200 => {
-                return Err(invalid(format!("field {fname:?}: label must have 1 to 200 characters")));
+                return Err(invalid(format!(
+                    "field {fname:?}: label must have 1 to 200 characters"
+                )));
             }
             FieldRule::Regex { pattern, group } => {
-                let re = compile_pattern(pattern)
-                    .map_err(|e| invalid(format!("field {fname:?}: regular expression is not valid: {e}")))?;
+                let re = compile_pattern(pattern).map_err(|e| {
+                    invalid(format!(
+                        "field {fname:?}: regular expression is not valid: {e}"
+                    ))
+                })?;
                 if let Some(g) = group {
                     if *g >= re.captures_len() {
-                        return Err(invalid(format!("field {fname:?}: the pattern has no group {g}")));
+                        return Err(invalid(format!(
+                            "field {fname:?}: the pattern has no group {g}"
+                        )));
                     }
                 }
             }
@@ -66,7 +77,11 @@ fn not_found() -> CoreError {
     CoreError::not_found("template_not_found", "no template with this id")
 }
 
-pub async fn create(s: &Services, tenant: TenantId, input: TemplateInput) -> Result<Template, CoreError> {
+pub async fn create(
+    s: &Services,
+    tenant: TenantId,
+    input: TemplateInput,
+) -> Result<Template, CoreError> {
     validate(&input)?;
     let now = s.clock.now();
     let template = Template {
@@ -83,20 +98,34 @@ pub async fn create(s: &Services, tenant: TenantId, input: TemplateInput) -> Res
 }
 
 fn trimmed(fields: Vec<FieldSpec>) -> Vec<FieldSpec> {
-    fields.into_iter().map(|f| FieldSpec { name: f.name.trim().to_string(), ..f }).collect()
+    fields
+        .into_iter()
+        .map(|f| FieldSpec {
+            name: f.name.trim().to_string(),
+            ..f
+        })
+        .collect()
 }
 
 /// A template of this tenant; an id that is malformed, unknown or another tenant's is not found.
 pub async fn get(s: &Services, tenant: TenantId, id: &str) -> Result<Template, CoreError> {
     let id = TemplateId::parse(id).ok_or_else(not_found)?;
-    s.config.get_template(tenant, id).await?.ok_or_else(not_found)
+    s.config
+        .get_template(tenant, id)
+        .await?
+        .ok_or_else(not_found)
 }
 
 pub async fn list(s: &Services, tenant: TenantId) -> Result<Vec<Template>, CoreError> {
     Ok(s.config.list_templates(tenant).await?)
 }
 
-pub async fn update(s: &Services, tenant: TenantId, id: &str, input: TemplateInput) -> Result<Template, CoreError> {
+pub async fn update(
+    s: &Services,
+    tenant: TenantId,
+    id: &str,
+    input: TemplateInput,
+) -> Result<Template, CoreError> {
     validate(&input)?;
     let existing = get(s, tenant, id).await?;
     let template = Template {
@@ -126,18 +155,36 @@ mod tests {
     use crate::model::{FieldType, LabelDirection};
 
     fn input(fields: Vec<FieldSpec>) -> TemplateInput {
-        TemplateInput { name: "Invoices".into(), fields, date_order: DateOrder::DayMonthYear }
+        TemplateInput {
+            name: "Invoices".into(),
+            fields,
+            date_order: DateOrder::DayMonthYear,
+        }
     }
 
     fn field(name: &str, rule: FieldRule) -> FieldSpec {
-        FieldSpec { name: name.into(), field_type: FieldType::Text, rule }
+        FieldSpec {
+            name: name.into(),
+            field_type: FieldType::Text,
+            rule,
+        }
     }
 
     #[test]
     fn validation_refuses_what_would_fail_later() {
-        let label = |l: &str| FieldRule::Label { label: l.into(), direction: LabelDirection::Right };
-        let regex = |p: &str, g| FieldRule::Regex { pattern: p.into(), group: g };
-        assert!(validate(&input(vec![field("a", label("A:")), field("b", regex(r"(\d+)", Some(1)))])).is_ok());
+        let label = |l: &str| FieldRule::Label {
+            label: l.into(),
+            direction: LabelDirection::Right,
+        };
+        let regex = |p: &str, g| FieldRule::Regex {
+            pattern: p.into(),
+            group: g,
+        };
+        assert!(validate(&input(vec![
+            field("a", label("A:")),
+            field("b", regex(r"(\d+)", Some(1)))
+        ]))
+        .is_ok());
         let bad = [
             vec![field("a", label("A:")), field("a", label("B:"))],
             vec![field("", label("A:"))],

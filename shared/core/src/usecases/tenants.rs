@@ -13,12 +13,24 @@ pub struct CreatedTenant {
     pub api_key: String,
 }
 
-pub async fn create_tenant(s: &Services, name: &str, credits: i64) -> Result<CreatedTenant, CoreError> {
+pub async fn create_tenant(
+    s: &Services,
+    name: &str,
+    credits: i64,
+) -> Result<CreatedTenant, CoreError> {
     let name = name.trim();
     if name.is_empty() || name.len() > 200 {
-        return Err(CoreError::invalid("invalid_name", "a tenant name of 1 to 200 characters is required"));
+        return Err(CoreError::invalid(
+            "invalid_name",
+            "a tenant name of 1 to 200 characters is required",
+        ));
     }
-    let tenant = Tenant { id: TenantId::random(), name: name.to_string(), credits, created_at: s.clock.now() };
+    let tenant = Tenant {
+        id: TenantId::random(),
+        name: name.to_string(),
+        credits,
+        created_at: s.clock.now(),
+    };
     s.config.insert_tenant(&tenant).await?;
     let api_key = issue_api_key(s, tenant.id).await?;
     Ok(CreatedTenant { tenant, api_key })
@@ -27,7 +39,10 @@ pub async fn create_tenant(s: &Services, name: &str, credits: i64) -> Result<Cre
 /// A new API key for an existing tenant.
 pub async fn issue_api_key(s: &Services, tenant: TenantId) -> Result<String, CoreError> {
     if s.config.get_tenant(tenant).await?.is_none() {
-        return Err(CoreError::not_found("tenant_not_found", format!("no tenant {tenant}")));
+        return Err(CoreError::not_found(
+            "tenant_not_found",
+            format!("no tenant {tenant}"),
+        ));
     }
     let key = generate_api_key();
     let record = ApiKeyRecord {
@@ -42,7 +57,10 @@ pub async fn issue_api_key(s: &Services, tenant: TenantId) -> Result<String, Cor
 
 pub async fn add_credits(s: &Services, tenant: TenantId, delta: i64) -> Result<i64, CoreError> {
     if s.config.get_tenant(tenant).await?.is_none() {
-        return Err(CoreError::not_found("tenant_not_found", format!("no tenant {tenant}")));
+        return Err(CoreError::not_found(
+            "tenant_not_found",
+            format!("no tenant {tenant}"),
+        ));
     }
     Ok(s.config.add_credits(tenant, delta).await?)
 }

@@ -15,7 +15,9 @@ pub(crate) async fn modify_job(
     mut change: impl FnMut(&mut Job) -> bool,
 ) -> Result<Option<Job>, CoreError> {
     for _ in 0..MAX_TRIES {
-        let Some(mut job) = s.jobs.get_job(id).await? else { return Ok(None) };
+        let Some(mut job) = s.jobs.get_job(id).await? else {
+            return Ok(None);
+        };
         if !change(&mut job) {
             return Ok(Some(job));
         }
@@ -29,7 +31,9 @@ pub(crate) async fn modify_job(
             Err(other) => return Err(other.into()),
         }
     }
-    Err(CoreError::Unavailable(format!("job {id} kept changing under concurrent writers")))
+    Err(CoreError::Unavailable(format!(
+        "job {id} kept changing under concurrent writers"
+    )))
 }
 
 /// The same for a document.
@@ -40,7 +44,9 @@ pub(crate) async fn modify_document(
     mut change: impl FnMut(&mut Document) -> bool,
 ) -> Result<Option<Document>, CoreError> {
     for _ in 0..MAX_TRIES {
-        let Some(mut doc) = s.jobs.get_document(job, id).await? else { return Ok(None) };
+        let Some(mut doc) = s.jobs.get_document(job, id).await? else {
+            return Ok(None);
+        };
         if !change(&mut doc) {
             return Ok(Some(doc));
         }
@@ -54,5 +60,7 @@ pub(crate) async fn modify_document(
             Err(other) => return Err(other.into()),
         }
     }
-    Err(CoreError::Unavailable(format!("document {id} kept changing under concurrent writers")))
+    Err(CoreError::Unavailable(format!(
+        "document {id} kept changing under concurrent writers"
+    )))
 }
