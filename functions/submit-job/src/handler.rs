@@ -16,7 +16,10 @@ pub const ROUTES: &[Route] = &[route("POST", "/process-job")];
 
 pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     Ok(dispatch(s, ROUTES, req, |tenant, _, _, req| async move {
-        let submission = if content_type(&req).starts_with("multipart/form-data") {
+        let submission = if content_type(&req)
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data")
+        {
             from_multipart(&req, s.settings.max_inline_file_bytes).await
         } else {
             from_json(&req)
