@@ -176,26 +176,4 @@ mod tests {
         assert_eq!(split_ids("a"), vec!["a"]);
         assert!(split_ids("[]").is_empty());
     }
-
-    #[tokio::test]
-    async fn multipart_fields_are_read() {
-        let body = "--XX\r\nContent-Disposition: form-data; name=\"template_id\"\r\n\r\nT1\r\n\
-                    --XX\r\nContent-Disposition: form-data; name=\"actual_image\"; filename=\"inv.pdf\"\r\n\
-                    Content-Type: application/pdf\r\n\r\n%PDF-1.4 x\r\n\
-                    --XX\r\nContent-Disposition: form-data; name=\"webhook_ids\"\r\n\r\n[w1, w2]\r\n--XX--\r\n";
-        let req = lambda_http::http::Request::builder()
-            .header("content-type", "multipart/form-data; boundary=XX")
-            .body(Body::Text(body.to_string()))
-            .unwrap();
-        let sub = from_multipart(&req, 1024).await.unwrap();
-        assert_eq!(sub.template_id.as_deref(), Some("T1"));
-        assert_eq!(sub.file_name.as_deref(), Some("inv.pdf"));
-        assert_eq!(sub.file.as_deref(), Some(&b"%PDF-1.4 x"[..]));
-        assert_eq!(
-            sub.webhook_ids,
-            Some(vec!["w1".to_string(), "w2".to_string()])
-        );
-        let too_big = from_multipart(&req, 2).await.unwrap_err();
-        assert_eq!(too_big.code(), "payload_too_large");
-    }
 }
