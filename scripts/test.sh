@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace. Reuses a cargo target directory outside the clone when one exists.
+# Runs every test of the workspace, the emulator-backed ones included:
+#   1. a virtualenv with the pinned Python test tools (moto, standardwebhooks), cached under ~/.cache;
+#   2. the moto AWS emulator on a free 127.0.0.1 port (AWS_ENDPOINT_URL points at it), stopped on exit;
+#   3. cargo test over the whole workspace.
+# Reuses a cargo target directory outside the clone when one exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pagewire-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+. scripts/lib/python-env.sh
+. scripts/lib/moto.sh
+
+pagewire_python_env
+trap pagewire_stop_moto EXIT
+pagewire_start_moto
+
 cargo test --workspace --all-targets --locked

@@ -20,6 +20,8 @@ use tokio::task::JoinHandle;
 #[derive(Clone)]
 pub struct DevOptions {
     pub config: Config,
+    /// Where the embedded backend keeps its SQLite database and files.
+    pub data_dir: PathBuf,
     /// 0 picks a free port.
     pub port: u16,
     pub clock: Arc<dyn Clock>,
@@ -32,11 +34,11 @@ pub struct DevOptions {
 
 impl DevOptions {
     pub fn new(data_dir: PathBuf, clock: Arc<dyn Clock>) -> Self {
-        let mut config =
+        let config =
             Config::from_lookup(|_| None).unwrap_or_else(|_| unreachable!("defaults parse"));
-        config.data_dir = data_dir;
         Self {
             config,
+            data_dir,
             port: 0,
             clock,
             poll_interval: Duration::from_millis(200),
@@ -63,7 +65,8 @@ pub struct DevStack {
 
 impl DevStack {
     pub async fn start(options: DevOptions) -> Result<Self, DevError> {
-        let (services, backend) = wiring::embedded(&options.config, options.clock.clone())?;
+        let (services, backend) =
+            wiring::embedded(&options.config, &options.data_dir, options.clock.clone())?;
         let backend = Arc::new(backend);
         let listener = TcpListener::bind(("127.0.0.1", options.port))
             .await

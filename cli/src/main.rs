@@ -82,7 +82,6 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    config.data_dir = cli.data_dir;
     let outcome = match cli.command {
         Command::Dev {
             port,
@@ -91,9 +90,9 @@ async fn main() -> ExitCode {
         } => {
             config.settings.allow_http_webhooks |= allow_http_webhooks;
             config.settings.allow_private_webhooks |= allow_loopback_webhooks;
-            run_dev(config, port).await
+            run_dev(config, cli.data_dir, port).await
         }
-        Command::Tenant { action } => run_tenant(config, action).await,
+        Command::Tenant { action } => run_tenant(config, &cli.data_dir, action).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -104,9 +103,13 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_tenant(config: Config, action: TenantAction) -> Result<(), String> {
+async fn run_tenant(
+    config: Config,
+    data_dir: &std::path::Path,
+    action: TenantAction,
+) -> Result<(), String> {
     let (services, _backend) =
-        wiring::embedded(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+        wiring::embedded(&config, data_dir, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
     let out = match action {
         TenantAction::Create { name, credits } => tenant::create(&services, &name, credits).await,
         TenantAction::List => tenant::list(&services).await,
@@ -117,10 +120,8 @@ async fn run_tenant(config: Config, action: TenantAction) -> Result<(), String> 
     Ok(())
 }
 
-async fn run_dev(config: Config, port: u16) -> Result<(), String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
-    let data_dir = config.data_dir.clone();
+async fn run_dev(config: Config, data_dir: PathBuf, port: u16) -> Result<(), String> {
+    std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
     let mut options = DevOptions::new(data_dir.clone(), Arc::new(SystemClock));
     options.config = config;
     options.port = port;

@@ -6,7 +6,13 @@ use std::sync::Arc;
 async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let config = Config::from_env()?;
-    let (services, _backend) = wiring::embedded(&config, Arc::new(SystemClock))?;
+    let (services, _backend) = wiring::embedded(
+        &config,
+        std::path::Path::new(
+            &std::env::var("PAGEWIRE_DATA_DIR").unwrap_or_else(|_| ".pagewire".into()),
+        ),
+        Arc::new(SystemClock),
+    )?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| {
         process_document::handle(&services, event)
     }))

@@ -12,9 +12,13 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-/// Every variable a pagewire function reads.
+/// Every variable a pagewire function reads. The SAM template sets exactly these (a test checks it).
 pub const KEYS: &[&str] = &[
-    "PAGEWIRE_DATA_DIR",
+    "PAGEWIRE_JOBS_TABLE",
+    "PAGEWIRE_CONFIG_TABLE",
+    "PAGEWIRE_BUCKET",
+    "PAGEWIRE_DELIVERY_QUEUE_URL",
+    "PAGEWIRE_OCR_MODEL_DIR",
     "PAGEWIRE_RETENTION_HOURS",
     "PAGEWIRE_MAX_INLINE_BYTES",
     "PAGEWIRE_MAX_PDF_PAGES",
@@ -23,11 +27,33 @@ pub const KEYS: &[&str] = &[
     "PAGEWIRE_WEBHOOK_TIMEOUT_SECS",
 ];
 
+/// The AWS resources a function talks to. Each is optional here; the AWS wiring refuses to start
+/// without the ones it needs, with the variable's name in the error.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AwsResources {
+    pub jobs_table: Option<String>,
+    pub config_table: Option<String>,
+    pub bucket: Option<String>,
+    pub delivery_queue_url: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where the embedded backend keeps its SQLite file and objects.
-    pub data_dir: PathBuf,
+    pub resources: AwsResources,
+    /// Where the OCR models (ONNX) are unpacked; without it, images and scanned pages cannot be read.
+    pub ocr_model_dir: Option<PathBuf>,
     pub settings: Settings,
+}
+
+/// The value of a required variable, or an error that names it.
+pub fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, ConfigError> {
+    value
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(ConfigError {
+            name,
+            problem: "is not set".to_string(),
+        })
 }
 
 impl Config {
@@ -38,9 +64,15 @@ impl Config {
     /// The same, reading from any source (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let defaults = Settings::default();
-        let data_dir = get("PAGEWIRE_DATA_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(".pagewire"));
+        let resources = AwsResources {
+            jobs_table: get("PAGEWIRE_JOBS_TABLE"),
+            config_table: get("PAGEWIRE_CONFIG_TABLE"),
+            bucket: get("PAGEWIRE_BUCKET"),
+            delivery_queue_url: get("PAGEWIRE_DELIVERY_QUEUE_URL"),
+        };
+        let ocr_model_dir = get("PAGEWIRE_OCR_MODEL_DIR")
+            .filter(|v| !v.trim().is_empty())
+            .map(PathBuf::from);
         let settings = Settings {
             retention: TimeSpan::hours(number(&get, "PAGEWIRE_RETENTION_HOURS", 24)?),
             max_inline_file_bytes: number(
@@ -58,7 +90,11 @@ impl Config {
             )?),
             ..defaults
         };
-        Ok(Self { data_dir, settings })
+        Ok(Self {
+            resources,
+            ocr_model_dir,
+            settings,
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use crate::transport::HttpTransport;
 use pagewire_core::{Clock, Services};
 use pagewire_embedded::EmbeddedBackend;
 use pagewire_extract::{PagewireReader, ReaderLimits};
+use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -18,9 +19,10 @@ pub enum WiringError {
 /// The services of the embedded backend (SQLite + files), and the backend itself for its queues.
 pub fn embedded(
     config: &Config,
+    data_dir: &Path,
     clock: Arc<dyn Clock>,
 ) -> Result<(Services, EmbeddedBackend), WiringError> {
-    let backend = EmbeddedBackend::open(&config.data_dir, clock.clone())?;
+    let backend = EmbeddedBackend::open(data_dir, clock.clone())?;
     let services = Services {
         jobs: backend.jobs.clone(),
         config: backend.config.clone(),
