@@ -20,6 +20,14 @@ pub struct Backend {
     pub embedded: Option<Arc<EmbeddedBackend>>,
 }
 
+/// The backend `options` ask for: AWS when a process queue URL is given, else embedded.
+pub async fn open(options: &crate::DevOptions) -> Result<Backend, WiringError> {
+    match &options.aws_process_queue_url {
+        None => embedded(&options.config, &options.data_dir, options.clock.clone()),
+        Some(url) => aws(&options.config, url, options.clock.clone()).await,
+    }
+}
+
 pub fn embedded(
     config: &Config,
     data_dir: &Path,

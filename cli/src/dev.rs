@@ -79,10 +79,7 @@ impl DevStack {
             process_queue,
             delivery_queue,
             embedded,
-        } = match &options.aws_process_queue_url {
-            None => backend::embedded(&options.config, &options.data_dir, options.clock.clone())?,
-            Some(url) => backend::aws(&options.config, url, options.clock.clone()).await?,
-        };
+        } = backend::open(&options).await?;
         let listener = TcpListener::bind(("127.0.0.1", options.port))
             .await
             .map_err(|source| DevError::Bind {

@@ -17,6 +17,7 @@ use pagewire_core::ids::{EndpointId, TemplateId, TenantId};
 use pagewire_core::model::{ApiKeyRecord, Template, Tenant, WebhookEndpoint};
 use pagewire_core::ports::{ChargeOutcome, ConfigStore};
 use pagewire_core::StoreError;
+use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -26,6 +27,8 @@ const API_KEY_SK: &str = "#APIKEY";
 const TEMPLATE: &str = "TEMPLATE#";
 const ENDPOINT: &str = "ENDPOINT#";
 const CHARGE: &str = "CHARGE#";
+/// Transactions tried before a charge reports the backend as busy.
+const CHARGE_ATTEMPTS: u32 = 8;
 
 #[derive(Clone, Debug)]
 pub struct DynamoConfigStore {
@@ -211,68 +214,19 @@ impl ConfigStore for DynamoConfigStore {
         charge_id: &str,
         pages: u32,
     ) -> Result<ChargeOutcome, StoreError> {
-        let marker = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(key(tenant_pk(id), format!("{CHARGE}{charge_id}"))))
-            .item("pages", n(pages))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(|e| StoreError::Permanent(format!("building charge: {e}")))?;
-        let debit = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(id), TENANT_SK)))
-            .update_expression("SET #credits = #credits - :pages")
-            .condition_expression("attribute_exists(#pk) AND #credits >= :pages")
-            .expression_attribute_names("#credits", CREDITS)
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":pages", n(pages))
-            .build()
-            .map_err(|e| StoreError::Permanent(format!("building charge: {e}")))?;
-        let outcome = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(marker).build())
-            .transact_items(TransactWriteItem::builder().update(debit).build())
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => {
-                let tenant = self
-                    .get_tenant(id)
-                    .await?
-                    .ok_or_else(|| StoreError::Permanent(format!("no tenant {id}")))?;
-                Ok(ChargeOutcome::Charged {
-                    remaining: tenant.credits,
-                })
+        // Concurrent charges of one tenant cancel each other's transactions (DynamoDB reports a
+        // conflict rather than queueing them); a few quick retries with jitter resolve that here, so the
+        // port keeps the embedded adapter's contract.
+        for attempt in 0..CHARGE_ATTEMPTS {
+            if let Some(outcome) = self.try_charge(id, charge_id, pages).await? {
+                return Ok(outcome);
             }
-            Err(err)
-                if crate::error::service_code(&err) == Some("TransactionCanceledException") =>
-            {
-                if self
-                    .get_item(tenant_pk(id), &format!("{CHARGE}{charge_id}"))
-                    .await?
-                    .is_some()
-                {
-                    return Ok(ChargeOutcome::AlreadyCharged);
-                }
-                let tenant = self
-                    .get_tenant(id)
-                    .await?
-                    .ok_or_else(|| StoreError::Permanent(format!("no tenant {id}")))?;
-                if tenant.credits < i64::from(pages) {
-                    Ok(ChargeOutcome::Insufficient {
-                        balance: tenant.credits,
-                    })
-                } else {
-                    // Cancelled by a concurrent write that has since gone through: try again later.
-                    Err(StoreError::Unavailable(
-                        "charge raced with another write".to_string(),
-                    ))
-                }
-            }
-            Err(err) => Err(store_error("TransactWriteItems", err)),
+            let pause = rand::thread_rng().gen_range(5..=25) * u64::from(attempt + 1);
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
         }
+        Err(StoreError::Unavailable(
+            "charge kept conflicting with concurrent writes".to_string(),
+        ))
     }
 
     async fn insert_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError> {
@@ -344,5 +298,76 @@ impl ConfigStore for DynamoConfigStore {
     async fn delete_endpoint(&self, tenant: TenantId, id: EndpointId) -> Result<bool, StoreError> {
         self.delete(tenant_pk(tenant), &format!("{ENDPOINT}{id}"))
             .await
+    }
+}
+
+impl DynamoConfigStore {
+    /// One charge transaction: `None` when it was cancelled by a concurrent write and should be retried.
+    async fn try_charge(
+        &self,
+        id: TenantId,
+        charge_id: &str,
+        pages: u32,
+    ) -> Result<Option<ChargeOutcome>, StoreError> {
+        let marker = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(key(tenant_pk(id), format!("{CHARGE}{charge_id}"))))
+            .item("pages", n(pages))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(|e| StoreError::Permanent(format!("building charge: {e}")))?;
+        let debit = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(id), TENANT_SK)))
+            .update_expression("SET #credits = #credits - :pages")
+            .condition_expression("attribute_exists(#pk) AND #credits >= :pages")
+            .expression_attribute_names("#credits", CREDITS)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":pages", n(pages))
+            .build()
+            .map_err(|e| StoreError::Permanent(format!("building charge: {e}")))?;
+        let outcome = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(marker).build())
+            .transact_items(TransactWriteItem::builder().update(debit).build())
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => {
+                let tenant = self
+                    .get_tenant(id)
+                    .await?
+                    .ok_or_else(|| StoreError::Permanent(format!("no tenant {id}")))?;
+                Ok(Some(ChargeOutcome::Charged {
+                    remaining: tenant.credits,
+                }))
+            }
+            Err(err)
+                if crate::error::service_code(&err) == Some("TransactionCanceledException") =>
+            {
+                if self
+                    .get_item(tenant_pk(id), &format!("{CHARGE}{charge_id}"))
+                    .await?
+                    .is_some()
+                {
+                    return Ok(Some(ChargeOutcome::AlreadyCharged));
+                }
+                let tenant = self
+                    .get_tenant(id)
+                    .await?
+                    .ok_or_else(|| StoreError::Permanent(format!("no tenant {id}")))?;
+                if tenant.credits < i64::from(pages) {
+                    Ok(Some(ChargeOutcome::Insufficient {
+                        balance: tenant.credits,
+                    }))
+                } else {
+                    // Cancelled by a concurrent write that has since gone through.
+                    Ok(None)
+                }
+            }
+            Err(err) => Err(store_error("TransactWriteItems", err)),
+        }
     }
 }

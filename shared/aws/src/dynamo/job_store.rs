@@ -23,7 +23,9 @@ use pagewire_core::ports::{JobStore, ObjectStore};
 use pagewire_core::StoreError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Bodies up to this size stay in the item; larger ones go to the object store. It leaves room under
 /// DynamoDB's 400 KB item limit for the keys and the other attributes.
@@ -186,10 +188,31 @@ fn endpoint_pk(tenant: TenantId, endpoint: EndpointId) -> String {
     format!("EP#{tenant}#{endpoint}")
 }
 
-/// Sort keys of attempts order by time; the random tail keeps two attempts of one microsecond apart.
+/// Sort keys of attempts order by the attempt's time, then by when it was written (so of two attempts in
+/// one microsecond the later write reads as newer), and a random tail keeps writers of other processes apart.
 fn attempt_sk(attempt: &DeliveryAttempt) -> String {
     let micros = attempt.attempted_at.timestamp_micros().max(0);
-    format!("{ATTEMPT}{micros:020}#{}", uuid::Uuid::new_v4())
+    format!(
+        "{ATTEMPT}{micros:020}#{:020}#{}",
+        write_stamp(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Nanoseconds of the wall clock, strictly increasing within this process.
+fn write_stamp() -> u64 {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
 }
 
 /// A first, whole-second check that an item is still live (DynamoDB's TTL may not have removed it yet);
