@@ -68,3 +68,9 @@ pub async fn aws(
         embedded: None,
     })
 }
+
+/// The services of the AWS backend alone (no queue pumping): what the `tenant` commands need.
+pub async fn aws_services(config: &Config, clock: Arc<dyn Clock>) -> Result<Services, WiringError> {
+    let clients = AwsClients::from_env().await;
+    wiring::services(config, wiring::aws_storage(config, &clients)?, clock)
+}

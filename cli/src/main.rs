@@ -1,4 +1,4 @@
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use pagewire_cli::{backend, tenant, DevOptions, DevStack};
 use pagewire_core::usecases::templates::{self, TemplateInput};
 use pagewire_core::{Services, SystemClock};
@@ -22,11 +22,31 @@ struct Cli {
         default_value = ".pagewire"
     )]
     data_dir: PathBuf,
+    /// Where state lives: the embedded backend in --data-dir, or the AWS resources named by the variables
+    /// the functions read (PAGEWIRE_JOBS_TABLE, PAGEWIRE_CONFIG_TABLE, PAGEWIRE_BUCKET,
+    /// PAGEWIRE_DELIVERY_QUEUE_URL: the deployed stack's outputs).
+    #[arg(
+        long,
+        global = true,
+        env = "PAGEWIRE_BACKEND",
+        value_enum,
+        default_value = "embedded"
+    )]
+    backend: BackendKind,
+    /// With `--backend aws`, for `dev`: the queue the bucket notifies of new uploads.
+    #[arg(long, global = true, env = "PAGEWIRE_PROCESS_QUEUE_URL")]
+    process_queue_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Subcommand)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendKind {
+    Embedded,
+    Aws,
+}
+
+#[derive(Clone, Subcommand)]
 enum Command {
     /// Serve the whole API on 127.0.0.1 and run processing and delivery in the same process.
     Dev {
@@ -46,7 +66,7 @@ enum Command {
     },
 }
 
-#[derive(Subcommand)]
+#[derive(Clone, Subcommand)]
 enum TenantAction {
     /// Create a tenant and print its first API key.
     Create {
@@ -75,6 +95,7 @@ enum TenantAction {
 async fn main() -> ExitCode {
     telemetry::init();
     let cli = Cli::parse();
+    let command = cli.command.clone();
     let mut config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -82,7 +103,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = match cli.command {
+    let outcome = match command {
         Command::Dev {
             port,
             allow_http_webhooks,
@@ -90,9 +111,9 @@ async fn main() -> ExitCode {
         } => {
             config.settings.allow_http_webhooks |= allow_http_webhooks;
             config.settings.allow_private_webhooks |= allow_loopback_webhooks;
-            run_dev(config, cli.data_dir, port).await
+            run_dev(config, &cli, port).await
         }
-        Command::Tenant { action } => run_tenant(config, &cli.data_dir, action).await,
+        Command::Tenant { action } => run_tenant(config, &cli, action).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -103,14 +124,15 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_tenant(
-    config: Config,
-    data_dir: &std::path::Path,
-    action: TenantAction,
-) -> Result<(), String> {
-    let services = backend::embedded(&config, data_dir, Arc::new(SystemClock))
-        .map_err(|e| e.to_string())?
-        .services;
+async fn run_tenant(config: Config, cli: &Cli, action: TenantAction) -> Result<(), String> {
+    let clock = Arc::new(SystemClock);
+    let services = match cli.backend {
+        BackendKind::Embedded => {
+            backend::embedded(&config, &cli.data_dir, clock).map(|b| b.services)
+        }
+        BackendKind::Aws => backend::aws_services(&config, clock).await,
+    }
+    .map_err(|e| e.to_string())?;
     let out = match action {
         TenantAction::Create { name, credits } => tenant::create(&services, &name, credits).await,
         TenantAction::List => tenant::list(&services).await,
@@ -121,11 +143,18 @@ async fn run_tenant(
     Ok(())
 }
 
-async fn run_dev(config: Config, data_dir: PathBuf, port: u16) -> Result<(), String> {
+async fn run_dev(config: Config, cli: &Cli, port: u16) -> Result<(), String> {
+    let data_dir = cli.data_dir.clone();
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
     let mut options = DevOptions::new(data_dir.clone(), Arc::new(SystemClock));
     options.config = config;
     options.port = port;
+    if cli.backend == BackendKind::Aws {
+        let url = cli.process_queue_url.clone().ok_or(
+            "--backend aws needs --process-queue-url (or PAGEWIRE_PROCESS_QUEUE_URL) for `dev`",
+        )?;
+        options.aws_process_queue_url = Some(url);
+    }
     let stack = DevStack::start(options).await.map_err(|e| e.to_string())?;
     let (tenant_id, key, first) = tenant::dev_tenant(&stack.services)
         .await

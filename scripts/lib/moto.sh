@@ -20,7 +20,7 @@ pagewire_start_moto() {
     sleep 0.1
   done
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
-  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
   unset AWS_PROFILE AWS_SESSION_TOKEN
   echo "== moto on $AWS_ENDPOINT_URL (pid $MOTO_PID, log $MOTO_LOG)"
 }
