@@ -1,7 +1,9 @@
-//! Helpers shared by the whole-pipeline tests: a stack per test and a recording webhook receiver.
+//! Helpers shared by the whole-pipeline tests: a stack per test, a recording webhook receiver, and the
+//! sample AWS events of `events/` with the items they name.
 
 pub mod moto;
 pub mod receiver;
+pub mod sample_events;
 pub mod stack;
 
 /// Runs each named scenario, an `async fn(Backend)`, as two tests: on the embedded backend and on the AWS
