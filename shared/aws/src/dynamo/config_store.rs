@@ -6,8 +6,8 @@
 //! - API keys `APIKEY#<sha-256>` / `#APIKEY`: the lookup on every request is one strongly consistent read.
 
 use super::item::{
-    conditional, decode, encode, is_condition_failure, key, n, number_attr, query_partition, s,
-    string_attr, Item, BODY, PK, SK,
+    conditional, decode, encode, get_item, is_condition_failure, key, n, number_attr,
+    query_partition, s, string_attr, Item, BODY, PK, SK,
 };
 use crate::error::store_error;
 use async_trait::async_trait;
@@ -55,16 +55,7 @@ impl DynamoConfigStore {
     }
 
     async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(pk, sk)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error("GetItem", e))?;
-        Ok(out.item)
+        get_item(&self.client, &self.table, pk, sk.to_string()).await
     }
 
     async fn get_body<T: DeserializeOwned>(

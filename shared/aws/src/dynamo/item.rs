@@ -86,6 +86,24 @@ where
     }
 }
 
+/// One item by its key, strongly consistent (a conditional write that follows must see the latest).
+pub(crate) async fn get_item(
+    client: &Client,
+    table: &str,
+    pk: String,
+    sk: String,
+) -> Result<Option<Item>, StoreError> {
+    let out = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key(pk, sk)))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| store_error("GetItem", e))?;
+    Ok(out.item)
+}
+
 /// Every item of a partition whose sort key starts with `prefix`, in sort-key order (or reversed),
 /// strongly consistent, following pagination. `stop` ends early once it returns true for the items so far.
 pub(crate) async fn query_partition(

@@ -8,8 +8,8 @@
 //! a pointer (`body_ref`).
 
 use super::item::{
-    conditional, decode, encode, epoch, is_condition_failure, key, n, number_attr, query_partition,
-    s, string_attr, Item, BODY, EXPIRES_AT, PK, VERSION,
+    conditional, decode, encode, epoch, get_item, is_condition_failure, key, n, number_attr,
+    query_partition, s, string_attr, Item, BODY, EXPIRES_AT, PK, VERSION,
 };
 use crate::error::store_error;
 use async_trait::async_trait;
@@ -101,16 +101,7 @@ impl DynamoJobStore {
         pk: String,
         sk: String,
     ) -> Result<Option<T>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(pk, sk)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error("GetItem", e))?;
-        match out.item {
+        match get_item(&self.client, &self.table, pk, sk).await? {
             Some(item) => Ok(Some(self.body_of(&item).await?)),
             None => Ok(None),
         }
