@@ -85,9 +85,7 @@ fn spec_documents_security_errors_and_webhooks() {
             let responses = op["responses"].as_mapping().expect("responses");
             for status in ["401", "429"] {
                 assert!(
-                    responses
-                        .keys()
-                        .any(|k| k.as_str() == Some(status)),
+                    responses.keys().any(|k| k.as_str() == Some(status)),
                     "{method} {} documents {status}",
                     path.as_str().unwrap_or("?")
                 );

@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod extraction;
+pub mod idempotency;
 pub mod normalise;
 pub mod retry;
 pub mod signature;
