@@ -121,3 +121,53 @@ async fn idempotency_key_replays_the_first_answer_and_creates_nothing(backend: B
 }
 
 integration_tests::on_both_backends!(idempotency_key_replays_the_first_answer_and_creates_nothing);
+
+/// The limiter is per process and the same on either backend, so the embedded one shows it.
+#[tokio::test]
+async fn a_tenant_over_its_rate_gets_429_with_retry_after() {
+    use pagewire_core::policy::rate_limit::RateLimit;
+    use pagewire_core::ManualClock;
+    use std::sync::Arc;
+
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let env = TestEnv::with_clock(Backend::Embedded, clock.clone()).await;
+    let mut options = env.options();
+    options.config.settings.api_rate_limit = RateLimit {
+        per_second: 1,
+        burst: 3,
+    };
+    let app = TestApp::start_with(options).await;
+    let key = app.tenant("acme", 10).await;
+    let other = app.tenant("other", 10).await;
+
+    for _ in 0..3 {
+        assert_eq!(app.call("GET", "/templates", Some(&key), None).await.0, 200);
+    }
+    let resp = app
+        .client
+        .get(app.url("/templates"))
+        .header("x-auth", &key)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status().as_u16(), 429);
+    assert_eq!(
+        resp.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "rate_limited");
+
+    // Other tenants are not slowed down; unauthenticated requests are refused before counting.
+    assert_eq!(
+        app.call("GET", "/templates", Some(&other), None).await.0,
+        200
+    );
+    assert_eq!(app.call("GET", "/templates", None, None).await.0, 401);
+
+    clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(app.call("GET", "/templates", Some(&key), None).await.0, 200);
+    assert_eq!(app.call("GET", "/templates", Some(&key), None).await.0, 429);
+}
