@@ -5,7 +5,7 @@ use base64::Engine;
 use bytes::Bytes;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use pagewire_core::usecases::submit::{submit_job, Submission};
+use pagewire_core::usecases::submit::{submit_job_once, Submission};
 use pagewire_core::{CoreError, Services};
 use pagewire_lambda_kit::http::{content_type, dispatch, error_response, json_body, respond};
 use pagewire_lambda_kit::routes::{route, Route};
@@ -24,12 +24,32 @@ pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda
         } else {
             from_json(&req)
         };
+        let key = match idempotency_key(&req) {
+            Ok(key) => key,
+            Err(err) => return error_response(&err),
+        };
         match submission {
-            Ok(sub) => respond(StatusCode::ACCEPTED, submit_job(s, tenant, sub).await),
+            Ok(sub) => respond(
+                StatusCode::ACCEPTED,
+                submit_job_once(s, tenant, key.as_deref(), sub).await,
+            ),
             Err(err) => error_response(&err),
         }
     })
     .await)
+}
+
+/// The `Idempotency-Key` header, when given; a value that is not text is refused like a malformed key.
+fn idempotency_key(req: &Request) -> Result<Option<String>, CoreError> {
+    match req.headers().get("idempotency-key") {
+        None => Ok(None),
+        Some(value) => value.to_str().map(|v| Some(v.to_string())).map_err(|_| {
+            CoreError::invalid(
+                "invalid_idempotency_key",
+                "the Idempotency-Key must be visible ASCII characters",
+            )
+        }),
+    }
 }
 
 #[derive(Deserialize)]

@@ -11,11 +11,13 @@ pub mod ids;
 pub mod model;
 pub mod policy;
 pub mod ports;
+pub mod rate_limiter;
 pub mod services;
 pub mod settings;
 pub mod usecases;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{CoreError, StoreError};
+pub use rate_limiter::RateLimiter;
 pub use services::Services;
 pub use settings::Settings;

@@ -4,8 +4,8 @@
 use crate::error::StoreError;
 use crate::ids::{DocumentId, EndpointId, JobId, TemplateId, TenantId};
 use crate::model::{
-    ApiKeyRecord, Delivery, DeliveryAttempt, Document, FileKind, HttpMethod, Job, Template, Tenant,
-    WebhookEndpoint,
+    ApiKeyRecord, Delivery, DeliveryAttempt, Document, FileKind, HttpMethod, IdempotencyRecord,
+    Job, Template, Tenant, WebhookEndpoint,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -66,6 +66,18 @@ pub trait JobStore: Send + Sync {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<DeliveryAttempt>, StoreError>;
+
+    /// Conditional insert of an `Idempotency-Key` claim: stores `record` unless a live record (one not
+    /// expired at `now`) exists for its (tenant, key), which is then returned and left untouched.
+    async fn claim_idempotency_key(
+        &self,
+        record: &IdempotencyRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+    /// Replaces the record of (tenant, key) (to store the response of the request that claimed it).
+    async fn put_idempotency_record(&self, record: &IdempotencyRecord) -> Result<(), StoreError>;
+    /// Removes the record of (tenant, key), so the key can be used again. Removing a missing one is fine.
+    async fn release_idempotency_key(&self, tenant: TenantId, key: &str) -> Result<(), StoreError>;
 }
 
 /// The outcome of charging a document's pages to its tenant.

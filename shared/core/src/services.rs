@@ -5,6 +5,7 @@ use crate::clock::Clock;
 use crate::ports::{
     ConfigStore, DocumentReader, JobStore, MessageQueue, ObjectStore, WebhookTransport,
 };
+use crate::rate_limiter::RateLimiter;
 use crate::settings::Settings;
 use std::sync::Arc;
 
@@ -18,4 +19,6 @@ pub struct Services {
     pub reader: Arc<dyn DocumentReader>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
+    /// This process's per-tenant request buckets, built from `settings.api_rate_limit`.
+    pub rate_limiter: Arc<RateLimiter>,
 }

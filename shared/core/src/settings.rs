@@ -1,6 +1,7 @@
 //! The tunable limits and policies of the domain. Adapters and entry points fill them from the
 //! environment (`Config::from_env` in lambda-kit, flags in the CLI).
 
+use crate::policy::rate_limit::RateLimit;
 use chrono::Duration as TimeSpan;
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ pub struct Settings {
     pub webhook_timeout: Duration,
     /// How long a signing secret keeps signing after it was rotated out.
     pub secret_rotation_grace: TimeSpan,
+    /// Requests per tenant to the API, per process (`per_second` 0 turns it off). On Lambda every warm
+    /// instance counts on its own; API Gateway's throttling is the global limit.
+    pub api_rate_limit: RateLimit,
 }
 
 impl Default for Settings {
@@ -39,6 +43,10 @@ impl Default for Settings {
             allow_private_webhooks: false,
             webhook_timeout: Duration::from_secs(15),
             secret_rotation_grace: TimeSpan::hours(24),
+            api_rate_limit: RateLimit {
+                per_second: 100,
+                burst: 200,
+            },
         }
     }
 }

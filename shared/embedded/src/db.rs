@@ -100,6 +100,15 @@ CREATE TABLE IF NOT EXISTS endpoints (
     PRIMARY KEY (tenant_id, id)
 );
 
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    tenant_id   TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, key)
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_expires ON idempotency_keys (expires_at);
+
 CREATE TABLE IF NOT EXISTS messages (
     seq            INTEGER PRIMARY KEY AUTOINCREMENT,
     queue          TEXT NOT NULL,

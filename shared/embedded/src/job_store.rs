@@ -7,7 +7,7 @@ use crate::db::{
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
-use pagewire_core::model::{Delivery, DeliveryAttempt, Document, Job};
+use pagewire_core::model::{Delivery, DeliveryAttempt, Document, IdempotencyRecord, Job};
 use pagewire_core::ports::JobStore;
 use pagewire_core::StoreError;
 use rusqlite::{params, TransactionBehavior};
@@ -45,6 +45,10 @@ impl SqliteJobStore {
                     )?;
                 }
                 removed += tx.execute("DELETE FROM jobs WHERE expires_at < ?1", params![cutoff])?;
+                removed += tx.execute(
+                    "DELETE FROM idempotency_keys WHERE expires_at < ?1",
+                    params![cutoff],
+                )?;
                 tx.commit()?;
                 Ok(removed)
             })
@@ -356,6 +360,72 @@ impl JobStore for SqliteJobStore {
                     }
                 }
                 Ok(attempts)
+            })
+            .await
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        record: &IdempotencyRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let (tenant, key, expires, body) = (
+            record.tenant_id.to_string(),
+            record.key.clone(),
+            seconds(record.expires_at),
+            encode(record)?,
+        );
+        self.db
+            .run(move |conn| {
+                // Read and write in one immediate transaction, so two claims of one key cannot both win.
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let existing: Option<IdempotencyRecord> = query_body(
+                    &tx,
+                    "SELECT body FROM idempotency_keys WHERE tenant_id = ?1 AND key = ?2",
+                    params![tenant, key],
+                )?;
+                if let Some(existing) = existing.filter(|r| !r.is_expired(now)) {
+                    return Ok(Some(existing));
+                }
+                tx.execute(
+                    "INSERT OR REPLACE INTO idempotency_keys (tenant_id, key, expires_at, body)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![tenant, key, expires, body],
+                )?;
+                tx.commit()?;
+                Ok(None)
+            })
+            .await
+    }
+
+    async fn put_idempotency_record(&self, record: &IdempotencyRecord) -> Result<(), StoreError> {
+        let (tenant, key, expires, body) = (
+            record.tenant_id.to_string(),
+            record.key.clone(),
+            seconds(record.expires_at),
+            encode(record)?,
+        );
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "INSERT OR REPLACE INTO idempotency_keys (tenant_id, key, expires_at, body)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![tenant, key, expires, body],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn release_idempotency_key(&self, tenant: TenantId, key: &str) -> Result<(), StoreError> {
+        let (tenant, key) = (tenant.to_string(), key.to_string());
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "DELETE FROM idempotency_keys WHERE tenant_id = ?1 AND key = ?2",
+                    params![tenant, key],
+                )?;
+                Ok(())
             })
             .await
     }

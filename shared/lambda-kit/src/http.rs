@@ -169,8 +169,12 @@ where
             return error_response(&CoreError::not_found("route_not_found", "no such route"))
         }
     };
-    match authenticate(s, api_key(&req)).await {
-        Ok(tenant) => action(tenant, route, params, req).await,
+    let tenant = match authenticate(s, api_key(&req)).await {
+        Ok(tenant) => tenant,
+        Err(err) => return error_response(&err),
+    };
+    match s.rate_limiter.check(tenant, s.clock.now()) {
+        Ok(()) => action(tenant, route, params, req).await,
         Err(err) => error_response(&err),
     }
 }

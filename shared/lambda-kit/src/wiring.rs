@@ -4,7 +4,7 @@ use crate::config::{required, Config, ConfigError};
 use crate::transport::HttpTransport;
 use pagewire_aws::{AwsClients, DynamoConfigStore, DynamoJobStore, S3ObjectStore, SqsQueue};
 use pagewire_core::ports::{ConfigStore, JobStore, MessageQueue, ObjectStore};
-use pagewire_core::{Clock, Services, SystemClock};
+use pagewire_core::{Clock, RateLimiter, Services, SystemClock};
 use pagewire_extract::{PagewireReader, ReaderLimits};
 use std::sync::Arc;
 
@@ -43,6 +43,7 @@ pub fn services(
         ))),
         clock,
         settings: config.settings.clone(),
+        rate_limiter: Arc::new(RateLimiter::new(config.settings.api_rate_limit)),
     })
 }
 

@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::Client;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
-use pagewire_core::model::{Delivery, DeliveryAttempt, Document, Job};
+use pagewire_core::model::{Delivery, DeliveryAttempt, Document, IdempotencyRecord, Job};
 use pagewire_core::ports::{JobStore, ObjectStore};
 use pagewire_core::StoreError;
 use serde::de::DeserializeOwned;
@@ -169,6 +169,12 @@ impl DynamoJobStore {
         }
         Ok(values)
     }
+}
+
+/// An `Idempotency-Key` of a tenant: its own partition, the key hashed so any printable key fits.
+fn idempotency_key(tenant: TenantId, key: &str) -> Item {
+    let hex = pagewire_core::policy::idempotency::sha256_hex(key.as_bytes());
+    super::item::key(format!("IDEM#{tenant}#{hex}"), "#IDEM")
 }
 
 fn job_pk(job: JobId) -> String {
@@ -403,5 +409,82 @@ impl JobStore for DynamoJobStore {
             }
         }
         Ok(attempts)
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        record: &IdempotencyRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let mut item = idempotency_key(record.tenant_id, &record.key);
+        item.insert(EXPIRES_AT.into(), n(epoch(record.expires_at)));
+        item.insert(BODY.into(), s(encode(record)?));
+        // Insert when absent; replace an expired record only if it is still the one read (its body is the
+        // condition), so of two claims racing for an expired key one wins and the other sees the winner.
+        for _ in 0..3 {
+            let stored = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(idempotency_key(record.tenant_id, &record.key)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| store_error("GetItem", e))?
+                .item;
+            let mut put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item.clone()))
+                .expression_attribute_names("#pk", PK);
+            match stored {
+                None => put = put.condition_expression("attribute_not_exists(#pk)"),
+                Some(stored) => {
+                    let seen = string_attr(&stored, BODY)?.to_string();
+                    let existing: IdempotencyRecord = decode(&seen)?;
+                    if !existing.is_expired(now) {
+                        return Ok(Some(existing));
+                    }
+                    put = put
+                        .condition_expression("attribute_exists(#pk) AND #body = :seen")
+                        .expression_attribute_names("#body", BODY)
+                        .expression_attribute_values(":seen", s(seen));
+                }
+            }
+            match put.send().await {
+                Ok(_) => return Ok(None),
+                Err(err) if is_condition_failure(&err) => continue,
+                Err(err) => return Err(store_error("PutItem", err)),
+            }
+        }
+        Err(StoreError::Unavailable(
+            "idempotency key contended, retry".to_string(),
+        ))
+    }
+
+    async fn put_idempotency_record(&self, record: &IdempotencyRecord) -> Result<(), StoreError> {
+        let mut item = idempotency_key(record.tenant_id, &record.key);
+        item.insert(EXPIRES_AT.into(), n(epoch(record.expires_at)));
+        item.insert(BODY.into(), s(encode(record)?));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| store_error("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn release_idempotency_key(&self, tenant: TenantId, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(idempotency_key(tenant, key)))
+            .send()
+            .await
+            .map_err(|e| store_error("DeleteItem", e))?;
+        Ok(())
     }
 }

@@ -4,6 +4,7 @@
 pub mod delivery;
 pub mod endpoint;
 pub mod file_kind;
+pub mod idempotency;
 pub mod job;
 pub mod status;
 pub mod template;
@@ -14,6 +15,7 @@ pub use delivery::{
 };
 pub use endpoint::{EndpointAuth, HttpMethod, RetiredSecret, WebhookEndpoint};
 pub use file_kind::FileKind;
+pub use idempotency::{IdempotencyRecord, StoredResponse};
 pub use job::{Document, ExtractedField, Failure, Job};
 pub use status::Status;
 pub use template::{DateOrder, FieldRule, FieldSpec, FieldType, LabelDirection, Template};

@@ -2,7 +2,9 @@
 
 pub mod api_key;
 pub mod extraction;
+pub mod idempotency;
 pub mod normalise;
+pub mod rate_limit;
 pub mod retry;
 pub mod signature;
 pub mod ssrf;

@@ -2,11 +2,12 @@
 
 use crate::error::CoreError;
 use crate::ids::{EndpointId, JobId, TemplateId, TenantId};
-use crate::model::{EventType, FileKind, Job, Status};
+use crate::model::{EventType, FileKind, IdempotencyRecord, Job, Status, StoredResponse};
+use crate::policy::idempotency::{check_key, fingerprint, sha256_hex};
 use crate::services::Services;
 use crate::usecases::keys::upload_key;
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -21,7 +22,7 @@ pub struct Submission {
 }
 
 /// The 202 answer, as the seeds document it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Accepted {
     pub job_id: JobId,
     pub template_id: TemplateId,
@@ -119,6 +120,101 @@ pub async fn submit_job(
         template_id: template.id,
         static_values,
     })
+}
+
+/// How long a claim holds a key while its request runs: a request that died mid-way frees it after this.
+const CLAIM_TTL_MINUTES: i64 = 5;
+
+/// [`submit_job`] under an optional `Idempotency-Key`. The first accepted request under a key is answered
+/// again, and nothing created, for every retry with the same content within the retention period; the key
+/// with other content is a 409 `idempotency_key_reused`. A request that fails frees its key (a refused
+/// request created nothing, and retrying it with the same key is the client's natural fix). Keys are per
+/// tenant.
+pub async fn submit_job_once(
+    s: &Services,
+    tenant: TenantId,
+    key: Option<&str>,
+    sub: Submission,
+) -> Result<Accepted, CoreError> {
+    let Some(key) = key else {
+        return submit_job(s, tenant, sub).await;
+    };
+    check_key(key).map_err(|m| CoreError::invalid("invalid_idempotency_key", m))?;
+    let request_sha256 = submission_fingerprint(&sub);
+    let now = s.clock.now();
+    let claim = IdempotencyRecord {
+        tenant_id: tenant,
+        key: key.to_string(),
+        request_sha256: request_sha256.clone(),
+        response: None,
+        created_at: now,
+        expires_at: now + chrono::Duration::minutes(CLAIM_TTL_MINUTES),
+    };
+    if let Some(existing) = s.jobs.claim_idempotency_key(&claim, now).await? {
+        if existing.request_sha256 != request_sha256 {
+            return Err(CoreError::Conflict {
+                code: "idempotency_key_reused",
+                message: "this Idempotency-Key was used with another request body".to_string(),
+            });
+        }
+        return match existing.response {
+            Some(stored) => serde_json::from_str(&stored.body)
+                .map_err(|e| CoreError::Internal(format!("stored idempotent response: {e}"))),
+            None => Err(CoreError::Conflict {
+                code: "idempotency_key_in_use",
+                message: "a request with this Idempotency-Key is still running; retry shortly"
+                    .to_string(),
+            }),
+        };
+    }
+    let accepted = match submit_job(s, tenant, sub).await {
+        Ok(accepted) => accepted,
+        Err(err) => {
+            if let Err(release) = s.jobs.release_idempotency_key(tenant, key).await {
+                tracing::warn!(error = %release, "could not free an idempotency key");
+            }
+            return Err(err);
+        }
+    };
+    let body = serde_json::to_string(&accepted).map_err(|e| CoreError::Internal(e.to_string()))?;
+    let done = IdempotencyRecord {
+        response: Some(StoredResponse { status: 202, body }),
+        expires_at: now + s.settings.retention,
+        ..claim
+    };
+    // The job exists now: failing the request here would make the client retry and, once the claim
+    // lapses, submit twice. The claim still guards retries meanwhile.
+    if let Err(err) = s.jobs.put_idempotency_record(&done).await {
+        tracing::warn!(error = %err, "could not store an idempotent response");
+    }
+    Ok(accepted)
+}
+
+/// The SHA-256 that identifies a submission's content, whichever encoding (JSON or multipart) carried it.
+pub fn submission_fingerprint(sub: &Submission) -> String {
+    let file = sub.file.as_deref().map(sha256_hex).unwrap_or_default();
+    let statics = sub
+        .static_values
+        .as_ref()
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let ids = sub
+        .webhook_ids
+        .as_ref()
+        .map(|ids| ids.join("\n"))
+        .unwrap_or_default();
+    let flag = |present: bool| if present { &b"1"[..] } else { &b"0"[..] };
+    fingerprint(&[
+        flag(sub.template_id.is_some()),
+        sub.template_id.as_deref().unwrap_or("").as_bytes(),
+        flag(sub.file.is_some()),
+        file.as_bytes(),
+        flag(sub.file_name.is_some()),
+        sub.file_name.as_deref().unwrap_or("").as_bytes(),
+        statics.as_bytes(),
+        flag(sub.webhook_ids.is_some()),
+        ids.as_bytes(),
+    ])
 }
 
 fn static_values(s: &Services, given: Option<Value>) -> Result<Map<String, Value>, CoreError> {

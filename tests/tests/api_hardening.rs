@@ -1,0 +1,173 @@
+//! The API's guards against clients that retry and clients that flood: `Idempotency-Key` on submissions and
+//! the per-tenant rate limit.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use integration_tests::stack::{invoice_pdf, Backend, TestApp, TestEnv};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn submit(app: &TestApp, key: &str, idem: Option<&str>, body: &Value) -> (u16, Value) {
+    let mut req = app
+        .client
+        .post(app.url("/process-job"))
+        .header("x-auth", key)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(idem) = idem {
+        req = req.header("idempotency-key", idem);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn multipart(app: &TestApp, key: &str, idem: &str, template: &str) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("template_id", template.to_string())
+        .part(
+            "actual_image",
+            reqwest::multipart::Part::bytes(invoice_pdf()).file_name("invoice.pdf"),
+        );
+    let resp = app
+        .client
+        .post(app.url("/process-job"))
+        .header("x-auth", key)
+        .header("idempotency-key", idem)
+        .multipart(form)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Uploads the stack has queued for processing: one per job created. (S3 also sends a test event when the
+/// bucket's notification is set up; it creates no object.)
+async fn queued_uploads(app: &TestApp) -> usize {
+    let mut total = 0;
+    loop {
+        let batch = app
+            .stack
+            .process_queue
+            .receive(10, Duration::from_secs(600))
+            .await
+            .expect("receive");
+        if batch.is_empty() {
+            return total;
+        }
+        total += batch
+            .iter()
+            .filter(|m| m.body.contains("ObjectCreated"))
+            .count();
+    }
+}
+
+async fn idempotency_key_replays_the_first_answer_and_creates_nothing(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let app = env.start().await;
+    let key = app.tenant("acme", 100).await;
+    let other = app.tenant("other", 100).await;
+    let template = app.invoice_template(&key).await;
+    let other_template = app.invoice_template(&other).await;
+    let pdf = STANDARD.encode(invoice_pdf());
+    let body = json!({"template_id": template, "actual_image": pdf, "static_values": {"ref": 7}});
+
+    let (status, first) = submit(&app, &key, Some("order-7"), &body).await;
+    assert_eq!(status, 202, "{first}");
+    let (status, again) = submit(&app, &key, Some("order-7"), &body).await;
+    assert_eq!((status, &again), (202, &first));
+    // The same content as multipart is the same request.
+    let (status, same_in_multipart) = multipart(&app, &key, "order-7", &template).await;
+    assert_eq!(status, 409, "other static_values: {same_in_multipart}");
+    // A multipart file part carries its file name; the JSON twin names it too.
+    let plain = json!({"template_id": template, "actual_image": pdf, "file_name": "invoice.pdf"});
+    let (status, plain_first) = submit(&app, &key, Some("plain"), &plain).await;
+    assert_eq!(status, 202);
+    let (status, plain_multipart) = multipart(&app, &key, "plain", &template).await;
+    assert_eq!((status, &plain_multipart), (202, &plain_first));
+
+    // Another body under a used key is refused; another tenant's same key is its own.
+    let changed =
+        json!({"template_id": template, "actual_image": pdf, "static_values": {"ref": 8}});
+    let (status, reused) = submit(&app, &key, Some("order-7"), &changed).await;
+    assert_eq!(status, 409);
+    assert_eq!(reused["error"]["code"], "idempotency_key_reused");
+    let foreign = json!({"template_id": other_template, "actual_image": pdf});
+    let (status, theirs) = submit(&app, &other, Some("order-7"), &foreign).await;
+    assert_eq!(status, 202, "{theirs}");
+    assert_ne!(theirs["job_id"], first["job_id"]);
+
+    // A refused request frees its key: fixing the body and retrying with the same key works.
+    let broken = json!({"template_id": template, "actual_image": "%%%"});
+    let (status, _) = submit(&app, &key, Some("fix-me"), &broken).await;
+    assert_eq!(status, 400);
+    let (status, _) = submit(&app, &key, Some("fix-me"), &plain).await;
+    assert_eq!(status, 202);
+
+    // Without a key every submission is a new job.
+    let (_, a) = submit(&app, &key, None, &plain).await;
+    let (_, b) = submit(&app, &key, None, &plain).await;
+    assert_ne!(a["job_id"], b["job_id"]);
+
+    // order-7, plain, other tenant's order-7, fix-me, two without a key: six jobs, no more.
+    assert_eq!(queued_uploads(&app).await, 6);
+
+    let (status, bad) = submit(&app, &key, Some("has space"), &plain).await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (400, Some("invalid_idempotency_key"))
+    );
+}
+
+integration_tests::on_both_backends!(idempotency_key_replays_the_first_answer_and_creates_nothing);
+
+/// The limiter is per process and the same on either backend, so the embedded one shows it.
+#[tokio::test]
+async fn a_tenant_over_its_rate_gets_429_with_retry_after() {
+    use pagewire_core::policy::rate_limit::RateLimit;
+    use pagewire_core::ManualClock;
+    use std::sync::Arc;
+
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let env = TestEnv::with_clock(Backend::Embedded, clock.clone()).await;
+    let mut options = env.options();
+    options.config.settings.api_rate_limit = RateLimit {
+        per_second: 1,
+        burst: 3,
+    };
+    let app = TestApp::start_with(options).await;
+    let key = app.tenant("acme", 10).await;
+    let other = app.tenant("other", 10).await;
+
+    for _ in 0..3 {
+        assert_eq!(app.call("GET", "/templates", Some(&key), None).await.0, 200);
+    }
+    let resp = app
+        .client
+        .get(app.url("/templates"))
+        .header("x-auth", &key)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status().as_u16(), 429);
+    assert_eq!(
+        resp.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "rate_limited");
+
+    // Other tenants are not slowed down; unauthenticated requests are refused before counting.
+    assert_eq!(
+        app.call("GET", "/templates", Some(&other), None).await.0,
+        200
+    );
+    assert_eq!(app.call("GET", "/templates", None, None).await.0, 401);
+
+    clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(app.call("GET", "/templates", Some(&key), None).await.0, 200);
+    assert_eq!(app.call("GET", "/templates", Some(&key), None).await.0, 429);
+}
