@@ -1,6 +1,7 @@
 //! Configuration from environment variables: the only configuration source on Lambda.
 
 use chrono::Duration as TimeSpan;
+use pagewire_core::policy::rate_limit::RateLimit;
 use pagewire_core::Settings;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,6 +26,8 @@ pub const KEYS: &[&str] = &[
     "PAGEWIRE_ALLOW_HTTP_WEBHOOKS",
     "PAGEWIRE_ALLOW_PRIVATE_WEBHOOKS",
     "PAGEWIRE_WEBHOOK_TIMEOUT_SECS",
+    "PAGEWIRE_RATE_LIMIT_PER_SECOND",
+    "PAGEWIRE_RATE_LIMIT_BURST",
 ];
 
 /// The AWS resources a function talks to. Each is optional here; the AWS wiring refuses to start
@@ -88,6 +91,18 @@ impl Config {
                 "PAGEWIRE_WEBHOOK_TIMEOUT_SECS",
                 15,
             )?),
+            api_rate_limit: RateLimit {
+                per_second: number(
+                    &get,
+                    "PAGEWIRE_RATE_LIMIT_PER_SECOND",
+                    defaults.api_rate_limit.per_second,
+                )?,
+                burst: number(
+                    &get,
+                    "PAGEWIRE_RATE_LIMIT_BURST",
+                    defaults.api_rate_limit.burst,
+                )?,
+            },
             ..defaults
         };
         Ok(Self {
@@ -133,12 +148,15 @@ mod tests {
         let env: HashMap<&str, &str> = [
             ("PAGEWIRE_RETENTION_HOURS", "48"),
             ("PAGEWIRE_ALLOW_HTTP_WEBHOOKS", "true"),
+            ("PAGEWIRE_RATE_LIMIT_PER_SECOND", "5"),
         ]
         .into();
         let config = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
         assert_eq!(config.settings.retention, TimeSpan::hours(48));
         assert!(config.settings.allow_http_webhooks);
         assert!(!config.settings.allow_private_webhooks);
+        assert_eq!(config.settings.api_rate_limit.per_second, 5);
+        assert_eq!(config.settings.api_rate_limit.burst, 200);
         let bad: HashMap<&str, &str> = [("PAGEWIRE_WEBHOOK_TIMEOUT_SECS", "soon")].into();
         let err = Config::from_lookup(|k| bad.get(k).map(|v| v.to_string())).unwrap_err();
         assert_eq!(err.name, "PAGEWIRE_WEBHOOK_TIMEOUT_SECS");
