@@ -1,20 +1,22 @@
 //! `pagewire dev`: the whole stack in one process on the embedded backend. The API, the process-document
 //! function and the deliver-webhook function all run through the same handlers as on AWS.
 
+use crate::backend::{self, Backend};
 use crate::pump::{pump_once, Consumer};
 use crate::server::serve_hyper;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use pagewire_core::ports::MessageQueue;
 use pagewire_core::{Clock, Services};
-use pagewire_embedded::{EmbeddedBackend, SqliteQueue};
+use pagewire_embedded::EmbeddedBackend;
 use pagewire_lambda_kit::{wiring, Config};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 #[derive(Clone)]
@@ -22,6 +24,9 @@ pub struct DevOptions {
     pub config: Config,
     /// Where the embedded backend keeps its SQLite database and files.
     pub data_dir: PathBuf,
+    /// Run on the AWS adapters (the resources in `config.resources`) instead of the embedded backend; the
+    /// value is the URL of the queue the bucket notifies.
+    pub aws_process_queue_url: Option<String>,
     /// 0 picks a free port.
     pub port: u16,
     pub clock: Arc<dyn Clock>,
@@ -39,6 +44,7 @@ impl DevOptions {
         Self {
             config,
             data_dir,
+            aws_process_queue_url: None,
             port: 0,
             clock,
             poll_interval: Duration::from_millis(200),
@@ -58,16 +64,22 @@ pub enum DevError {
 pub struct DevStack {
     pub addr: SocketAddr,
     pub services: Services,
-    pub backend: Arc<EmbeddedBackend>,
+    pub process_queue: Arc<dyn MessageQueue>,
+    pub delivery_queue: Arc<dyn MessageQueue>,
+    /// The embedded backend, when the stack runs on it.
+    pub embedded: Option<Arc<EmbeddedBackend>>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl DevStack {
     pub async fn start(options: DevOptions) -> Result<Self, DevError> {
-        let (services, backend) =
-            wiring::embedded(&options.config, &options.data_dir, options.clock.clone())?;
-        let backend = Arc::new(backend);
+        let Backend {
+            services,
+            process_queue,
+            delivery_queue,
+            embedded,
+        } = backend::open(&options).await?;
         let listener = TcpListener::bind(("127.0.0.1", options.port))
             .await
             .map_err(|source| DevError::Bind {
@@ -85,29 +97,45 @@ impl DevStack {
             shutdown.subscribe(),
         ))];
         if options.background_consumers {
-            for (queue, consumer) in [
-                (backend.process_queue.clone(), Consumer::ProcessDocument),
-                (backend.delivery_queue.clone(), Consumer::DeliverWebhook),
+            for (queue, name, wake, consumer) in [
+                (
+                    process_queue.clone(),
+                    "process",
+                    embedded.as_ref().map(|b| b.process_queue.notifier()),
+                    Consumer::ProcessDocument,
+                ),
+                (
+                    delivery_queue.clone(),
+                    "delivery",
+                    embedded.as_ref().map(|b| b.delivery_queue.notifier()),
+                    Consumer::DeliverWebhook,
+                ),
             ] {
                 let rx = shutdown.subscribe();
                 tasks.push(tokio::spawn(consume(
                     services.clone(),
                     queue,
+                    name,
+                    wake,
                     consumer,
                     options.poll_interval,
                     rx,
                 )));
             }
-            tasks.push(tokio::spawn(purge(
-                backend.clone(),
-                services.clock.clone(),
-                shutdown.subscribe(),
-            )));
+            if let Some(backend) = &embedded {
+                tasks.push(tokio::spawn(purge(
+                    backend.clone(),
+                    services.clock.clone(),
+                    shutdown.subscribe(),
+                )));
+            }
         }
         Ok(Self {
             addr,
             services,
-            backend,
+            process_queue,
+            delivery_queue,
+            embedded,
             shutdown,
             tasks,
         })
@@ -123,14 +151,14 @@ impl DevStack {
         loop {
             let processed = pump_once(
                 &self.services,
-                &*self.backend.process_queue,
+                &*self.process_queue,
                 "process",
                 Consumer::ProcessDocument,
             )
             .await
                 + pump_once(
                     &self.services,
-                    &*self.backend.delivery_queue,
+                    &*self.delivery_queue,
                     "delivery",
                     Consumer::DeliverWebhook,
                 )
@@ -178,24 +206,28 @@ async fn serve(listener: TcpListener, services: Services, mut shutdown: watch::R
     connections.abort_all();
 }
 
+/// Pumps `queue` into `consumer` until shutdown; between empty receives it waits for `wake` (the embedded
+/// queues signal new messages) or the poll interval.
 async fn consume(
     services: Services,
-    queue: Arc<SqliteQueue>,
+    queue: Arc<dyn MessageQueue>,
+    name: &'static str,
+    wake: Option<Arc<Notify>>,
     consumer: Consumer,
     poll: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let name = queue.name().to_string();
+    let wake = wake.unwrap_or_default();
     loop {
         if *shutdown.borrow() {
             return;
         }
-        let handled = pump_once(&services, &*queue, &name, consumer).await;
+        let handled = pump_once(&services, &*queue, name, consumer).await;
         if handled > 0 {
             continue;
         }
         tokio::select! {
-            _ = queue.notified() => {}
+            _ = wake.notified() => {}
             _ = tokio::time::sleep(poll) => {}
             _ = shutdown.changed() => return,
         }

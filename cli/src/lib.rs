@@ -1,5 +1,6 @@
 //! The `pagewire` binary's pieces, as a library so the integration tests can start the same stack.
 
+pub mod backend;
 pub mod dev;
 pub mod pump;
 pub mod server;

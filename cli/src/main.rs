@@ -1,8 +1,8 @@
 use clap::{Parser, Subcommand};
-use pagewire_cli::{tenant, DevOptions, DevStack};
+use pagewire_cli::{backend, tenant, DevOptions, DevStack};
 use pagewire_core::usecases::templates::{self, TemplateInput};
 use pagewire_core::{Services, SystemClock};
-use pagewire_lambda_kit::{telemetry, wiring, Config};
+use pagewire_lambda_kit::{telemetry, Config};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -108,8 +108,9 @@ async fn run_tenant(
     data_dir: &std::path::Path,
     action: TenantAction,
 ) -> Result<(), String> {
-    let (services, _backend) =
-        wiring::embedded(&config, data_dir, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+    let services = backend::embedded(&config, data_dir, Arc::new(SystemClock))
+        .map_err(|e| e.to_string())?
+        .services;
     let out = match action {
         TenantAction::Create { name, credits } => tenant::create(&services, &name, credits).await,
         TenantAction::List => tenant::list(&services).await,

@@ -27,7 +27,8 @@ impl Consumer {
     }
 }
 
-fn sqs_event(messages: &[QueueMessage], queue_name: &str) -> SqsEvent {
+/// The `SqsEvent` Lambda would hand a function for these messages.
+pub fn sqs_event(messages: &[QueueMessage], queue_name: &str) -> SqsEvent {
     let mut event = SqsEvent::default();
     event.records = messages
         .iter()

@@ -1,10 +1,11 @@
-# Sourced by scripts/test.sh: starts the moto AWS emulator on a free 127.0.0.1 port and points the
+# Sourced by scripts/test.sh: starts the moto AWS emulator (through moto_serve.py, which serialises
+# requests as DynamoDB serialises conflicting transactions) on a free 127.0.0.1 port and points the
 # standard AWS SDK variables at it. The caller's EXIT trap stops it (pagewire_stop_moto).
 pagewire_start_moto() {
   local port
   port=$("$PAGEWIRE_VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   MOTO_LOG="${TMPDIR:-/tmp}/pagewire-moto-$port.log"
-  "$PAGEWIRE_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$MOTO_LOG" 2>&1 &
+  "$PAGEWIRE_VENV/bin/python" scripts/lib/moto_serve.py 127.0.0.1 "$port" >"$MOTO_LOG" 2>&1 &
   MOTO_PID=$!
   local i
   for i in $(seq 1 100); do

@@ -1,4 +1,29 @@
 //! Helpers shared by the whole-pipeline tests: a stack per test and a recording webhook receiver.
 
+pub mod moto;
 pub mod receiver;
 pub mod stack;
+
+/// Runs each named scenario, an `async fn(Backend)`, as two tests: on the embedded backend and on the AWS
+/// adapters against the emulator. One scenario suite, two backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($scenario:ident),+ $(,)?) => {
+        mod embedded_backend {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario($crate::stack::Backend::Embedded).await;
+                }
+            )+
+        }
+        mod aws_backend {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario($crate::stack::Backend::Aws).await;
+                }
+            )+
+        }
+    };
+}

@@ -1,11 +1,63 @@
 //! A `pagewire dev` stack per test, in its own temporary data directory, with an HTTP client.
 
+use crate::moto::AwsTestResources;
 use pagewire_cli::{DevOptions, DevStack};
 use pagewire_core::usecases::tenants::create_tenant;
 use pagewire_core::{Clock, SystemClock};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
+
+/// The storage a test's stack runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite and files in a temporary directory.
+    Embedded,
+    /// The AWS adapters over fresh tables, bucket and queues in the emulator.
+    Aws,
+}
+
+/// Where a test's stack keeps its state: a temporary directory and, on AWS, its own emulator resources.
+/// Starting it again (a restart) finds the same state.
+pub struct TestEnv {
+    pub backend: Backend,
+    pub clock: Arc<dyn Clock>,
+    pub aws: Option<AwsTestResources>,
+    dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub async fn new(backend: Backend) -> Self {
+        Self::with_clock(backend, Arc::new(SystemClock)).await
+    }
+
+    pub async fn with_clock(backend: Backend, clock: Arc<dyn Clock>) -> Self {
+        let aws = match backend {
+            Backend::Embedded => None,
+            Backend::Aws => Some(AwsTestResources::create().await),
+        };
+        Self {
+            backend,
+            clock,
+            aws,
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    /// Options as [`options`] gives them, on this environment's backend.
+    pub fn options(&self) -> DevOptions {
+        let mut options = options(self.dir.path(), self.clock.clone());
+        if let Some(aws) = &self.aws {
+            options.config.resources = aws.resources.clone();
+            options.aws_process_queue_url = Some(aws.process_queue_url.clone());
+        }
+        options
+    }
+
+    pub async fn start(&self) -> TestApp {
+        TestApp::start_with(self.options()).await
+    }
+}
 
 pub struct TestApp {
     pub stack: DevStack,

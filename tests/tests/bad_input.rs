@@ -3,7 +3,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use integration_tests::receiver::Receiver;
-use integration_tests::stack::{invoice_pdf, TestApp};
+use integration_tests::stack::{invoice_pdf, Backend, TestEnv};
 use serde_json::{json, Value};
 
 /// (what, API key, body, expected status, expected error code)
@@ -13,10 +13,9 @@ fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<no error code>")
 }
 
-#[tokio::test]
-async fn submissions_are_refused_with_exact_status_and_code() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = TestApp::start(dir.path()).await;
+async fn submissions_are_refused_with_exact_status_and_code(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let app = env.start().await;
     let receiver = Receiver::start().await;
     let key = app.tenant("acme", 100).await;
     let other = app.tenant("other", 100).await;
@@ -127,10 +126,9 @@ async fn submissions_are_refused_with_exact_status_and_code() {
     app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn bad_configuration_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = TestApp::start(dir.path()).await;
+async fn bad_configuration_is_refused(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let app = env.start().await;
     let key = app.tenant("acme", 10).await;
     let template = app.invoice_template(&key).await;
     let bad_templates = [
@@ -159,10 +157,9 @@ async fn bad_configuration_is_refused() {
     app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn unreadable_documents_fail_with_a_reason_and_cost_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = TestApp::start(dir.path()).await;
+async fn unreadable_documents_fail_with_a_reason_and_cost_nothing(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let app = env.start().await;
     let key = app.tenant("acme", 10).await;
     let template = app.invoice_template(&key).await;
     let pdf = invoice_pdf();
@@ -193,3 +190,9 @@ async fn unreadable_documents_fail_with_a_reason_and_cost_nothing() {
     assert_eq!(view["credits_charged"], 0);
     app.stack.stop().await;
 }
+
+integration_tests::on_both_backends!(
+    submissions_are_refused_with_exact_status_and_code,
+    bad_configuration_is_refused,
+    unreadable_documents_fail_with_a_reason_and_cost_nothing,
+);

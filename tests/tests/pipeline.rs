@@ -1,11 +1,11 @@
-//! The main job end to end on the embedded backend: template, webhook, submissions (JSON and multipart),
+//! The main job end to end, on both backends: template, webhook, submissions (JSON and multipart),
 //! processing, signed delivery, polling, tenant isolation and a restart.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use integration_tests::receiver::Receiver;
-use integration_tests::stack::{invoice_pdf, TestApp};
+use integration_tests::stack::{invoice_pdf, Backend, TestEnv};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -21,11 +21,10 @@ fn independent_verify(secret: &str, id: &str, timestamp: &str, body: &[u8], head
     header.split(' ').any(|sig| sig == expected)
 }
 
-#[tokio::test]
-async fn submit_process_deliver_poll_and_restart() {
-    let dir = tempfile::tempdir().unwrap();
+async fn submit_process_deliver_poll_and_restart(backend: Backend) {
     let receiver = Receiver::start().await;
-    let app = TestApp::start(dir.path()).await;
+    let env = TestEnv::new(backend).await;
+    let app = env.start().await;
     let key = app.tenant("acme", 100).await;
     let other_key = app.tenant("other", 100).await;
     let template_id = app.invoice_template(&key).await;
@@ -230,7 +229,7 @@ async fn submit_process_deliver_poll_and_restart() {
 
     // A restart keeps templates, endpoints and results.
     app.stack.stop().await;
-    let app = TestApp::start(dir.path()).await;
+    let app = env.start().await;
     let (status, list) = app.call("GET", "/templates", Some(&key), None).await;
     assert_eq!(status, 200);
     assert_eq!(list["templates"][0]["id"], template_id);
@@ -254,17 +253,15 @@ async fn submit_process_deliver_poll_and_restart() {
     app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn files_are_deleted_after_delivery_and_results_expire() {
+async fn files_are_deleted_after_delivery_and_results_expire(backend: Backend) {
     use chrono::Utc;
     use pagewire_core::ManualClock;
     use std::sync::Arc;
 
-    let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let receiver = Receiver::start().await;
-    let app =
-        TestApp::start_with(integration_tests::stack::options(dir.path(), clock.clone())).await;
+    let env = TestEnv::with_clock(backend, clock.clone()).await;
+    let app = env.start().await;
     let key = app.tenant("acme", 10).await;
     let template_id = app.invoice_template(&key).await;
     app.call(
@@ -340,3 +337,8 @@ async fn files_are_deleted_after_delivery_and_results_expire() {
     assert_eq!(status, 410);
     app.stack.stop().await;
 }
+
+integration_tests::on_both_backends!(
+    submit_process_deliver_poll_and_restart,
+    files_are_deleted_after_delivery_and_results_expire,
+);

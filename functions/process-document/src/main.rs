@@ -1,18 +1,9 @@
-use pagewire_core::SystemClock;
-use pagewire_lambda_kit::{telemetry, wiring, Config};
-use std::sync::Arc;
+use pagewire_lambda_kit::{telemetry, wiring};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
-    let config = Config::from_env()?;
-    let (services, _backend) = wiring::embedded(
-        &config,
-        std::path::Path::new(
-            &std::env::var("PAGEWIRE_DATA_DIR").unwrap_or_else(|_| ".pagewire".into()),
-        ),
-        Arc::new(SystemClock),
-    )?;
+    let services = wiring::aws_from_env().await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| {
         process_document::handle(&services, event)
     }))

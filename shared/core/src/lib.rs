@@ -5,6 +5,8 @@
 
 pub mod clock;
 pub mod error;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod ids;
 pub mod model;
 pub mod policy;

@@ -39,7 +39,7 @@ pub struct SqliteQueue {
     dead_letter_name: String,
     max_receive_count: u32,
     clock: Arc<dyn Clock>,
-    notify: Notify,
+    notify: Arc<Notify>,
 }
 
 impl fmt::Debug for SqliteQueue {
@@ -64,7 +64,7 @@ impl SqliteQueue {
             dead_letter_name: format!("{name}{DEAD_LETTER_SUFFIX}"),
             max_receive_count,
             clock,
-            notify: Notify::new(),
+            notify: Arc::new(Notify::new()),
         }
     }
 
@@ -84,6 +84,11 @@ impl SqliteQueue {
     /// visible: consumers should still wait with a timeout (`tokio::time::timeout`) and poll on expiry.
     pub fn notified(&self) -> Notified<'_> {
         self.notify.notified()
+    }
+
+    /// The signal behind [`Self::notified`], for a consumer that holds the queue only as a port.
+    pub fn notifier(&self) -> Arc<Notify> {
+        self.notify.clone()
     }
 
     /// Bodies of the messages moved to this queue's dead-letter queue, oldest first.

@@ -1,39 +1,81 @@
-//! Building [`Services`] from adapters, once per process.
+//! Building [`Services`] from adapters, once per process (a Lambda cold start).
 
-use crate::config::Config;
+use crate::config::{required, Config, ConfigError};
 use crate::transport::HttpTransport;
-use pagewire_core::{Clock, Services};
-use pagewire_embedded::EmbeddedBackend;
+use pagewire_aws::{AwsClients, DynamoConfigStore, DynamoJobStore, S3ObjectStore, SqsQueue};
+use pagewire_core::ports::{ConfigStore, JobStore, MessageQueue, ObjectStore};
+use pagewire_core::{Clock, Services, SystemClock};
 use pagewire_extract::{PagewireReader, ReaderLimits};
-use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WiringError {
-    #[error("opening the embedded backend: {0}")]
-    Embedded(#[from] pagewire_embedded::EmbeddedError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("building the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("opening the storage backend: {0}")]
+    Storage(String),
 }
 
-/// The services of the embedded backend (SQLite + files), and the backend itself for its queues.
-pub fn embedded(
+/// The storage side of [`Services`]: what differs between the AWS and the embedded backend.
+pub struct Storage {
+    pub jobs: Arc<dyn JobStore>,
+    pub config: Arc<dyn ConfigStore>,
+    pub objects: Arc<dyn ObjectStore>,
+    pub delivery_queue: Arc<dyn MessageQueue>,
+}
+
+/// Services over `storage`, with the webhook client and the document reader every backend shares.
+pub fn services(
     config: &Config,
-    data_dir: &Path,
+    storage: Storage,
     clock: Arc<dyn Clock>,
-) -> Result<(Services, EmbeddedBackend), WiringError> {
-    let backend = EmbeddedBackend::open(data_dir, clock.clone())?;
-    let services = Services {
-        jobs: backend.jobs.clone(),
-        config: backend.config.clone(),
-        objects: backend.objects.clone(),
-        delivery_queue: backend.delivery_queue.clone(),
+) -> Result<Services, WiringError> {
+    Ok(Services {
+        jobs: storage.jobs,
+        config: storage.config,
+        objects: storage.objects,
+        delivery_queue: storage.delivery_queue,
         transport: Arc::new(HttpTransport::new(config.settings.allow_private_webhooks)?),
         reader: Arc::new(PagewireReader::new(ReaderLimits::from_settings(
             &config.settings,
         ))),
         clock,
         settings: config.settings.clone(),
-    };
-    Ok((services, backend))
+    })
+}
+
+/// The AWS adapters over the tables, bucket and queue that `config` names.
+pub fn aws_storage(config: &Config, clients: &AwsClients) -> Result<Storage, WiringError> {
+    let r = &config.resources;
+    let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(
+        clients.s3.clone(),
+        required(&r.bucket, "PAGEWIRE_BUCKET")?,
+    ));
+    Ok(Storage {
+        jobs: Arc::new(DynamoJobStore::new(
+            clients.dynamodb.clone(),
+            required(&r.jobs_table, "PAGEWIRE_JOBS_TABLE")?,
+            objects.clone(),
+        )),
+        config: Arc::new(DynamoConfigStore::new(
+            clients.dynamodb.clone(),
+            required(&r.config_table, "PAGEWIRE_CONFIG_TABLE")?,
+        )),
+        objects,
+        delivery_queue: Arc::new(SqsQueue::new(
+            clients.sqs.clone(),
+            required(&r.delivery_queue_url, "PAGEWIRE_DELIVERY_QUEUE_URL")?,
+        )),
+    })
+}
+
+/// What every function's `main` needs: configuration from the environment, SDK clients built once, the
+/// AWS adapters, on the system clock.
+pub async fn aws_from_env() -> Result<Services, WiringError> {
+    let config = Config::from_env()?;
+    let clients = AwsClients::from_env().await;
+    let storage = aws_storage(&config, &clients)?;
+    services(&config, storage, Arc::new(SystemClock))
 }

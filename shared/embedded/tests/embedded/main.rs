@@ -2,7 +2,6 @@
 //! temporary directories, with a manual clock. One test binary keeps linking cheap.
 
 mod backend;
-mod config_store;
 mod fixtures;
 mod job_store;
 mod object_store;

@@ -1,14 +1,15 @@
-use crate::fixtures::{endpoint, env, t0, template, tenant};
+use crate::env;
 use chrono::Duration;
+use integration_tests::stack::Backend;
+use pagewire_core::fixtures::{endpoint, t0, template, tenant};
 use pagewire_core::ids::{EndpointId, TemplateId, TenantId};
 use pagewire_core::model::ApiKeyRecord;
-use pagewire_core::ports::{ChargeOutcome, ConfigStore};
+use pagewire_core::ports::ChargeOutcome;
 use pagewire_core::StoreError;
 
-#[tokio::test]
-async fn tenants_carry_their_current_balance() {
-    let env = env();
-    let config = &env.backend.config;
+async fn tenants_carry_their_current_balance(backend: Backend) {
+    let env = env(backend).await;
+    let config = &env.config;
     let acme = tenant(10, t0() + Duration::seconds(1));
     let first = tenant(0, t0());
     config.insert_tenant(&acme).await.unwrap();
@@ -37,10 +38,9 @@ async fn tenants_carry_their_current_balance() {
     ));
 }
 
-#[tokio::test]
-async fn charging_is_idempotent_per_charge_id_and_refuses_overdraft() {
-    let env = env();
-    let config = &env.backend.config;
+async fn charging_is_idempotent_per_charge_id_and_refuses_overdraft(backend: Backend) {
+    let env = env(backend).await;
+    let config = &env.config;
     let acme = tenant(10, t0());
     config.insert_tenant(&acme).await.unwrap();
 
@@ -86,14 +86,13 @@ async fn charging_is_idempotent_per_charge_id_and_refuses_overdraft() {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_charges_never_overdraw() {
-    let env = env();
+async fn concurrent_charges_never_overdraw(backend: Backend) {
+    let env = env(backend).await;
     let acme = tenant(50, t0());
-    env.backend.config.insert_tenant(&acme).await.unwrap();
+    env.config.insert_tenant(&acme).await.unwrap();
     let mut tasks = Vec::new();
     for i in 0..40 {
-        let config = env.backend.config.clone();
+        let config = env.config.clone();
         // Every charge id twice: the repeats must find AlreadyCharged.
         tasks.push(tokio::spawn(async move {
             config
@@ -109,8 +108,7 @@ async fn concurrent_charges_never_overdraw() {
     }
     assert_eq!(charged, 16);
     assert_eq!(
-        env.backend
-            .config
+        env.config
             .get_tenant(acme.id)
             .await
             .unwrap()
@@ -120,10 +118,9 @@ async fn concurrent_charges_never_overdraw() {
     );
 }
 
-#[tokio::test]
-async fn api_keys_are_found_by_hash() {
-    let env = env();
-    let config = &env.backend.config;
+async fn api_keys_are_found_by_hash(backend: Backend) {
+    let env = env(backend).await;
+    let config = &env.config;
     let key = ApiKeyRecord {
         key_hash: "ab".repeat(32),
         tenant_id: TenantId::random(),
@@ -136,10 +133,9 @@ async fn api_keys_are_found_by_hash() {
     assert_eq!(config.find_api_key(&"cd".repeat(32)).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn templates_are_upserted_ordered_and_isolated_by_tenant() {
-    let env = env();
-    let config = &env.backend.config;
+async fn templates_are_upserted_ordered_and_isolated_by_tenant(backend: Backend) {
+    let env = env(backend).await;
+    let config = &env.config;
     let (mine, theirs) = (TenantId::random(), TenantId::random());
     let later = template(mine, "later", t0() + Duration::seconds(5));
     let earlier = template(mine, "earlier", t0());
@@ -184,10 +180,9 @@ async fn templates_are_upserted_ordered_and_isolated_by_tenant() {
     );
 }
 
-#[tokio::test]
-async fn endpoints_are_filtered_by_template_and_isolated_by_tenant() {
-    let env = env();
-    let config = &env.backend.config;
+async fn endpoints_are_filtered_by_template_and_isolated_by_tenant(backend: Backend) {
+    let env = env(backend).await;
+    let config = &env.config;
     let (mine, theirs) = (TenantId::random(), TenantId::random());
     let (invoices, receipts) = (TemplateId::random(), TemplateId::random());
     let b = endpoint(mine, invoices, "b", t0() + Duration::seconds(2));
@@ -233,3 +228,12 @@ async fn endpoints_are_filtered_by_template_and_isolated_by_tenant() {
         .await
         .unwrap());
 }
+
+integration_tests::on_both_backends!(
+    tenants_carry_their_current_balance,
+    charging_is_idempotent_per_charge_id_and_refuses_overdraft,
+    concurrent_charges_never_overdraw,
+    api_keys_are_found_by_hash,
+    templates_are_upserted_ordered_and_isolated_by_tenant,
+    endpoints_are_filtered_by_template_and_isolated_by_tenant,
+);

@@ -1,0 +1,70 @@
+//! The storage a local stack runs on: the embedded backend (SQLite + files, the default of `pagewire dev`)
+//! or the AWS adapters over existing tables, bucket and queues (an emulator or a real account).
+
+use pagewire_aws::{AwsClients, SqsQueue};
+use pagewire_core::ports::MessageQueue;
+use pagewire_core::{Clock, Services};
+use pagewire_embedded::EmbeddedBackend;
+use pagewire_lambda_kit::wiring::{self, Storage, WiringError};
+use pagewire_lambda_kit::Config;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Services plus the two queues a local stack pumps into the processing and delivery handlers, as
+/// Lambda's event source mappings do on AWS.
+pub struct Backend {
+    pub services: Services,
+    pub process_queue: Arc<dyn MessageQueue>,
+    pub delivery_queue: Arc<dyn MessageQueue>,
+    /// Set on the embedded backend: its queues can wake consumers and it purges expired rows itself.
+    pub embedded: Option<Arc<EmbeddedBackend>>,
+}
+
+/// The backend `options` ask for: AWS when a process queue URL is given, else embedded.
+pub async fn open(options: &crate::DevOptions) -> Result<Backend, WiringError> {
+    match &options.aws_process_queue_url {
+        None => embedded(&options.config, &options.data_dir, options.clock.clone()),
+        Some(url) => aws(&options.config, url, options.clock.clone()).await,
+    }
+}
+
+pub fn embedded(
+    config: &Config,
+    data_dir: &Path,
+    clock: Arc<dyn Clock>,
+) -> Result<Backend, WiringError> {
+    let backend = Arc::new(
+        EmbeddedBackend::open(data_dir, clock.clone())
+            .map_err(|e| WiringError::Storage(e.to_string()))?,
+    );
+    let storage = Storage {
+        jobs: backend.jobs.clone(),
+        config: backend.config.clone(),
+        objects: backend.objects.clone(),
+        delivery_queue: backend.delivery_queue.clone(),
+    };
+    Ok(Backend {
+        services: wiring::services(config, storage, clock)?,
+        process_queue: backend.process_queue.clone(),
+        delivery_queue: backend.delivery_queue.clone(),
+        embedded: Some(backend),
+    })
+}
+
+/// The AWS adapters over the resources `config` names; `process_queue_url` is the queue the bucket
+/// notifies (on AWS only the event source mapping reads it, so the functions' config doesn't carry it).
+pub async fn aws(
+    config: &Config,
+    process_queue_url: &str,
+    clock: Arc<dyn Clock>,
+) -> Result<Backend, WiringError> {
+    let clients = AwsClients::from_env().await;
+    let storage = wiring::aws_storage(config, &clients)?;
+    let delivery_queue = storage.delivery_queue.clone();
+    Ok(Backend {
+        services: wiring::services(config, storage, clock)?,
+        process_queue: Arc::new(SqsQueue::new(clients.sqs.clone(), process_queue_url)),
+        delivery_queue,
+        embedded: None,
+    })
+}

@@ -1,0 +1,373 @@
+//! [`ConfigStore`] on the DynamoDB `config` table (no TTL). Keys:
+//! - tenant `TENANT#<id>` / `#TENANT`, with the balance in its own number attribute `credits` (it changes
+//!   without the rest of the tenant, so the body's copy is stale by design and replaced on every read);
+//! - charge markers `TENANT#<id>` / `CHARGE#<charge id>`, written in one transaction with the balance change;
+//! - templates and endpoints `TENANT#<id>` / `TEMPLATE#<id>`, `ENDPOINT#<id>`: one query lists a tenant's;
+//! - API keys `APIKEY#<sha-256>` / `#APIKEY`: the lookup on every request is one strongly consistent read.
+
+use super::item::{
+    conditional, decode, encode, is_condition_failure, key, n, number_attr, query_partition, s,
+    string_attr, Item, BODY, PK, SK,
+};
+use crate::error::store_error;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::Client;
+use pagewire_core::ids::{EndpointId, TemplateId, TenantId};
+use pagewire_core::model::{ApiKeyRecord, Template, Tenant, WebhookEndpoint};
+use pagewire_core::ports::{ChargeOutcome, ConfigStore};
+use pagewire_core::StoreError;
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+const CREDITS: &str = "credits";
+const TENANT_SK: &str = "#TENANT";
+const API_KEY_SK: &str = "#APIKEY";
+const TEMPLATE: &str = "TEMPLATE#";
+const ENDPOINT: &str = "ENDPOINT#";
+const CHARGE: &str = "CHARGE#";
+/// Transactions tried before a charge reports the backend as busy.
+const CHARGE_ATTEMPTS: u32 = 8;
+
+#[derive(Clone, Debug)]
+pub struct DynamoConfigStore {
+    client: Client,
+    table: String,
+}
+
+fn tenant_pk(id: TenantId) -> String {
+    format!("TENANT#{id}")
+}
+
+fn tenant_from(item: &Item) -> Result<Tenant, StoreError> {
+    let mut tenant: Tenant = decode(string_attr(item, BODY)?)?;
+    tenant.credits = number_attr(item, CREDITS)?;
+    Ok(tenant)
+}
+
+impl DynamoConfigStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem", e))?;
+        Ok(out.item)
+    }
+
+    async fn get_body<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<T>, StoreError> {
+        match self.get_item(pk, sk).await? {
+            Some(item) => Ok(Some(decode(string_attr(&item, BODY)?)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn body_item<T: Serialize>(pk: String, sk: &str, value: &T) -> Result<Item, StoreError> {
+        let mut item = key(pk, sk);
+        item.insert(BODY.into(), s(encode(value)?));
+        Ok(item)
+    }
+
+    async fn put(&self, item: Item, only_if_new: bool) -> Result<(), StoreError> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        if only_if_new {
+            put = put
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK);
+        }
+        put.send().await.map_err(|e| conditional("PutItem", e))?;
+        Ok(())
+    }
+
+    /// Deletes and reports whether the item existed.
+    async fn delete(&self, pk: String, sk: &str) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| store_error("DeleteItem", e))?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
+    /// A tenant's items of one kind, oldest first.
+    async fn list_bodies<T: DeserializeOwned>(
+        &self,
+        tenant: TenantId,
+        prefix: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let items = query_partition(
+            &self.client,
+            &self.table,
+            &tenant_pk(tenant),
+            prefix,
+            true,
+            |_| false,
+        )
+        .await?;
+        items
+            .iter()
+            .map(|item| decode(string_attr(item, BODY)?))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl ConfigStore for DynamoConfigStore {
+    async fn insert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        let mut item = Self::body_item(tenant_pk(tenant.id), TENANT_SK, tenant)?;
+        item.insert(CREDITS.into(), n(tenant.credits));
+        self.put(item, true).await
+    }
+
+    async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+        self.get_item(tenant_pk(id), TENANT_SK)
+            .await?
+            .map(|item| tenant_from(&item))
+            .transpose()
+    }
+
+    /// An administrative listing (the CLI): a scan, which no request path uses.
+    async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        let mut tenants = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("#sk = :sk")
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":sk", s(TENANT_SK))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error("Scan", e))?;
+            for item in page.items.unwrap_or_default() {
+                tenants.push(tenant_from(&item)?);
+            }
+            match page.last_evaluated_key {
+                Some(next) if !next.is_empty() => start = Some(next),
+                _ => break,
+            }
+        }
+        tenants.sort_by(|a, b| {
+            (a.created_at, a.id.to_string()).cmp(&(b.created_at, b.id.to_string()))
+        });
+        Ok(tenants)
+    }
+
+    async fn add_credits(&self, id: TenantId, delta: i64) -> Result<i64, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(id), TENANT_SK)))
+            .update_expression("SET #credits = #credits + :delta")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#credits", CREDITS)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":delta", n(delta))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|err| {
+                if is_condition_failure(&err) {
+                    StoreError::Permanent(format!("no tenant {id}"))
+                } else {
+                    store_error("UpdateItem", err)
+                }
+            })?;
+        number_attr(&out.attributes.unwrap_or_default(), CREDITS)
+    }
+
+    /// One transaction writes the charge marker (only if new) and takes the pages from the balance (only
+    /// if enough): a repeated event charges once. When the transaction is cancelled, a strongly consistent
+    /// read tells which condition failed.
+    async fn charge_credits(
+        &self,
+        id: TenantId,
+        charge_id: &str,
+        pages: u32,
+    ) -> Result<ChargeOutcome, StoreError> {
+        // Concurrent charges of one tenant cancel each other's transactions (DynamoDB reports a
+        // conflict rather than queueing them); a few quick retries with jitter resolve that here, so the
+        // port keeps the embedded adapter's contract.
+        for attempt in 0..CHARGE_ATTEMPTS {
+            if let Some(outcome) = self.try_charge(id, charge_id, pages).await? {
+                return Ok(outcome);
+            }
+            let pause = rand::thread_rng().gen_range(5..=25) * u64::from(attempt + 1);
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        }
+        Err(StoreError::Unavailable(
+            "charge kept conflicting with concurrent writes".to_string(),
+        ))
+    }
+
+    async fn insert_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError> {
+        let item = Self::body_item(format!("APIKEY#{}", record.key_hash), API_KEY_SK, record)?;
+        self.put(item, true).await
+    }
+
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        self.get_body(format!("APIKEY#{key_hash}"), API_KEY_SK)
+            .await
+    }
+
+    async fn put_template(&self, template: &Template) -> Result<(), StoreError> {
+        let sk = format!("{TEMPLATE}{}", template.id);
+        let item = Self::body_item(tenant_pk(template.tenant_id), &sk, template)?;
+        self.put(item, false).await
+    }
+
+    async fn get_template(
+        &self,
+        tenant: TenantId,
+        id: TemplateId,
+    ) -> Result<Option<Template>, StoreError> {
+        self.get_body(tenant_pk(tenant), &format!("{TEMPLATE}{id}"))
+            .await
+    }
+
+    async fn list_templates(&self, tenant: TenantId) -> Result<Vec<Template>, StoreError> {
+        let mut templates: Vec<Template> = self.list_bodies(tenant, TEMPLATE).await?;
+        templates.sort_by(|a, b| {
+            (a.created_at, a.id.to_string()).cmp(&(b.created_at, b.id.to_string()))
+        });
+        Ok(templates)
+    }
+
+    async fn delete_template(&self, tenant: TenantId, id: TemplateId) -> Result<bool, StoreError> {
+        self.delete(tenant_pk(tenant), &format!("{TEMPLATE}{id}"))
+            .await
+    }
+
+    async fn put_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
+        let sk = format!("{ENDPOINT}{}", endpoint.id);
+        let item = Self::body_item(tenant_pk(endpoint.tenant_id), &sk, endpoint)?;
+        self.put(item, false).await
+    }
+
+    async fn get_endpoint(
+        &self,
+        tenant: TenantId,
+        id: EndpointId,
+    ) -> Result<Option<WebhookEndpoint>, StoreError> {
+        self.get_body(tenant_pk(tenant), &format!("{ENDPOINT}{id}"))
+            .await
+    }
+
+    async fn list_endpoints(
+        &self,
+        tenant: TenantId,
+        template: Option<TemplateId>,
+    ) -> Result<Vec<WebhookEndpoint>, StoreError> {
+        let mut endpoints: Vec<WebhookEndpoint> = self.list_bodies(tenant, ENDPOINT).await?;
+        endpoints.retain(|e| template.is_none_or(|t| e.template_id == t));
+        endpoints.sort_by(|a, b| {
+            (a.created_at, a.id.to_string()).cmp(&(b.created_at, b.id.to_string()))
+        });
+        Ok(endpoints)
+    }
+
+    async fn delete_endpoint(&self, tenant: TenantId, id: EndpointId) -> Result<bool, StoreError> {
+        self.delete(tenant_pk(tenant), &format!("{ENDPOINT}{id}"))
+            .await
+    }
+}
+
+impl DynamoConfigStore {
+    /// One charge transaction: `None` when it was cancelled by a concurrent write and should be retried.
+    async fn try_charge(
+        &self,
+        id: TenantId,
+        charge_id: &str,
+        pages: u32,
+    ) -> Result<Option<ChargeOutcome>, StoreError> {
+        let marker = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(key(tenant_pk(id), format!("{CHARGE}{charge_id}"))))
+            .item("pages", n(pages))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(|e| StoreError::Permanent(format!("building charge: {e}")))?;
+        let debit = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(id), TENANT_SK)))
+            .update_expression("SET #credits = #credits - :pages")
+            .condition_expression("attribute_exists(#pk) AND #credits >= :pages")
+            .expression_attribute_names("#credits", CREDITS)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":pages", n(pages))
+            .build()
+            .map_err(|e| StoreError::Permanent(format!("building charge: {e}")))?;
+        let outcome = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(marker).build())
+            .transact_items(TransactWriteItem::builder().update(debit).build())
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => {
+                let tenant = self
+                    .get_tenant(id)
+                    .await?
+                    .ok_or_else(|| StoreError::Permanent(format!("no tenant {id}")))?;
+                Ok(Some(ChargeOutcome::Charged {
+                    remaining: tenant.credits,
+                }))
+            }
+            Err(err)
+                if crate::error::service_code(&err) == Some("TransactionCanceledException") =>
+            {
+                if self
+                    .get_item(tenant_pk(id), &format!("{CHARGE}{charge_id}"))
+                    .await?
+                    .is_some()
+                {
+                    return Ok(Some(ChargeOutcome::AlreadyCharged));
+                }
+                let tenant = self
+                    .get_tenant(id)
+                    .await?
+                    .ok_or_else(|| StoreError::Permanent(format!("no tenant {id}")))?;
+                if tenant.credits < i64::from(pages) {
+                    Ok(Some(ChargeOutcome::Insufficient {
+                        balance: tenant.credits,
+                    }))
+                } else {
+                    // Cancelled by a concurrent write that has since gone through.
+                    Ok(None)
+                }
+            }
+            Err(err) => Err(store_error("TransactWriteItems", err)),
+        }
+    }
+}

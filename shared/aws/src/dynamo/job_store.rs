@@ -1,0 +1,416 @@
+//! [`JobStore`] on the DynamoDB `jobs` table. Everything of a job lives under its partition
+//! (`pk = JOB#<job>`), so the job, its documents, deliveries and attempt log expire together through the
+//! TTL attribute `expires_at`. DynamoDB deletes expired items lazily, so lists leave out what is past
+//! `expires_at` themselves. Attempts are also written under `EP#<tenant>#<endpoint>` for the endpoint's log.
+//!
+//! Updates are conditional on the stored `version`; inserts on the item not existing. A body too large for
+//! an item (DynamoDB's limit is 400 KB) is written to the object store under `results/` and the item keeps
+//! a pointer (`body_ref`).
+
+use super::item::{
+    conditional, decode, encode, epoch, is_condition_failure, key, n, number_attr, query_partition,
+    s, string_attr, Item, BODY, EXPIRES_AT, PK, VERSION,
+};
+use crate::error::store_error;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
+use pagewire_core::model::{Delivery, DeliveryAttempt, Document, Job};
+use pagewire_core::ports::{JobStore, ObjectStore};
+use pagewire_core::StoreError;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Bodies up to this size stay in the item; larger ones go to the object store. It leaves room under
+/// DynamoDB's 400 KB item limit for the keys and the other attributes.
+pub const INLINE_BODY_LIMIT: usize = 350 * 1024;
+
+const BODY_REF: &str = "body_ref";
+const JOB_SK: &str = "#JOB";
+const DOCUMENT: &str = "DOC#";
+const DELIVERY: &str = "DEL#";
+const ATTEMPT: &str = "ATT#";
+
+#[derive(Clone)]
+pub struct DynamoJobStore {
+    client: Client,
+    table: String,
+    overflow: Arc<dyn ObjectStore>,
+}
+
+impl DynamoJobStore {
+    pub fn new(client: Client, table: impl Into<String>, overflow: Arc<dyn ObjectStore>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            overflow,
+        }
+    }
+
+    /// The item for `value`: keys, version, TTL and its body (inline, or written out with a pointer).
+    async fn item<T: Serialize>(
+        &self,
+        pk: String,
+        sk: String,
+        value: &T,
+        version: u64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Item, StoreError> {
+        let body = encode(value)?;
+        let mut item = key(pk.clone(), sk);
+        item.insert(VERSION.into(), n(version));
+        item.insert(EXPIRES_AT.into(), n(epoch(expires_at)));
+        if body.len() <= INLINE_BODY_LIMIT {
+            item.insert(BODY.into(), s(body));
+        } else {
+            // A fresh key per write: a writer that loses the version race must not overwrite the body
+            // the winner points at. Orphans are removed by the bucket's lifecycle rule.
+            let object_key = format!(
+                "results/{}/{}.json",
+                pk.trim_start_matches("JOB#"),
+                uuid::Uuid::new_v4()
+            );
+            self.overflow
+                .put(&object_key, Bytes::from(body), "application/json")
+                .await?;
+            item.insert(BODY_REF.into(), s(object_key));
+        }
+        Ok(item)
+    }
+
+    async fn body_of<T: DeserializeOwned>(&self, item: &Item) -> Result<T, StoreError> {
+        if item.contains_key(BODY) {
+            return decode(string_attr(item, BODY)?);
+        }
+        let object_key = string_attr(item, BODY_REF)?;
+        let bytes = self.overflow.get(object_key).await?.ok_or_else(|| {
+            StoreError::Permanent(format!("item body {object_key} is missing from the bucket"))
+        })?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Permanent(format!("decoding item body: {e}")))
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: String,
+    ) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem", e))?;
+        match out.item {
+            Some(item) => Ok(Some(self.body_of(&item).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes `item` unless one with its key exists; returns whether it was written.
+    async fn insert(&self, item: Item) -> Result<bool, StoreError> {
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) if is_condition_failure(&err) => Ok(false),
+            Err(err) => Err(store_error("PutItem", err)),
+        }
+    }
+
+    /// Replaces the item if it still holds `expected`; the new item carries `expected + 1`.
+    async fn replace<T: Serialize + Clone>(
+        &self,
+        pk: String,
+        sk: String,
+        value: &T,
+        expected: u64,
+        expires_at: DateTime<Utc>,
+        set_version: impl FnOnce(&mut T, u64),
+    ) -> Result<(), StoreError> {
+        let next = expected
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Permanent("version overflow".to_string()))?;
+        let mut stored = value.clone();
+        set_version(&mut stored, next);
+        let item = self.item(pk, sk, &stored, next, expires_at).await?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", VERSION)
+            .expression_attribute_values(":expected", n(expected))
+            .send()
+            .await
+            .map_err(|e| conditional("PutItem", e))?;
+        Ok(())
+    }
+
+    /// The live items of a partition under `prefix`, decoded.
+    async fn list<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        prefix: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<T>, StoreError> {
+        let items =
+            query_partition(&self.client, &self.table, &pk, prefix, true, |_| false).await?;
+        let mut values = Vec::with_capacity(items.len());
+        for item in items.iter().filter(|i| live(i, now)) {
+            values.push(self.body_of(item).await?);
+        }
+        Ok(values)
+    }
+}
+
+fn job_pk(job: JobId) -> String {
+    format!("JOB#{job}")
+}
+
+fn endpoint_pk(tenant: TenantId, endpoint: EndpointId) -> String {
+    format!("EP#{tenant}#{endpoint}")
+}
+
+/// Sort keys of attempts order by the attempt's time, then by when it was written (so of two attempts in
+/// one microsecond the later write reads as newer), and a random tail keeps writers of other processes apart.
+fn attempt_sk(attempt: &DeliveryAttempt) -> String {
+    let micros = attempt.attempted_at.timestamp_micros().max(0);
+    format!(
+        "{ATTEMPT}{micros:020}#{:020}#{}",
+        write_stamp(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Nanoseconds of the wall clock, strictly increasing within this process.
+fn write_stamp() -> u64 {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
+}
+
+/// A first, whole-second check that an item is still live (DynamoDB's TTL may not have removed it yet);
+/// callers check the decoded `expires_at` exactly.
+fn live(item: &Item, now: DateTime<Utc>) -> bool {
+    number_attr::<i64>(item, EXPIRES_AT).is_ok_and(|at| at >= epoch(now))
+}
+
+#[async_trait]
+impl JobStore for DynamoJobStore {
+    async fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
+        let item = self
+            .item(
+                job_pk(job.id),
+                JOB_SK.into(),
+                job,
+                job.version,
+                job.expires_at,
+            )
+            .await?;
+        if self.insert(item).await? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
+    async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+        self.get(job_pk(id), JOB_SK.into()).await
+    }
+
+    async fn update_job(&self, job: &Job) -> Result<(), StoreError> {
+        self.replace(
+            job_pk(job.id),
+            JOB_SK.into(),
+            job,
+            job.version,
+            job.expires_at,
+            |j, v| j.version = v,
+        )
+        .await
+    }
+
+    async fn insert_document(&self, document: &Document) -> Result<bool, StoreError> {
+        let item = self
+            .item(
+                job_pk(document.job_id),
+                format!("{DOCUMENT}{}", document.id),
+                document,
+                document.version,
+                document.expires_at,
+            )
+            .await?;
+        self.insert(item).await
+    }
+
+    async fn get_document(
+        &self,
+        job: JobId,
+        id: DocumentId,
+    ) -> Result<Option<Document>, StoreError> {
+        self.get(job_pk(job), format!("{DOCUMENT}{id}")).await
+    }
+
+    async fn update_document(&self, document: &Document) -> Result<(), StoreError> {
+        self.replace(
+            job_pk(document.job_id),
+            format!("{DOCUMENT}{}", document.id),
+            document,
+            document.version,
+            document.expires_at,
+            |d, v| d.version = v,
+        )
+        .await
+    }
+
+    async fn list_documents(
+        &self,
+        job: JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Document>, StoreError> {
+        let mut documents: Vec<Document> = self.list(job_pk(job), DOCUMENT, now).await?;
+        documents.retain(|d| d.expires_at > now);
+        documents.sort_by_key(|d| (d.ordinal, d.created_at));
+        Ok(documents)
+    }
+
+    async fn insert_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
+        let item = self
+            .item(
+                job_pk(delivery.job_id),
+                format!("{DELIVERY}{}", delivery.webhook_id),
+                delivery,
+                delivery.version,
+                delivery.expires_at,
+            )
+            .await?;
+        self.insert(item).await
+    }
+
+    async fn get_delivery(
+        &self,
+        job: JobId,
+        webhook_id: &str,
+    ) -> Result<Option<Delivery>, StoreError> {
+        self.get(job_pk(job), format!("{DELIVERY}{webhook_id}"))
+            .await
+    }
+
+    async fn update_delivery(&self, delivery: &Delivery) -> Result<(), StoreError> {
+        self.replace(
+            job_pk(delivery.job_id),
+            format!("{DELIVERY}{}", delivery.webhook_id),
+            delivery,
+            delivery.version,
+            delivery.expires_at,
+            |d, v| d.version = v,
+        )
+        .await
+    }
+
+    async fn list_deliveries(
+        &self,
+        job: JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let mut deliveries: Vec<Delivery> = self.list(job_pk(job), DELIVERY, now).await?;
+        deliveries.retain(|d| d.expires_at > now);
+        deliveries
+            .sort_by(|a, b| (a.created_at, &a.webhook_id).cmp(&(b.created_at, &b.webhook_id)));
+        Ok(deliveries)
+    }
+
+    async fn append_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError> {
+        let sk = attempt_sk(attempt);
+        let mut pks = vec![endpoint_pk(attempt.tenant_id, attempt.endpoint_id)];
+        if let Some(job) = attempt.job_id {
+            pks.push(job_pk(job));
+        }
+        let mut writes = Vec::with_capacity(pks.len());
+        for pk in pks {
+            let item = self
+                .item(pk, sk.clone(), attempt, 0, attempt.expires_at)
+                .await?;
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build()
+                .map_err(|e| StoreError::Permanent(format!("building attempt write: {e}")))?;
+            writes.push(TransactWriteItem::builder().put(put).build());
+        }
+        // Both copies or neither: the job's timeline and the endpoint's log must agree.
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+            .map_err(|e| store_error("TransactWriteItems", e))?;
+        Ok(())
+    }
+
+    async fn list_job_attempts(
+        &self,
+        job: JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        let mut attempts: Vec<DeliveryAttempt> = self.list(job_pk(job), ATTEMPT, now).await?;
+        attempts.retain(|a| a.expires_at > now);
+        Ok(attempts)
+    }
+
+    async fn list_endpoint_attempts(
+        &self,
+        tenant: TenantId,
+        endpoint: EndpointId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        let enough = |items: &[Item]| items.iter().filter(|i| live(i, now)).count() >= limit;
+        let items = query_partition(
+            &self.client,
+            &self.table,
+            &endpoint_pk(tenant, endpoint),
+            ATTEMPT,
+            false,
+            enough,
+        )
+        .await?;
+        let mut attempts = Vec::new();
+        for item in items.iter().filter(|i| live(i, now)) {
+            let attempt: DeliveryAttempt = self.body_of(item).await?;
+            if attempt.expires_at > now {
+                attempts.push(attempt);
+            }
+            if attempts.len() == limit {
+                break;
+            }
+        }
+        Ok(attempts)
+    }
+}
