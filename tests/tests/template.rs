@@ -1,0 +1,564 @@
+//! infra/template.yaml checked against the code it deploys: the environment the functions read, the routes
+//! they serve, the packages SAM builds, and the queue settings that must fit the retry schedule and the
+//! function timeouts. cfn-lint (scripts/check-template.sh) checks the template is valid CloudFormation;
+//! these tests check it is the right one for this code.
+
+use pagewire_core::policy::retry::{next_retry_delay, FailedAttempt, MAX_ATTEMPTS};
+use pagewire_core::usecases::keys::{DOCUMENTS_PREFIX, UPLOADS_PREFIX};
+use pagewire_embedded::{DELIVERY_MAX_RECEIVE_COUNT, PROCESS_MAX_RECEIVE_COUNT};
+use pagewire_lambda_kit::config::KEYS;
+use saphyr::{LoadableYamlNode, YamlOwned};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}
+
+/// The template as plain YAML. CloudFormation's short forms (`!Ref X`, `!GetAtt X.Arn`, `!Sub ...`) come
+/// back as tagged nodes; [`Node`] reads through them.
+struct Template {
+    root: YamlOwned,
+}
+
+/// A borrowed node of the template with the accessors these checks need.
+#[derive(Clone, Copy)]
+struct Node<'a>(Option<&'a YamlOwned>);
+
+impl Template {
+    fn load() -> Self {
+        let path = workspace_root().join("infra/template.yaml");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let mut documents = YamlOwned::load_from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+        assert_eq!(documents.len(), 1, "the template is one YAML document");
+        Self {
+            root: documents.remove(0),
+        }
+    }
+
+    fn root(&self) -> Node<'_> {
+        Node(Some(&self.root))
+    }
+
+    fn resources(&self) -> Vec<(&str, Node<'_>)> {
+        self.root().get("Resources").entries()
+    }
+
+    fn resource(&self, name: &str) -> Node<'_> {
+        let node = self.root().get("Resources").get(name);
+        assert!(node.exists(), "the template has no resource {name}");
+        node
+    }
+
+    fn resources_of_type(&self, kind: &str) -> Vec<(&str, Node<'_>)> {
+        self.resources()
+            .into_iter()
+            .filter(|(_, r)| r.get("Type").str() == Some(kind))
+            .collect()
+    }
+
+    /// Every function, by the binary SAM builds for it.
+    fn functions(&self) -> Vec<(&str, &str, Node<'_>)> {
+        self.resources_of_type("AWS::Serverless::Function")
+            .into_iter()
+            .map(|(name, f)| {
+                let binary = f
+                    .get("Metadata")
+                    .get("BuildProperties")
+                    .get("Binary")
+                    .str()
+                    .unwrap_or_else(|| panic!("{name} names no Metadata.BuildProperties.Binary"));
+                (name, binary, f)
+            })
+            .collect()
+    }
+
+    fn function_by_binary(&self, binary: &str) -> (&str, Node<'_>) {
+        self.functions()
+            .into_iter()
+            .find(|(_, b, _)| *b == binary)
+            .map(|(name, _, f)| (name, f))
+            .unwrap_or_else(|| panic!("no function of the template builds the binary {binary}"))
+    }
+
+    /// A function property, or the Globals value when the function does not set it.
+    fn function_property<'a>(&'a self, function: Node<'a>, key: &str) -> Node<'a> {
+        let own = function.get("Properties").get(key);
+        if own.exists() {
+            own
+        } else {
+            self.root().get("Globals").get("Function").get(key)
+        }
+    }
+}
+
+impl<'a> Node<'a> {
+    /// The node itself, or what a tag such as `!Ref` wraps.
+    fn untagged(self) -> Option<&'a YamlOwned> {
+        match self.0? {
+            YamlOwned::Tagged(_, inner) => Some(inner),
+            node => Some(node),
+        }
+    }
+
+    fn exists(self) -> bool {
+        self.0.is_some()
+    }
+
+    fn get(self, key: &str) -> Node<'a> {
+        Node(self.untagged().and_then(|n| n.as_mapping_get(key)))
+    }
+
+    fn entries(self) -> Vec<(&'a str, Node<'a>)> {
+        self.untagged()
+            .and_then(YamlOwned::as_mapping)
+            .map(|map| {
+                map.iter()
+                    .map(|(k, v)| (k.as_str().expect("mapping keys are strings"), Node(Some(v))))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn keys(self) -> Vec<&'a str> {
+        self.entries().into_iter().map(|(k, _)| k).collect()
+    }
+
+    fn items(self) -> Vec<Node<'a>> {
+        self.untagged()
+            .and_then(YamlOwned::as_sequence)
+            .map(|seq| seq.iter().map(|n| Node(Some(n))).collect())
+            .unwrap_or_default()
+    }
+
+    fn str(self) -> Option<&'a str> {
+        self.untagged().and_then(YamlOwned::as_str)
+    }
+
+    fn int(self) -> Option<i64> {
+        let node = self.untagged()?;
+        node.as_integer()
+            .or_else(|| node.as_str().and_then(|s| s.parse().ok()))
+    }
+
+    fn tag(self) -> Option<&'a str> {
+        match self.0? {
+            YamlOwned::Tagged(tag, _) => Some(tag.suffix.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The resource a `!Ref X` names.
+    fn ref_target(self) -> Option<&'a str> {
+        (self.tag() == Some("Ref")).then(|| self.str()).flatten()
+    }
+
+    /// The resource a `!GetAtt X.Attribute` names.
+    fn getatt_target(self) -> Option<&'a str> {
+        (self.tag() == Some("GetAtt"))
+            .then(|| self.str())
+            .flatten()
+            .and_then(|s| s.split('.').next())
+    }
+}
+
+#[test]
+fn the_functions_get_exactly_the_variables_config_reads() {
+    let t = Template::load();
+    let mut set: BTreeSet<&str> = t
+        .root()
+        .get("Globals")
+        .get("Function")
+        .get("Environment")
+        .get("Variables")
+        .keys()
+        .into_iter()
+        .collect();
+    for (_, _, function) in t.functions() {
+        set.extend(
+            function
+                .get("Properties")
+                .get("Environment")
+                .get("Variables")
+                .keys(),
+        );
+    }
+    let ours: BTreeSet<&str> = set.into_iter().filter(|k| !k.starts_with("AWS_")).collect();
+    let read: BTreeSet<&str> = KEYS.iter().copied().collect();
+    let unset: Vec<_> = read.difference(&ours).collect();
+    let unread: Vec<_> = ours.difference(&read).collect();
+    assert!(
+        unset.is_empty() && unread.is_empty(),
+        "Config::from_env reads variables the template does not set: {unset:?}; \
+         the template sets variables config::KEYS does not list: {unread:?}"
+    );
+}
+
+#[test]
+fn the_resource_variables_point_at_the_resources_that_play_that_part() {
+    let t = Template::load();
+    let vars = t
+        .root()
+        .get("Globals")
+        .get("Function")
+        .get("Environment")
+        .get("Variables");
+    let target = |key: &str| {
+        vars.get(key)
+            .ref_target()
+            .unwrap_or_else(|| panic!("{key} is not a !Ref to a resource of the template"))
+    };
+
+    let jobs = t.resource(target("PAGEWIRE_JOBS_TABLE"));
+    let ttl = jobs.get("Properties").get("TimeToLiveSpecification");
+    assert_eq!(ttl.get("AttributeName").str(), Some("expires_at"));
+    assert_eq!(
+        ttl.get("Enabled").untagged().and_then(YamlOwned::as_bool),
+        Some(true)
+    );
+
+    let config = t.resource(target("PAGEWIRE_CONFIG_TABLE"));
+    assert_eq!(config.get("Type").str(), Some("AWS::DynamoDB::Table"));
+    assert!(
+        !config
+            .get("Properties")
+            .get("TimeToLiveSpecification")
+            .exists(),
+        "config items never expire"
+    );
+
+    let bucket = target("PAGEWIRE_BUCKET");
+    assert_eq!(
+        t.resource(bucket).get("Type").str(),
+        Some("AWS::S3::Bucket")
+    );
+
+    let delivery_queue = target("PAGEWIRE_DELIVERY_QUEUE_URL");
+    let (deliver, _) = t.function_by_binary("deliver-webhook");
+    assert_eq!(
+        consumed_queue(&t, deliver),
+        delivery_queue,
+        "PAGEWIRE_DELIVERY_QUEUE_URL must name the queue deliver-webhook consumes"
+    );
+}
+
+#[test]
+fn both_tables_are_on_demand_and_keyed_by_pk_and_sk() {
+    let t = Template::load();
+    let tables = t.resources_of_type("AWS::DynamoDB::Table");
+    assert_eq!(tables.len(), 2, "a jobs table and a config table");
+    for (name, table) in tables {
+        let props = table.get("Properties");
+        assert_eq!(
+            props.get("BillingMode").str(),
+            Some("PAY_PER_REQUEST"),
+            "{name}"
+        );
+        let keys: Vec<(&str, &str)> = props
+            .get("KeySchema")
+            .items()
+            .into_iter()
+            .map(|k| {
+                (
+                    k.get("AttributeName").str().unwrap(),
+                    k.get("KeyType").str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(keys, [("pk", "HASH"), ("sk", "RANGE")], "{name}");
+        for attribute in props.get("AttributeDefinitions").items() {
+            assert_eq!(attribute.get("AttributeType").str(), Some("S"), "{name}");
+        }
+    }
+}
+
+#[test]
+fn every_function_package_is_built_for_arm64_on_al2023() {
+    let t = Template::load();
+    let globals = t.root().get("Globals").get("Function");
+    assert_eq!(globals.get("Runtime").str(), Some("provided.al2023"));
+    let architectures: Vec<_> = globals
+        .get("Architectures")
+        .items()
+        .into_iter()
+        .filter_map(Node::str)
+        .collect();
+    assert_eq!(architectures, ["arm64"]);
+    assert_eq!(
+        globals.get("LoggingConfig").get("LogFormat").str(),
+        Some("JSON")
+    );
+
+    let mut packages: Vec<String> = std::fs::read_dir(workspace_root().join("functions"))
+        .expect("functions/ is readable")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    packages.sort();
+    let mut built: Vec<&str> = t.functions().into_iter().map(|(_, b, _)| b).collect();
+    built.sort();
+    assert_eq!(
+        built, packages,
+        "one template function per functions/ package"
+    );
+
+    for (name, binary, function) in t.functions() {
+        assert_eq!(
+            function.get("Metadata").get("BuildMethod").str(),
+            Some("rust-cargolambda"),
+            "{name}"
+        );
+        assert_eq!(
+            function.get("Properties").get("CodeUri").str(),
+            Some(format!("../functions/{binary}").as_str()),
+            "{name}"
+        );
+        for key in ["Runtime", "Architectures", "Handler"] {
+            assert!(
+                !function.get("Properties").get(key).exists(),
+                "{name} overrides the global {key}"
+            );
+        }
+        for key in ["MemorySize", "Timeout"] {
+            assert!(
+                function.get("Properties").get(key).int().is_some(),
+                "{name} sets no {key} of its own"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_http_api_routes_are_each_functions_routes_table() {
+    let t = Template::load();
+    let api_functions: BTreeSet<&str> = pagewire_cli::server::FUNCTIONS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    for (binary, routes) in pagewire_cli::server::FUNCTIONS {
+        let (name, function) = t.function_by_binary(binary);
+        let expected: BTreeSet<(String, String)> = routes
+            .iter()
+            .map(|r| (r.method.to_string(), r.pattern.to_string()))
+            .collect();
+        let declared: BTreeSet<(String, String)> = http_events(function)
+            .into_iter()
+            .map(|event| {
+                assert_eq!(
+                    event.get("ApiId").ref_target(),
+                    Some("HttpApi"),
+                    "{name}: every route belongs to the one HTTP API"
+                );
+                (
+                    event.get("Method").str().unwrap().to_ascii_uppercase(),
+                    event.get("Path").str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            declared, expected,
+            "{name}: HTTP API events differ from {binary}::ROUTES"
+        );
+    }
+    for (name, binary, function) in t.functions() {
+        if !api_functions.contains(binary) {
+            assert!(
+                http_events(function).is_empty(),
+                "{name} is not an API function but has HTTP routes"
+            );
+        }
+    }
+}
+
+fn http_events(function: Node<'_>) -> Vec<Node<'_>> {
+    function
+        .get("Properties")
+        .get("Events")
+        .entries()
+        .into_iter()
+        .filter(|(_, e)| e.get("Type").str() == Some("HttpApi"))
+        .map(|(_, e)| e.get("Properties"))
+        .collect()
+}
+
+/// The queue an event source mapping feeds to this function resource.
+fn consumed_queue<'a>(t: &'a Template, function_resource: &str) -> &'a str {
+    let sources: Vec<&str> = t
+        .resources_of_type("AWS::Lambda::EventSourceMapping")
+        .into_iter()
+        .filter(|(_, m)| {
+            m.get("Properties").get("FunctionName").ref_target() == Some(function_resource)
+        })
+        .map(|(name, m)| {
+            m.get("Properties")
+                .get("EventSourceArn")
+                .getatt_target()
+                .unwrap_or_else(|| panic!("{name}: EventSourceArn is not a !GetAtt of a queue"))
+        })
+        .collect();
+    assert_eq!(sources.len(), 1, "{function_resource} consumes one queue");
+    sources[0]
+}
+
+#[test]
+fn queue_messages_stay_invisible_while_a_batch_runs_and_failures_are_partial() {
+    let t = Template::load();
+    let mappings = t.resources_of_type("AWS::Lambda::EventSourceMapping");
+    assert_eq!(
+        mappings.len(),
+        2,
+        "process-document and deliver-webhook consume queues"
+    );
+    for (name, mapping) in mappings {
+        let props = mapping.get("Properties");
+        let function = t.resource(props.get("FunctionName").ref_target().unwrap());
+        let queue = t.resource(props.get("EventSourceArn").getatt_target().unwrap());
+        let timeout = t.function_property(function, "Timeout").int().unwrap();
+        let batch = props.get("BatchSize").int().unwrap();
+        let visibility = queue
+            .get("Properties")
+            .get("VisibilityTimeout")
+            .int()
+            .unwrap();
+        assert!(
+            visibility > timeout * batch,
+            "{name}: a visibility timeout of {visibility} s is not above the function's {timeout} s x batch {batch}"
+        );
+        let response_types: Vec<_> = props
+            .get("FunctionResponseTypes")
+            .items()
+            .into_iter()
+            .filter_map(Node::str)
+            .collect();
+        assert_eq!(response_types, ["ReportBatchItemFailures"], "{name}");
+        assert!(
+            props
+                .get("ScalingConfig")
+                .get("MaximumConcurrency")
+                .int()
+                .is_some(),
+            "{name}: the consumer's concurrency is capped"
+        );
+    }
+}
+
+#[test]
+fn the_delivery_queue_outlasts_the_whole_retry_schedule() {
+    let t = Template::load();
+    let (deliver, _) = t.function_by_binary("deliver-webhook");
+    let queue = t.resource(consumed_queue(&t, deliver)).get("Properties");
+
+    let max_receives = queue
+        .get("RedrivePolicy")
+        .get("maxReceiveCount")
+        .int()
+        .unwrap();
+    assert_eq!(max_receives, i64::from(DELIVERY_MAX_RECEIVE_COUNT));
+    assert!(
+        max_receives >= i64::from(MAX_ATTEMPTS),
+        "each of the {MAX_ATTEMPTS} attempts is one receive"
+    );
+
+    // The longest the schedule can take: every delay at +20 % jitter, then doubled by a Retry-After.
+    let busy = FailedAttempt::Status {
+        code: 503,
+        retry_after: Some(Duration::from_secs(u64::MAX / 4)),
+    };
+    let longest: Duration = (1..MAX_ATTEMPTS)
+        .filter_map(|made| next_retry_delay(made, busy, 1.0))
+        .sum();
+    let retention = queue.get("MessageRetentionPeriod").int().unwrap();
+    assert!(
+        Duration::from_secs(retention as u64) > longest,
+        "messages kept {retention} s, the retries can span {} s",
+        longest.as_secs()
+    );
+}
+
+#[test]
+fn dead_letter_queues_keep_messages_longer_than_their_source() {
+    let t = Template::load();
+    let (process, _) = t.function_by_binary("process-document");
+    let process_queue = consumed_queue(&t, process);
+    let (deliver, _) = t.function_by_binary("deliver-webhook");
+    let delivery_queue = consumed_queue(&t, deliver);
+    for (queue, max_receives) in [
+        (process_queue, PROCESS_MAX_RECEIVE_COUNT),
+        (delivery_queue, DELIVERY_MAX_RECEIVE_COUNT),
+    ] {
+        let props = t.resource(queue).get("Properties");
+        let redrive = props.get("RedrivePolicy");
+        assert_eq!(
+            redrive.get("maxReceiveCount").int(),
+            Some(i64::from(max_receives)),
+            "{queue}: the embedded backend dead-letters after the same number of receives"
+        );
+        let dlq = redrive
+            .get("deadLetterTargetArn")
+            .getatt_target()
+            .unwrap_or_else(|| panic!("{queue} has no dead-letter queue"));
+        // A dead-lettered message keeps its first enqueue time, so a shorter DLQ retention loses it early.
+        let source_retention = props.get("MessageRetentionPeriod").int().unwrap();
+        let dlq_retention = t
+            .resource(dlq)
+            .get("Properties")
+            .get("MessageRetentionPeriod")
+            .int()
+            .unwrap();
+        assert!(
+            dlq_retention > source_retention,
+            "{dlq} keeps messages no longer than {queue}"
+        );
+    }
+}
+
+#[test]
+fn new_uploads_and_documents_notify_the_process_queue() {
+    let t = Template::load();
+    let (process, _) = t.function_by_binary("process-document");
+    let process_queue = consumed_queue(&t, process);
+    let buckets = t.resources_of_type("AWS::S3::Bucket");
+    assert_eq!(buckets.len(), 1);
+    let props = buckets[0].1.get("Properties");
+    let mut prefixes = BTreeSet::new();
+    for notification in props
+        .get("NotificationConfiguration")
+        .get("QueueConfigurations")
+        .items()
+    {
+        assert_eq!(notification.get("Event").str(), Some("s3:ObjectCreated:*"));
+        assert_eq!(
+            notification.get("Queue").getatt_target(),
+            Some(process_queue)
+        );
+        for rule in notification.get("Filter").get("S3Key").get("Rules").items() {
+            assert_eq!(rule.get("Name").str(), Some("prefix"));
+            prefixes.insert(rule.get("Value").str().unwrap());
+        }
+    }
+    assert_eq!(
+        prefixes,
+        BTreeSet::from([UPLOADS_PREFIX, DOCUMENTS_PREFIX]),
+        "exactly the prefixes the processing use case reads"
+    );
+    let block = props.get("PublicAccessBlockConfiguration");
+    for key in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            block.get(key).untagged().and_then(YamlOwned::as_bool),
+            Some(true),
+            "{key}"
+        );
+    }
+    assert!(props.get("BucketEncryption").exists());
+    assert!(props.get("LifecycleConfiguration").exists());
+}
