@@ -13,12 +13,14 @@ pub struct TestApp {
 }
 
 /// Options for a stack whose queues are drained by the test itself (deterministic), allowing webhooks
-/// to a local http receiver.
+/// to a local http receiver (as `pagewire dev --allow-http-webhooks --allow-loopback-webhooks` does), with
+/// retry delays unjittered so tests can step the clock to the exact instant of each retry.
 pub fn options(dir: &Path, clock: Arc<dyn Clock>) -> DevOptions {
     let mut options = DevOptions::new(dir.to_path_buf(), clock);
     options.background_consumers = false;
     options.config.settings.allow_http_webhooks = true;
-    options.config.settings.allow_private_webhooks = true;
+    options.config.settings.allow_loopback_webhooks = true;
+    options.config.settings.retry_jitter = false;
     options
 }
 

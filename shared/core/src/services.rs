@@ -1,6 +1,7 @@
 //! The set of ports a use case may reach, built once per process (per Lambda cold start) and lent to
 //! every handler invocation.
 
+use crate::auth_tokens::AuthTokenCache;
 use crate::clock::Clock;
 use crate::ports::{
     ConfigStore, DocumentReader, JobStore, MessageQueue, ObjectStore, WebhookTransport,
@@ -18,4 +19,6 @@ pub struct Services {
     pub reader: Arc<dyn DocumentReader>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
+    /// Receivers' auth tokens, reused across invocations like the HTTP connection pool.
+    pub auth_tokens: Arc<AuthTokenCache>,
 }

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::transport::HttpTransport;
+use pagewire_core::policy::ssrf::AddressPolicy;
 use pagewire_core::{Clock, Services};
 use pagewire_embedded::EmbeddedBackend;
 use pagewire_extract::{PagewireReader, ReaderLimits};
@@ -28,12 +29,15 @@ pub fn embedded(
         config: backend.config.clone(),
         objects: backend.objects.clone(),
         delivery_queue: backend.delivery_queue.clone(),
-        transport: Arc::new(HttpTransport::new(config.settings.allow_private_webhooks)?),
+        transport: Arc::new(HttpTransport::new(AddressPolicy::from_settings(
+            &config.settings,
+        ))?),
         reader: Arc::new(PagewireReader::new(ReaderLimits::from_settings(
             &config.settings,
         ))),
         clock,
         settings: config.settings.clone(),
+        auth_tokens: Default::default(),
     };
     Ok((services, backend))
 }
