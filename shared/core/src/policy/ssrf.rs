@@ -71,6 +71,16 @@ const V6_BLOCKED: &[(&str, &str)] = &[
     ("ff00::/8", "multicast"),
 ];
 
+/// "a loopback address", "an unspecified address": a refusal kind as the attempt log says it.
+pub fn kind_phrase(kind: &str) -> String {
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {kind} address")
+}
+
 /// Why an address is refused, or `None` when it is a public unicast address.
 pub fn blocked_reason(ip: IpAddr) -> Option<&'static str> {
     match ip {

@@ -1,6 +1,6 @@
 //! Rules for what an endpoint may be configured with: its URL, method and custom headers.
 
-use crate::policy::ssrf::AddressPolicy;
+use crate::policy::ssrf::{kind_phrase, AddressPolicy};
 use std::net::IpAddr;
 use url::Url;
 
@@ -30,6 +30,13 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, ConfigRefused> {
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return refuse("url contains whitespace or control characters");
     }
+    // `:id` may stand in the path or query only: a document id must never decide where a request goes.
+    let authority_end = raw.find("://").map(|i| i + 3).unwrap_or(0);
+    let authority = &raw[authority_end..];
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains(ID_PLACEHOLDER) {
+        return refuse(":id may only appear in the path or query of the url");
+    }
     let probe = raw.replace(ID_PLACEHOLDER, "00000000-0000-4000-8000-000000000000");
     let url = Url::parse(&probe).map_err(|e| ConfigRefused(format!("url is not valid: {e}")))?;
     match url.scheme() {
@@ -43,13 +50,6 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, ConfigRefused> {
     }
     if !url.username().is_empty() || url.password().is_some() {
         return refuse("url may not contain credentials");
-    }
-    // `:id` may stand in the path or query only: a document id must never decide where a request goes.
-    let authority_end = raw.find("://").map(|i| i + 3).unwrap_or(0);
-    let authority = &raw[authority_end..];
-    let authority = authority.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains(ID_PLACEHOLDER) {
-        return refuse(":id may only appear in the path or query of the url");
     }
     Ok(url)
 }
@@ -84,7 +84,8 @@ pub fn check_literal_host(url: &Url, policy: AddressPolicy) -> Result<(), Config
     };
     match policy.refusal(ip) {
         Some(kind) => Err(ConfigRefused(format!(
-            "url points to {ip}, a {kind} address; webhooks may only reach public addresses"
+            "url points to {ip}, {}; webhooks may only reach public addresses",
+            kind_phrase(kind)
         ))),
         None => Ok(()),
     }

@@ -9,7 +9,7 @@ pub use resolver::{HostLookup, StaticLookup, SystemLookup};
 
 use async_trait::async_trait;
 use pagewire_core::model::HttpMethod;
-use pagewire_core::policy::ssrf::AddressPolicy;
+use pagewire_core::policy::ssrf::{kind_phrase, AddressPolicy};
 use pagewire_core::ports::{OutboundRequest, OutboundResponse, TransportError, WebhookTransport};
 use resolver::{AddressRefused, VettingResolver};
 use std::error::Error as StdError;
@@ -95,7 +95,10 @@ impl WebhookTransport for HttpTransport {
         // Literal addresses skip the resolver, so they are judged here, before any connection.
         if let Some(ip) = literal_ip(&request.url) {
             if let Some(kind) = self.policy.refusal(ip) {
-                return Err(TransportError::Refused(format!("{ip} is a {kind} address")));
+                return Err(TransportError::Refused(format!(
+                    "{ip} is {}",
+                    kind_phrase(kind)
+                )));
             }
         }
         let mut builder = self

@@ -3,7 +3,7 @@
 //! DNS rebinding cannot swap a vetted address for another).
 
 use async_trait::async_trait;
-use pagewire_core::policy::ssrf::AddressPolicy;
+use pagewire_core::policy::ssrf::{kind_phrase, AddressPolicy};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::collections::HashMap;
 use std::error::Error as StdError;
@@ -84,7 +84,7 @@ pub(crate) fn vet(
     Err(AddressRefused(match found.first() {
         Some(ip) => {
             let kind = policy.refusal(*ip).unwrap_or("refused");
-            format!("{host} resolves to {ip}, a {kind} address")
+            format!("{host} resolves to {ip}, {}", kind_phrase(kind))
         }
         None => format!("{host} has no address"),
     }))
