@@ -7,7 +7,7 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::future::join_all;
 use lambda_runtime::LambdaEvent;
 use pagewire_core::model::DeliveryTask;
-use pagewire_core::usecases::deliver::{deliver, DeliveryOutcome};
+use pagewire_core::usecases::deliver::{deliver_in, BatchContext, DeliveryOutcome};
 use pagewire_core::Services;
 use pagewire_lambda_kit::sqs::batch_response;
 use std::time::Duration;
@@ -20,25 +20,57 @@ pub async fn handle(
     s: &Services,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    let records = event.payload.records.into_iter().map(|record| {
-        let message_id = record.message_id.clone().unwrap_or_default();
+    let records: Vec<(String, Option<SqsMessage>, Option<DeliveryTask>)> = event
+        .payload
+        .records
+        .into_iter()
+        .map(|record| {
+            let message_id = record.message_id.clone().unwrap_or_default();
+            let task = record
+                .body
+                .as_deref()
+                .and_then(|body| serde_json::from_str(body).ok());
+            (message_id, Some(record), task)
+        })
+        .collect();
+    let tasks: Vec<DeliveryTask> = records.iter().filter_map(|r| r.2.clone()).collect();
+    // Jobs and endpoints shared by the batch are read once; if that fails, every record is retried.
+    let context = match BatchContext::load(s, &tasks).await {
+        Ok(context) => context,
+        Err(err) => {
+            tracing::error!(error = %err, "could not read the batch's jobs and endpoints");
+            return Ok(batch_response(records.into_iter().map(|r| r.0).collect()));
+        }
+    };
+    let context = &context;
+    let outcomes = records.into_iter().map(|(message_id, record, task)| {
         let span = tracing::info_span!("deliver_record", message_id = %message_id);
-        async move { handle_record(s, record).await.then_some(message_id) }.instrument(span)
+        async move {
+            let stays = match (record, task) {
+                (Some(record), Some(task)) => handle_record(s, context, &record, &task).await,
+                _ => {
+                    tracing::error!(
+                        "delivery message is not a delivery task; leaving it for the DLQ"
+                    );
+                    true
+                }
+            };
+            stays.then_some(message_id)
+        }
+        .instrument(span)
     });
-    let failed = join_all(records).await.into_iter().flatten().collect();
+    let failed = join_all(outcomes).await.into_iter().flatten().collect();
     Ok(batch_response(failed))
 }
 
 /// Handles one record; returns whether it must stay on the queue (a batch item failure).
-async fn handle_record(s: &Services, record: SqsMessage) -> bool {
-    let task: DeliveryTask = match record.body.as_deref().map(serde_json::from_str) {
-        Some(Ok(task)) => task,
-        _ => {
-            tracing::error!("delivery message is not a delivery task; leaving it for the DLQ");
-            return true;
-        }
-    };
-    let delay = match deliver(s, &task).await {
+async fn handle_record(
+    s: &Services,
+    context: &BatchContext,
+    record: &SqsMessage,
+    task: &DeliveryTask,
+) -> bool {
+    let delay = match deliver_in(s, context, task).await {
         Ok(DeliveryOutcome::Delivered) => return false,
         Ok(DeliveryOutcome::Dropped(why)) => {
             tracing::info!(webhook_id = %task.webhook_id, why, "delivery message dropped");

@@ -14,16 +14,20 @@ fn signing(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("one_key", size), &body, |b, body| {
             b.iter(|| signature_header(&[&current], black_box(id), 1_700_000_000, black_box(body)))
         });
-        group.bench_with_input(BenchmarkId::new("rotated_two_keys", size), &body, |b, body| {
-            b.iter(|| {
-                signature_header(
-                    &[&current, &retired],
-                    black_box(id),
-                    1_700_000_000,
-                    black_box(body),
-                )
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("rotated_two_keys", size),
+            &body,
+            |b, body| {
+                b.iter(|| {
+                    signature_header(
+                        &[&current, &retired],
+                        black_box(id),
+                        1_700_000_000,
+                        black_box(body),
+                    )
+                })
+            },
+        );
     }
     group.finish();
 }

@@ -53,6 +53,17 @@ pub trait JobStore: Send + Sync {
     ) -> Result<Vec<Delivery>, StoreError>;
 
     async fn append_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError>;
+    /// Logs `attempt` and then updates `delivery` as `update_delivery` does. The attempt stays logged when
+    /// the update fails with `Conflict` (it did happen). Adapters that can do both in one round trip
+    /// override this; the default makes the two calls.
+    async fn record_attempt(
+        &self,
+        attempt: &DeliveryAttempt,
+        delivery: &Delivery,
+    ) -> Result<(), StoreError> {
+        self.append_attempt(attempt).await?;
+        self.update_delivery(delivery).await
+    }
     async fn list_job_attempts(
         &self,
         job: JobId,
@@ -159,6 +170,13 @@ pub trait MessageQueue: Send + Sync {
         visibility_timeout: Duration,
     ) -> Result<Vec<QueueMessage>, StoreError>;
     async fn delete(&self, receipt_handle: &str) -> Result<(), StoreError>;
+    /// Deletes several received messages (SQS's DeleteMessageBatch); the default deletes one by one.
+    async fn delete_batch(&self, receipt_handles: &[String]) -> Result<(), StoreError> {
+        for receipt in receipt_handles {
+            self.delete(receipt).await?;
+        }
+        Ok(())
+    }
     /// Makes a received message visible again after `timeout` (SQS allows up to 12 hours).
     async fn change_visibility(
         &self,

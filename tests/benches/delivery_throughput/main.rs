@@ -33,8 +33,8 @@ struct Round {
 fn zip_of_invoices(count: usize) -> Vec<u8> {
     let pdf = integration_tests::stack::invoice_pdf();
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for i in 0..count {
         zip.start_file(format!("invoice-{i:04}.pdf"), options)
             .unwrap();
@@ -64,8 +64,8 @@ async fn run(
     round: &Round,
     timings: Option<Arc<timed::Timings>>,
 ) -> (usize, f64) {
-    let batch = base64::engine::general_purpose::STANDARD
-        .encode(zip_of_invoices(round.documents_per_job));
+    let batch =
+        base64::engine::general_purpose::STANDARD.encode(zip_of_invoices(round.documents_per_job));
     let mut jobs = Vec::new();
     for _ in 0..round.jobs {
         let (status, accepted) = app

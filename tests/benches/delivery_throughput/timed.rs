@@ -85,24 +85,24 @@ pub fn wrap_queue(q: Arc<dyn MessageQueue>, t: Arc<Timings>) -> Arc<dyn MessageQ
 #[async_trait]
 impl JobStore for Timed<dyn JobStore> {
     async fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
-        self.t.time("jobs.insert_job", self.inner.insert_job(job)).await
+        self.t
+            .time("jobs.insert_job", self.inner.insert_job(job))
+            .await
     }
     async fn get_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
         self.t.time("jobs.get_job", self.inner.get_job(id)).await
     }
     async fn update_job(&self, job: &Job) -> Result<(), StoreError> {
-        self.t.time("jobs.update_job", self.inner.update_job(job)).await
+        self.t
+            .time("jobs.update_job", self.inner.update_job(job))
+            .await
     }
     async fn insert_document(&self, d: &Document) -> Result<bool, StoreError> {
         self.t
             .time("jobs.insert_document", self.inner.insert_document(d))
             .await
     }
-    async fn get_document(
-        &self,
-        j: JobId,
-        id: DocumentId,
-    ) -> Result<Option<Document>, StoreError> {
+    async fn get_document(&self, j: JobId, id: DocumentId) -> Result<Option<Document>, StoreError> {
         self.t
             .time("jobs.get_document", self.inner.get_document(j, id))
             .await
@@ -148,6 +148,11 @@ impl JobStore for Timed<dyn JobStore> {
     async fn append_attempt(&self, a: &DeliveryAttempt) -> Result<(), StoreError> {
         self.t
             .time("jobs.append_attempt", self.inner.append_attempt(a))
+            .await
+    }
+    async fn record_attempt(&self, a: &DeliveryAttempt, d: &Delivery) -> Result<(), StoreError> {
+        self.t
+            .time("jobs.record_attempt", self.inner.record_attempt(a, d))
             .await
     }
     async fn list_job_attempts(
@@ -213,7 +218,9 @@ impl ConfigStore for Timed<dyn ConfigStore> {
         self.inner.delete_template(t, id).await
     }
     async fn put_endpoint(&self, e: &WebhookEndpoint) -> Result<(), StoreError> {
-        self.t.time("config.put_endpoint", self.inner.put_endpoint(e)).await
+        self.t
+            .time("config.put_endpoint", self.inner.put_endpoint(e))
+            .await
     }
     async fn get_endpoint(
         &self,
@@ -252,7 +259,9 @@ impl ObjectStore for Timed<dyn ObjectStore> {
 #[async_trait]
 impl MessageQueue for Timed<dyn MessageQueue> {
     async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError> {
-        self.t.time("queue.send", self.inner.send(body, delay)).await
+        self.t
+            .time("queue.send", self.inner.send(body, delay))
+            .await
     }
     async fn receive(&self, max: usize, hide: Duration) -> Result<Vec<QueueMessage>, StoreError> {
         self.t
@@ -260,7 +269,14 @@ impl MessageQueue for Timed<dyn MessageQueue> {
             .await
     }
     async fn delete(&self, receipt: &str) -> Result<(), StoreError> {
-        self.t.time("queue.delete", self.inner.delete(receipt)).await
+        self.t
+            .time("queue.delete", self.inner.delete(receipt))
+            .await
+    }
+    async fn delete_batch(&self, receipts: &[String]) -> Result<(), StoreError> {
+        self.t
+            .time("queue.delete_batch", self.inner.delete_batch(receipts))
+            .await
     }
     async fn change_visibility(&self, receipt: &str, hide: Duration) -> Result<(), StoreError> {
         self.t
@@ -275,6 +291,8 @@ impl MessageQueue for Timed<dyn MessageQueue> {
 #[async_trait]
 impl WebhookTransport for Timed<dyn WebhookTransport> {
     async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, TransportError> {
-        self.t.time("transport.send", self.inner.send(request)).await
+        self.t
+            .time("transport.send", self.inner.send(request))
+            .await
     }
 }

@@ -6,7 +6,10 @@
 //! that finds the other one already scheduled the next attempt steps aside, so copies do not multiply.
 
 use crate::error::{CoreError, StoreError};
-use crate::model::{Delivery, DeliveryStatus, DeliveryTask, Document, Job, WebhookEndpoint};
+use crate::ids::{EndpointId, JobId, TenantId};
+use crate::model::{
+    Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, Document, Job, WebhookEndpoint,
+};
 use crate::policy::retry::{next_retry_delay, FailedAttempt, MAX_ATTEMPTS};
 use crate::policy::webhook_config::url_for_document;
 use crate::services::Services;
@@ -16,6 +19,7 @@ use crate::usecases::send::{send_signed, SendResult};
 use crate::usecases::update::modify_document;
 use chrono::{DateTime, Utc};
 use rand::Rng;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// What the queue should do with the task's message.
@@ -38,7 +42,43 @@ const EARLY_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 /// Conflicting writers of one delivery record are copies of one message: a few rounds settle them.
 const MAX_WRITE_TRIES: usize = 8;
 
+/// What the messages of one batch share, read once for all of them: their jobs and endpoints (a ZIP
+/// batch puts many documents of one job, to the same endpoints, in one queue batch).
+#[derive(Debug, Default)]
+pub struct BatchContext {
+    jobs: HashMap<JobId, Option<Job>>,
+    endpoints: HashMap<(TenantId, EndpointId), Option<WebhookEndpoint>>,
+}
+
+impl BatchContext {
+    pub async fn load(s: &Services, tasks: &[DeliveryTask]) -> Result<Self, CoreError> {
+        let mut context = Self::default();
+        for task in tasks {
+            if !context.jobs.contains_key(&task.job_id) {
+                let job = s.jobs.get_job(task.job_id).await?;
+                context.jobs.insert(task.job_id, job);
+            }
+            let key = (task.tenant_id, task.endpoint_id);
+            if let std::collections::hash_map::Entry::Vacant(slot) = context.endpoints.entry(key) {
+                slot.insert(s.config.get_endpoint(key.0, key.1).await?);
+            }
+        }
+        Ok(context)
+    }
+}
+
+/// Delivers one task on its own.
 pub async fn deliver(s: &Services, task: &DeliveryTask) -> Result<DeliveryOutcome, CoreError> {
+    let context = BatchContext::load(s, std::slice::from_ref(task)).await?;
+    deliver_in(s, &context, task).await
+}
+
+/// Delivers one task of a batch whose shared reads are in `context`.
+pub async fn deliver_in(
+    s: &Services,
+    context: &BatchContext,
+    task: &DeliveryTask,
+) -> Result<DeliveryOutcome, CoreError> {
     let now = s.clock.now();
     let Some(delivery) = s.jobs.get_delivery(task.job_id, &task.webhook_id).await? else {
         return Ok(DeliveryOutcome::Dropped("unknown delivery"));
@@ -46,21 +86,17 @@ pub async fn deliver(s: &Services, task: &DeliveryTask) -> Result<DeliveryOutcom
     if let Some(outcome) = before_sending(&delivery, task, now) {
         return Ok(outcome);
     }
-    let job = match s.jobs.get_job(task.job_id).await? {
-        Some(job) if !job.is_expired(now) => job,
+    let job = match context.jobs.get(&task.job_id) {
+        Some(Some(job)) if !job.is_expired(now) => job,
         _ => return Ok(DeliveryOutcome::Dropped("job expired")),
     };
     let Some(doc) = s.jobs.get_document(task.job_id, task.document_id).await? else {
         return Ok(DeliveryOutcome::Dropped("document expired"));
     };
-    let endpoint = match s
-        .config
-        .get_endpoint(task.tenant_id, task.endpoint_id)
-        .await?
-    {
-        Some(e) if e.enabled => e,
+    let endpoint = match context.endpoints.get(&(task.tenant_id, task.endpoint_id)) {
+        Some(Some(e)) if e.enabled => e,
         found => {
-            let why = if found.is_some() {
+            let why = if matches!(found, Some(Some(_))) {
                 "endpoint disabled"
             } else {
                 "endpoint deleted"
@@ -70,18 +106,18 @@ pub async fn deliver(s: &Services, task: &DeliveryTask) -> Result<DeliveryOutcom
         }
     };
 
-    let body = document_event_body(&job, &doc, task.event_type);
+    let body = document_event_body(job, &doc, task.event_type);
     let sent = match url_for_document(
         &endpoint.url,
         &doc.id.to_string(),
         s.settings.allow_http_webhooks,
     ) {
-        Ok(url) => send_signed(s, &endpoint, &task.webhook_id, url, body).await,
+        Ok(url) => send_signed(s, endpoint, &task.webhook_id, url, body).await,
         Err(refused) => SendResult::refused(refused.0),
     };
     let attempt = sent.clone().into_attempt(
         &task.webhook_id,
-        &endpoint,
+        endpoint,
         Some(job.id),
         Some(doc.id),
         task.event_type,
@@ -89,18 +125,17 @@ pub async fn deliver(s: &Services, task: &DeliveryTask) -> Result<DeliveryOutcom
         now,
         s,
     );
-    s.jobs.append_attempt(&attempt).await?;
     if sent.status_code == Some(410) {
-        disable_endpoint(s, &endpoint, "the receiver answered 410 Gone").await?;
+        disable_endpoint(s, endpoint, "the receiver answered 410 Gone").await?;
     }
     let jitter = if s.settings.retry_jitter {
         rand::thread_rng().gen_range(-1.0..=1.0)
     } else {
         0.0
     };
-    let outcome = record(s, task, delivery, &sent, jitter, now).await?;
+    let outcome = record(s, task, delivery, &attempt, &sent, jitter, now).await?;
     if outcome == DeliveryOutcome::Delivered {
-        release_delivered_file(s, &job, &doc, Some(&task.webhook_id)).await?;
+        release_delivered_file(s, job, &doc, Some(&task.webhook_id)).await?;
     }
     Ok(outcome)
 }
@@ -184,20 +219,27 @@ pub fn after_attempt(
     }
 }
 
-/// Writes the attempt's outcome onto the delivery, settling a race with another copy of the message.
+/// Logs the attempt and writes its outcome onto the delivery, settling a race with another copy of the
+/// message.
 async fn record(
     s: &Services,
     task: &DeliveryTask,
     read: Delivery,
+    attempt: &DeliveryAttempt,
     sent: &SendResult,
     jitter: f64,
     now: DateTime<Utc>,
 ) -> Result<DeliveryOutcome, CoreError> {
     let attempts_seen = read.round_attempts;
     let mut base = read;
-    for _ in 0..MAX_WRITE_TRIES {
+    for tries in 0..MAX_WRITE_TRIES {
         let (next, outcome) = after_attempt(&base, sent, jitter, now);
-        match s.jobs.update_delivery(&next).await {
+        let written = if tries == 0 {
+            s.jobs.record_attempt(attempt, &next).await
+        } else {
+            s.jobs.update_delivery(&next).await
+        };
+        match written {
             Ok(()) => return Ok(outcome),
             Err(StoreError::Conflict) => {}
             Err(other) => return Err(other.into()),
@@ -299,7 +341,7 @@ pub(crate) async fn release_delivered_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{DocumentId, EndpointId, JobId, TenantId};
+    use crate::ids::DocumentId;
     use crate::model::{ErrorClass, EventType};
 
     fn at(secs: i64) -> DateTime<Utc> {

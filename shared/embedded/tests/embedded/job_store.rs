@@ -382,3 +382,47 @@ async fn purge_removes_rows_expired_beyond_the_grace_with_their_job() {
 
     assert_eq!(jobs.purge_expired(now).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn record_attempt_logs_the_attempt_even_when_the_update_conflicts() {
+    let env = env();
+    let jobs = &env.backend.jobs;
+    let j = job(t0(), t0() + day());
+    jobs.insert_job(&j).await.unwrap();
+    let del = delivery(&j, "msg_a", t0(), j.expires_at);
+    assert!(jobs.insert_delivery(&del).await.unwrap());
+    let log = |n| {
+        attempt(
+            j.tenant_id,
+            del.endpoint_id,
+            Some(j.id),
+            n,
+            t0(),
+            j.expires_at,
+        )
+    };
+
+    let mut first = del.clone();
+    first.round_attempts = 1;
+    jobs.record_attempt(&log(1), &first).await.unwrap();
+    // A second writer with the same (now stale) version: its attempt is logged, its update refused.
+    let mut stale = del.clone();
+    stale.status = DeliveryStatus::Succeeded;
+    assert_eq!(
+        jobs.record_attempt(&log(2), &stale).await,
+        Err(StoreError::Conflict)
+    );
+    let stored = jobs.get_delivery(j.id, "msg_a").await.unwrap().unwrap();
+    assert_eq!(
+        (stored.version, stored.round_attempts, stored.status),
+        (1, 1, DeliveryStatus::Pending)
+    );
+    let logged: Vec<u32> = jobs
+        .list_job_attempts(j.id, t0())
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.attempt)
+        .collect();
+    assert_eq!(logged, vec![1, 2]);
+}
