@@ -31,6 +31,21 @@ pub trait JobStore: Send + Sync {
         job: JobId,
         id: DocumentId,
     ) -> Result<Option<Document>, StoreError>;
+    /// The documents of `job` among `ids` (absent ones left out; expired ones included, as `get_document`
+    /// does). One round trip where the store allows it; the default reads them one by one.
+    async fn get_documents(
+        &self,
+        job: JobId,
+        ids: &[DocumentId],
+    ) -> Result<Vec<Document>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(document) = self.get_document(job, *id).await? {
+                found.push(document);
+            }
+        }
+        Ok(found)
+    }
     async fn update_document(&self, document: &Document) -> Result<(), StoreError>;
     async fn list_documents(
         &self,
@@ -45,6 +60,20 @@ pub trait JobStore: Send + Sync {
         job: JobId,
         webhook_id: &str,
     ) -> Result<Option<Delivery>, StoreError>;
+    /// The deliveries of `job` among `webhook_ids`, as [`JobStore::get_documents`] does for documents.
+    async fn get_deliveries(
+        &self,
+        job: JobId,
+        webhook_ids: &[String],
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let mut found = Vec::with_capacity(webhook_ids.len());
+        for id in webhook_ids {
+            if let Some(delivery) = self.get_delivery(job, id).await? {
+                found.push(delivery);
+            }
+        }
+        Ok(found)
+    }
     async fn update_delivery(&self, delivery: &Delivery) -> Result<(), StoreError>;
     async fn list_deliveries(
         &self,

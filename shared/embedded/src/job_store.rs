@@ -205,6 +205,25 @@ impl JobStore for SqliteJobStore {
             .await
     }
 
+    /// One query: the ids travel as a JSON array that SQLite's `json_each` unpacks.
+    async fn get_documents(
+        &self,
+        job: JobId,
+        ids: &[DocumentId],
+    ) -> Result<Vec<Document>, StoreError> {
+        let (job, ids) = (job.to_string(), encode(&ids)?);
+        self.db
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM documents
+                     WHERE job_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+                    params![job, ids],
+                )
+            })
+            .await
+    }
+
     async fn update_document(&self, document: &Document) -> Result<(), StoreError> {
         let (body, expected, next) = bumped(document, document.version, |d, v| d.version = v)?;
         let (job, id, expires) = (
@@ -279,6 +298,24 @@ impl JobStore for SqliteJobStore {
                     conn,
                     "SELECT body FROM deliveries WHERE job_id = ?1 AND webhook_id = ?2",
                     params![job, webhook],
+                )
+            })
+            .await
+    }
+
+    async fn get_deliveries(
+        &self,
+        job: JobId,
+        webhook_ids: &[String],
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let (job, ids) = (job.to_string(), encode(&webhook_ids)?);
+        self.db
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM deliveries
+                     WHERE job_id = ?1 AND webhook_id IN (SELECT value FROM json_each(?2))",
+                    params![job, ids],
                 )
             })
             .await

@@ -56,14 +56,33 @@ async fn process_all(app: &TestApp) {
     {}
 }
 
-/// Seeds a round, then times its deliveries. Returns (deliveries, seconds).
+/// CPU time this process has used (user + system), from /proc: the cost of a delivery whatever else the
+/// machine is running.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // The kernel reports in USER_HZ, 100 on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Seeds a round, then times its deliveries. Returns (deliveries, seconds, CPU seconds).
 async fn run(
     app: &TestApp,
     key: &str,
     template: &str,
     round: &Round,
     timings: Option<Arc<timed::Timings>>,
-) -> (usize, f64) {
+) -> (usize, f64, f64) {
     let batch =
         base64::engine::general_purpose::STANDARD.encode(zip_of_invoices(round.documents_per_job));
     let mut jobs = Vec::new();
@@ -94,12 +113,14 @@ async fn run(
             app.stack.backend.delivery_queue.clone(),
         ),
     };
+    let cpu_before = process_cpu_seconds();
     let started = Instant::now();
     let consumers = (0..round.consumers).map(|_| async {
         while pump_once(&s, &*queue, "delivery", Consumer::DeliverWebhook).await > 0 {}
     });
     futures_util::future::join_all(consumers).await;
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = process_cpu_seconds() - cpu_before;
 
     let s = &app.stack.services;
     let mut delivered = 0;
@@ -111,7 +132,7 @@ async fn run(
             .count();
     }
     assert_eq!(delivered, expected, "every delivery recorded as a 2xx");
-    (delivered, seconds)
+    (delivered, seconds, cpu)
 }
 
 fn main() {
@@ -151,11 +172,13 @@ fn main() {
         for round in &rounds {
             let connections = receiver.connections();
             let timings = breakdown.then(|| Arc::new(timed::Timings::default()));
-            let (n, seconds) = run(&app, &key, &template, round, timings.clone()).await;
+            let (n, seconds, cpu) = run(&app, &key, &template, round, timings.clone()).await;
             println!(
-                "delivery_throughput: {n} deliveries, {} consumer(s) x batches of 10: {seconds:.3} s = {:.0} deliveries/s; {} new receiver connection(s)",
+                "delivery_throughput: {n} deliveries, {} consumer(s) x batches of 10: {seconds:.3} s = {:.0} deliveries/s; \
+                 CPU {:.0} us per delivery (receiver included); {} new receiver connection(s)",
                 round.consumers,
                 n as f64 / seconds,
+                cpu * 1e6 / n as f64,
                 receiver.connections() - connections,
             );
             if let Some(t) = timings {

@@ -107,6 +107,15 @@ impl JobStore for Timed<dyn JobStore> {
             .time("jobs.get_document", self.inner.get_document(j, id))
             .await
     }
+    async fn get_documents(
+        &self,
+        j: JobId,
+        ids: &[DocumentId],
+    ) -> Result<Vec<Document>, StoreError> {
+        self.t
+            .time("jobs.get_documents", self.inner.get_documents(j, ids))
+            .await
+    }
     async fn update_document(&self, d: &Document) -> Result<(), StoreError> {
         self.t
             .time("jobs.update_document", self.inner.update_document(d))
@@ -129,6 +138,11 @@ impl JobStore for Timed<dyn JobStore> {
     async fn get_delivery(&self, j: JobId, id: &str) -> Result<Option<Delivery>, StoreError> {
         self.t
             .time("jobs.get_delivery", self.inner.get_delivery(j, id))
+            .await
+    }
+    async fn get_deliveries(&self, j: JobId, ids: &[String]) -> Result<Vec<Delivery>, StoreError> {
+        self.t
+            .time("jobs.get_deliveries", self.inner.get_deliveries(j, ids))
             .await
     }
     async fn update_delivery(&self, d: &Delivery) -> Result<(), StoreError> {

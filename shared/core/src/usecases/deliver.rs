@@ -6,7 +6,7 @@
 //! that finds the other one already scheduled the next attempt steps aside, so copies do not multiply.
 
 use crate::error::{CoreError, StoreError};
-use crate::ids::{EndpointId, JobId, TenantId};
+use crate::ids::{DocumentId, EndpointId, JobId, TenantId};
 use crate::model::{
     Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, Document, Job, WebhookEndpoint,
 };
@@ -19,7 +19,7 @@ use crate::usecases::send::{send_signed, SendResult};
 use crate::usecases::update::modify_document;
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// What the queue should do with the task's message.
@@ -42,10 +42,13 @@ const EARLY_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 /// Conflicting writers of one delivery record are copies of one message: a few rounds settle them.
 const MAX_WRITE_TRIES: usize = 8;
 
-/// What the messages of one batch share, read once for all of them: their jobs and endpoints (a ZIP
-/// batch puts many documents of one job, to the same endpoints, in one queue batch).
+/// What the messages of one batch need from the store, read up front in a few calls rather than a few per
+/// message: their deliveries and documents, and the jobs and endpoints they share (a ZIP batch puts many
+/// documents of one job, to the same endpoints, in one queue batch).
 #[derive(Debug, Default)]
 pub struct BatchContext {
+    deliveries: HashMap<String, Delivery>,
+    documents: HashMap<DocumentId, Document>,
     jobs: HashMap<JobId, Option<Job>>,
     endpoints: HashMap<(TenantId, EndpointId), Option<WebhookEndpoint>>,
 }
@@ -53,14 +56,25 @@ pub struct BatchContext {
 impl BatchContext {
     pub async fn load(s: &Services, tasks: &[DeliveryTask]) -> Result<Self, CoreError> {
         let mut context = Self::default();
+        let mut by_job: BTreeMap<JobId, (Vec<String>, Vec<DocumentId>)> = BTreeMap::new();
         for task in tasks {
-            if !context.jobs.contains_key(&task.job_id) {
-                let job = s.jobs.get_job(task.job_id).await?;
-                context.jobs.insert(task.job_id, job);
-            }
+            let (webhook_ids, documents) = by_job.entry(task.job_id).or_default();
+            webhook_ids.push(task.webhook_id.clone());
+            documents.push(task.document_id);
             let key = (task.tenant_id, task.endpoint_id);
             if let std::collections::hash_map::Entry::Vacant(slot) = context.endpoints.entry(key) {
                 slot.insert(s.config.get_endpoint(key.0, key.1).await?);
+            }
+        }
+        for (job, (webhook_ids, documents)) in by_job {
+            context.jobs.insert(job, s.jobs.get_job(job).await?);
+            for delivery in s.jobs.get_deliveries(job, &webhook_ids).await? {
+                context
+                    .deliveries
+                    .insert(delivery.webhook_id.clone(), delivery);
+            }
+            for document in s.jobs.get_documents(job, &documents).await? {
+                context.documents.insert(document.id, document);
             }
         }
         Ok(context)
@@ -80,7 +94,7 @@ pub async fn deliver_in(
     task: &DeliveryTask,
 ) -> Result<DeliveryOutcome, CoreError> {
     let now = s.clock.now();
-    let Some(delivery) = s.jobs.get_delivery(task.job_id, &task.webhook_id).await? else {
+    let Some(delivery) = context.deliveries.get(&task.webhook_id).cloned() else {
         return Ok(DeliveryOutcome::Dropped("unknown delivery"));
     };
     if let Some(outcome) = before_sending(&delivery, task, now) {
@@ -90,7 +104,7 @@ pub async fn deliver_in(
         Some(Some(job)) if !job.is_expired(now) => job,
         _ => return Ok(DeliveryOutcome::Dropped("job expired")),
     };
-    let Some(doc) = s.jobs.get_document(task.job_id, task.document_id).await? else {
+    let Some(doc) = context.documents.get(&task.document_id) else {
         return Ok(DeliveryOutcome::Dropped("document expired"));
     };
     let endpoint = match context.endpoints.get(&(task.tenant_id, task.endpoint_id)) {
@@ -106,7 +120,7 @@ pub async fn deliver_in(
         }
     };
 
-    let body = document_event_body(job, &doc, task.event_type);
+    let body = document_event_body(job, doc, task.event_type);
     let sent = match url_for_document(
         &endpoint.url,
         &doc.id.to_string(),
@@ -135,7 +149,7 @@ pub async fn deliver_in(
     };
     let outcome = record(s, task, delivery, &attempt, &sent, jitter, now).await?;
     if outcome == DeliveryOutcome::Delivered {
-        release_delivered_file(s, job, &doc, Some(&task.webhook_id)).await?;
+        release_delivered_file(s, job, doc, Some(&task.webhook_id)).await?;
     }
     Ok(outcome)
 }
@@ -341,7 +355,6 @@ pub(crate) async fn release_delivered_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::DocumentId;
     use crate::model::{ErrorClass, EventType};
 
     fn at(secs: i64) -> DateTime<Utc> {

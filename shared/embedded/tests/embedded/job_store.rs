@@ -1,6 +1,6 @@
 use crate::fixtures::{attempt, delivery, document, env, job, t0};
 use chrono::Duration;
-use pagewire_core::ids::{EndpointId, JobId, TenantId};
+use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
 use pagewire_core::model::{DeliveryStatus, Status};
 use pagewire_core::ports::JobStore;
 use pagewire_core::StoreError;
@@ -425,4 +425,54 @@ async fn record_attempt_logs_the_attempt_even_when_the_update_conflicts() {
         .map(|a| a.attempt)
         .collect();
     assert_eq!(logged, vec![1, 2]);
+}
+
+#[tokio::test]
+async fn batch_reads_return_the_named_items_of_the_job() {
+    let env = env();
+    let jobs = &env.backend.jobs;
+    let (j, other) = (job(t0(), t0() + day()), job(t0(), t0() + day()));
+    let docs: Vec<_> = (0..3).map(|i| document(&j, i, j.expires_at)).collect();
+    for d in &docs {
+        jobs.insert_document(d).await.unwrap();
+    }
+    let foreign = document(&other, 0, other.expires_at);
+    jobs.insert_document(&foreign).await.unwrap();
+    for id in ["msg_a", "msg_b", "msg_c"] {
+        jobs.insert_delivery(&delivery(&j, id, t0(), j.expires_at))
+            .await
+            .unwrap();
+    }
+
+    let wanted = [docs[0].id, docs[2].id, foreign.id, DocumentId::random()];
+    let mut found: Vec<_> = jobs
+        .get_documents(j.id, &wanted)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.ordinal)
+        .collect();
+    found.sort();
+    assert_eq!(found, vec![0, 2], "only this job's, only those named");
+
+    let named = [
+        "msg_c".to_string(),
+        "msg_a".to_string(),
+        "msg_zz".to_string(),
+    ];
+    let mut found: Vec<_> = jobs
+        .get_deliveries(j.id, &named)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.webhook_id)
+        .collect();
+    found.sort();
+    assert_eq!(found, vec!["msg_a", "msg_c"]);
+    assert!(jobs
+        .get_deliveries(other.id, &named)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(jobs.get_documents(j.id, &[]).await.unwrap().is_empty());
 }
