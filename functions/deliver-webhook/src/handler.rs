@@ -7,7 +7,7 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::future::join_all;
 use lambda_runtime::LambdaEvent;
 use pagewire_core::model::DeliveryTask;
-use pagewire_core::usecases::deliver::{deliver_in, BatchContext, DeliveryOutcome};
+use pagewire_core::usecases::deliver::{deliver_in, release_files, BatchContext, DeliveryOutcome};
 use pagewire_core::Services;
 use pagewire_lambda_kit::sqs::batch_response;
 use std::time::Duration;
@@ -46,35 +46,57 @@ pub async fn handle(
     let outcomes = records.into_iter().map(|(message_id, record, task)| {
         let span = tracing::info_span!("deliver_record", message_id = %message_id);
         async move {
-            let stays = match (record, task) {
-                (Some(record), Some(task)) => handle_record(s, context, &record, &task).await,
+            match (record, task) {
+                (Some(record), Some(task)) => {
+                    let fate = handle_record(s, context, &record, &task).await;
+                    (message_id, fate, Some(task))
+                }
                 _ => {
                     tracing::error!(
                         "delivery message is not a delivery task; leaving it for the DLQ"
                     );
-                    true
+                    (message_id, Fate::Stays, None)
                 }
-            };
-            stays.then_some(message_id)
+            }
         }
         .instrument(span)
     });
-    let failed = join_all(outcomes).await.into_iter().flatten().collect();
+    let outcomes = join_all(outcomes).await;
+    let delivered: Vec<&DeliveryTask> = outcomes
+        .iter()
+        .filter(|(_, fate, _)| *fate == Fate::Delivered)
+        .filter_map(|(_, _, task)| task.as_ref())
+        .collect();
+    release_files(s, context, &delivered).await;
+    let failed = outcomes
+        .iter()
+        .filter(|(_, fate, _)| *fate == Fate::Stays)
+        .map(|(message_id, _, _)| message_id.clone())
+        .collect();
     Ok(batch_response(failed))
 }
 
-/// Handles one record; returns whether it must stay on the queue (a batch item failure).
+/// What becomes of a record's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Delivered,
+    Deleted,
+    /// Reported as a batch item failure: the queue shows it again (after the delay set on it).
+    Stays,
+}
+
+/// Handles one record.
 async fn handle_record(
     s: &Services,
     context: &BatchContext,
     record: &SqsMessage,
     task: &DeliveryTask,
-) -> bool {
+) -> Fate {
     let delay = match deliver_in(s, context, task).await {
-        Ok(DeliveryOutcome::Delivered) => return false,
+        Ok(DeliveryOutcome::Delivered) => return Fate::Delivered,
         Ok(DeliveryOutcome::Dropped(why)) => {
             tracing::info!(webhook_id = %task.webhook_id, why, "delivery message dropped");
-            return false;
+            return Fate::Deleted;
         }
         Ok(DeliveryOutcome::RetryIn(delay)) => delay,
         // Visible again at once, so the next receive exceeds maxReceiveCount and SQS dead-letters it.
@@ -82,7 +104,7 @@ async fn handle_record(
         Err(err) => {
             // The queue's own visibility timeout brings it back.
             tracing::error!(error = %err, webhook_id = %task.webhook_id, "delivery failed before sending");
-            return true;
+            return Fate::Stays;
         }
     };
     if let Some(receipt) = record.receipt_handle.as_deref() {
@@ -94,5 +116,5 @@ async fn handle_record(
             tracing::warn!(error = %err, "could not delay the retry; the queue's default applies");
         }
     }
-    true
+    Fate::Stays
 }

@@ -135,6 +135,14 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| StoreError::Permanent(format!("filesystem task did not finish: {e}")))?
 }
 
+fn remove(path: &Path) -> Result<(), StoreError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if is_absent(&e) => Ok(()),
+        Err(e) => Err(io_error("delete", e)),
+    }
+}
+
 #[async_trait]
 impl ObjectStore for FsObjectStore {
     /// The content type is not kept: nothing reads it back.
@@ -163,12 +171,16 @@ impl ObjectStore for FsObjectStore {
     /// Empty directories are left behind: removing them could race a concurrent `put` into the same one.
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         let path = self.path_of(key)?;
-        blocking(move || match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if is_absent(&e) => Ok(()),
-            Err(e) => Err(io_error("delete", e)),
-        })
-        .await
+        blocking(move || remove(&path)).await
+    }
+
+    /// Every key is checked first; the files then go in one trip to the blocking pool.
+    async fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
+        let paths = keys
+            .iter()
+            .map(|key| self.path_of(key))
+            .collect::<Result<Vec<_>, _>>()?;
+        blocking(move || paths.iter().try_for_each(|path| remove(path))).await
     }
 }
 

@@ -113,6 +113,8 @@ async fn run(
             app.stack.backend.delivery_queue.clone(),
         ),
     };
+    println!("delivery_throughput: {expected} deliveries queued; timing starts");
+    std::io::stdout().flush().unwrap();
     let cpu_before = process_cpu_seconds();
     let started = Instant::now();
     let consumers = (0..round.consumers).map(|_| async {
@@ -123,15 +125,19 @@ async fn run(
     let cpu = process_cpu_seconds() - cpu_before;
 
     let s = &app.stack.services;
-    let mut delivered = 0;
+    let (mut delivered, mut files_left) = (0, 0);
     for job in jobs {
         let deliveries = s.jobs.list_deliveries(job, s.clock.now()).await.unwrap();
         delivered += deliveries
             .iter()
             .filter(|d| d.status == DeliveryStatus::Succeeded)
             .count();
+        for doc in s.jobs.list_documents(job, s.clock.now()).await.unwrap() {
+            files_left += usize::from(s.objects.get(&doc.object_key).await.unwrap().is_some());
+        }
     }
     assert_eq!(delivered, expected, "every delivery recorded as a 2xx");
+    assert_eq!(files_left, 0, "every delivered document's file deleted");
     (delivered, seconds, cpu)
 }
 

@@ -268,6 +268,11 @@ impl ObjectStore for Timed<dyn ObjectStore> {
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.t.time("objects.delete", self.inner.delete(key)).await
     }
+    async fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
+        self.t
+            .time("objects.delete_many", self.inner.delete_many(keys))
+            .await
+    }
 }
 
 #[async_trait]

@@ -16,10 +16,9 @@ use crate::services::Services;
 use crate::usecases::jobs::event_for;
 use crate::usecases::payload::document_event_body;
 use crate::usecases::send::{send_signed, SendResult};
-use crate::usecases::update::modify_document;
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 /// What the queue should do with the task's message.
@@ -81,13 +80,18 @@ impl BatchContext {
     }
 }
 
-/// Delivers one task on its own.
+/// Delivers one task on its own, then releases its document's file when that was the last delivery.
 pub async fn deliver(s: &Services, task: &DeliveryTask) -> Result<DeliveryOutcome, CoreError> {
     let context = BatchContext::load(s, std::slice::from_ref(task)).await?;
-    deliver_in(s, &context, task).await
+    let outcome = deliver_in(s, &context, task).await?;
+    if outcome == DeliveryOutcome::Delivered {
+        release_files(s, &context, &[task]).await;
+    }
+    Ok(outcome)
 }
 
-/// Delivers one task of a batch whose shared reads are in `context`.
+/// Delivers one task of a batch whose reads are in `context`. The caller then passes the delivered tasks
+/// to [`release_files`].
 pub async fn deliver_in(
     s: &Services,
     context: &BatchContext,
@@ -147,11 +151,7 @@ pub async fn deliver_in(
     } else {
         0.0
     };
-    let outcome = record(s, task, delivery, &attempt, &sent, jitter, now).await?;
-    if outcome == DeliveryOutcome::Delivered {
-        release_delivered_file(s, job, doc, Some(&task.webhook_id)).await?;
-    }
-    Ok(outcome)
+    record(s, task, delivery, &attempt, &sent, jitter, now).await
 }
 
 /// What to do with a message without sending anything, when its delivery is settled, belongs to another
@@ -307,49 +307,82 @@ async fn disable_endpoint(
     Ok(())
 }
 
-/// Deletes a document's stored file once each of its endpoints answered 2xx. `delivered` names a delivery
-/// the caller just recorded as succeeded (not read again). Point reads only: one per other endpoint of the
-/// job, so a large batch does not make each success scan the whole job.
+/// Deletes the stored files of the batch's documents whose every delivery has now succeeded; `delivered`
+/// are the tasks this batch just recorded as succeeded. Point reads only (one batch read per job for the
+/// other endpoints' deliveries) and one batch delete, so a large ZIP batch does not make each success
+/// scan its whole job.
 ///
-/// Runs after every success and once more when processing has queued all the document's deliveries (a
-/// document whose deliveries are not all queued yet is left alone).
-pub(crate) async fn release_delivered_file(
+/// Best effort: a file left behind is removed by the bucket's lifecycle rule (locally, with its expired
+/// job), so a failure here is logged and fails no delivery.
+pub async fn release_files(s: &Services, context: &BatchContext, delivered: &[&DeliveryTask]) {
+    let just_delivered: HashSet<&str> = delivered.iter().map(|t| t.webhook_id.as_str()).collect();
+    let documents = delivered.iter().filter_map(|task| {
+        let job = context.jobs.get(&task.job_id)?.as_ref()?;
+        Some((job, context.documents.get(&task.document_id)?))
+    });
+    if let Err(err) = release(s, documents, &just_delivered).await {
+        tracing::warn!(error = %err, "could not delete delivered documents' files; the lifecycle rule will");
+    }
+}
+
+/// The same for one document, once processing has queued all its deliveries (it may have none, or they
+/// may all have succeeded already).
+pub(crate) async fn release_file_if_delivered(
     s: &Services,
     job: &Job,
     doc: &Document,
-    delivered: Option<&str>,
 ) -> Result<(), CoreError> {
-    if doc.object_deleted || !doc.deliveries_enqueued {
-        return Ok(());
+    release(s, std::iter::once((job, doc)), &HashSet::new()).await
+}
+
+async fn release<'a>(
+    s: &Services,
+    documents: impl Iterator<Item = (&'a Job, &'a Document)>,
+    known_delivered: &HashSet<&str>,
+) -> Result<(), CoreError> {
+    // A document holds a file to delete once all its deliveries are queued (else one may come later).
+    let candidates: Vec<(&Job, &Document, Vec<String>)> = documents
+        .filter(|(_, doc)| {
+            doc.deliveries_enqueued && !doc.object_deleted && !doc.object_key.is_empty()
+        })
+        .map(|(job, doc)| {
+            let event = event_for(doc);
+            let others = job
+                .endpoint_ids
+                .iter()
+                .map(|e| DeliveryTask::webhook_id_for(job.id, doc.id, *e, event))
+                .filter(|id| !known_delivered.contains(id.as_str()))
+                .collect();
+            (job, doc, others)
+        })
+        .collect();
+    let mut to_read: BTreeMap<JobId, Vec<String>> = BTreeMap::new();
+    for (job, _, others) in &candidates {
+        to_read
+            .entry(job.id)
+            .or_default()
+            .extend(others.iter().cloned());
     }
-    let event = event_for(doc);
-    for endpoint in &job.endpoint_ids {
-        let webhook_id = DeliveryTask::webhook_id_for(job.id, doc.id, *endpoint, event);
-        if delivered == Some(webhook_id.as_str()) {
-            continue;
-        }
-        // No record: the endpoint did not subscribe to this event.
-        if let Some(other) = s.jobs.get_delivery(job.id, &webhook_id).await? {
+    let mut unfinished: HashSet<String> = HashSet::new();
+    for (job, ids) in to_read.into_iter().filter(|(_, ids)| !ids.is_empty()) {
+        // No record: that endpoint did not subscribe to the event.
+        for other in s.jobs.get_deliveries(job, &ids).await? {
             if other.status != DeliveryStatus::Succeeded {
-                return Ok(());
+                unfinished.insert(other.webhook_id);
             }
         }
     }
-    s.objects.delete(&doc.object_key).await?;
-    let mut marked = doc.clone();
-    marked.object_deleted = true;
-    marked.updated_at = s.clock.now();
-    match s.jobs.update_document(&marked).await {
-        Ok(()) => Ok(()),
-        Err(StoreError::Conflict) => {
-            modify_document(s, job.id, doc.id, |d| {
-                !std::mem::replace(&mut d.object_deleted, true)
-            })
-            .await?;
-            Ok(())
-        }
-        Err(other) => Err(other.into()),
+    let mut keys: Vec<String> = candidates
+        .iter()
+        .filter(|(_, _, others)| others.iter().all(|id| !unfinished.contains(id)))
+        .map(|(_, doc, _)| doc.object_key.clone())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    if !keys.is_empty() {
+        s.objects.delete_many(&keys).await?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
