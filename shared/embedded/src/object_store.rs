@@ -174,13 +174,20 @@ impl ObjectStore for FsObjectStore {
         blocking(move || remove(&path)).await
     }
 
-    /// Every key is checked first; the files then go in one trip to the blocking pool.
+    /// Every key is checked first; the files are then removed in parallel, as S3's DeleteObjects does:
+    /// an unlink can wait on the filesystem's journal, and those waits should overlap, not add up.
     async fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
         let paths = keys
             .iter()
             .map(|key| self.path_of(key))
             .collect::<Result<Vec<_>, _>>()?;
-        blocking(move || paths.iter().try_for_each(|path| remove(path))).await
+        let removals = paths
+            .into_iter()
+            .map(|path| blocking(move || remove(&path)));
+        futures_util::future::join_all(removals)
+            .await
+            .into_iter()
+            .collect()
     }
 }
 
