@@ -155,6 +155,7 @@ async fn failures_are_retried_on_schedule_with_one_webhook_id_until_a_2xx() {
     let t0 = h.t0.timestamp();
     assert_eq!(stamps, [t0, t0 + 5, t0 + 305]);
     assert_eq!(hits[0].body, hits[2].body, "the same event, byte for byte");
+    assert_eq!(rx.connections(), 1, "one keep-alive connection serves every attempt");
 
     // The attempt log, per job and per endpoint.
     let view = h.job(&job).await;
