@@ -55,7 +55,8 @@ enum Command {
         /// Let webhooks use plain http:// URLs (local receivers only; production requires https).
         #[arg(long)]
         allow_http_webhooks: bool,
-        /// Let webhooks reach loopback and private addresses (local receivers only).
+        /// Let webhooks reach loopback addresses (a receiver on this machine). Private networks, link-local
+        /// (cloud metadata) and the other refused ranges stay refused.
         #[arg(long)]
         allow_loopback_webhooks: bool,
     },
@@ -110,7 +111,7 @@ async fn main() -> ExitCode {
             allow_loopback_webhooks,
         } => {
             config.settings.allow_http_webhooks |= allow_http_webhooks;
-            config.settings.allow_private_webhooks |= allow_loopback_webhooks;
+            config.settings.allow_loopback_webhooks |= allow_loopback_webhooks;
             run_dev(config, &cli, port).await
         }
         Command::Tenant { action } => run_tenant(config, &cli, action).await,

@@ -94,10 +94,13 @@ pub async fn pump_once(
             messages.iter().map(|m| m.message_id.clone()).collect()
         }
     };
-    for message in messages.iter().filter(|m| !failed.contains(&m.message_id)) {
-        if let Err(err) = queue.delete(&message.receipt_handle).await {
-            tracing::warn!(error = %err, queue = queue_name, "delete failed; the message will be seen again");
-        }
+    let done: Vec<String> = messages
+        .iter()
+        .filter(|m| !failed.contains(&m.message_id))
+        .map(|m| m.receipt_handle.clone())
+        .collect();
+    if let Err(err) = queue.delete_batch(&done).await {
+        tracing::warn!(error = %err, queue = queue_name, "delete failed; the messages will be seen again");
     }
     messages.len()
 }

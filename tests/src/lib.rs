@@ -4,6 +4,7 @@
 pub mod moto;
 pub mod receiver;
 pub mod sample_events;
+pub mod signature;
 pub mod stack;
 
 /// Runs each named scenario, an `async fn(Backend)`, as two tests: on the embedded backend and on the AWS

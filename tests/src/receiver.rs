@@ -1,4 +1,5 @@
-//! A webhook receiver on 127.0.0.1:0 that records every request and answers with scripted statuses.
+//! A webhook receiver on 127.0.0.1:0 that records every request and connection, and answers with
+//! scripted replies (status, headers, body, delay) before falling back to 200.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -7,7 +8,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[derive(Debug, Clone)]
@@ -31,19 +34,59 @@ impl Received {
     }
 }
 
+/// One scripted answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    /// How long to wait before answering (a slow receiver).
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn status(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Bytes::from_static(b"ok"),
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn json(mut self, value: serde_json::Value) -> Self {
+        self.body = Bytes::from(value.to_string());
+        self.header("content-type", "application/json")
+    }
+
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Receiver {
     pub addr: Option<SocketAddr>,
     received: Arc<Mutex<Vec<Received>>>,
-    script: Arc<Mutex<VecDeque<u16>>>,
+    script: Arc<Mutex<VecDeque<Reply>>>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl Receiver {
-    /// Starts the receiver; it answers 200 unless statuses were scripted with [`Receiver::answer`].
+    /// Starts a receiver on 127.0.0.1; it answers 200 unless replies were scripted.
     pub async fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind receiver");
+        Self::start_on("127.0.0.1:0".parse().expect("address")).await
+    }
+
+    /// Starts a receiver on `addr` (say `[::1]:0`).
+    pub async fn start_on(addr: SocketAddr) -> Receiver {
+        let listener = TcpListener::bind(addr).await.expect("bind receiver");
         let receiver = Receiver {
             addr: Some(listener.local_addr().expect("addr")),
             ..Default::default()
@@ -54,34 +97,12 @@ impl Receiver {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
+                shared.connections.fetch_add(1, Ordering::SeqCst);
                 let shared = shared.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let shared = shared.clone();
-                        async move {
-                            let (parts, body) = req.into_parts();
-                            let body = body
-                                .collect()
-                                .await
-                                .map(|b| b.to_bytes())
-                                .unwrap_or_default();
-                            let headers = parts
-                                .headers
-                                .iter()
-                                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-                                .collect();
-                            shared.received.lock().unwrap().push(Received {
-                                method: parts.method.to_string(),
-                                path: parts.uri.path().to_string(),
-                                headers,
-                                body,
-                            });
-                            let status = shared.script.lock().unwrap().pop_front().unwrap_or(200);
-                            let mut resp =
-                                hyper::Response::new(Full::new(Bytes::from_static(b"ok")));
-                            *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-                            Ok::<_, std::convert::Infallible>(resp)
-                        }
+                        async move { Ok::<_, std::convert::Infallible>(shared.answer_one(req).await) }
                     });
                     let _ = http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -92,16 +113,67 @@ impl Receiver {
         receiver
     }
 
+    async fn answer_one(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+    ) -> hyper::Response<Full<Bytes>> {
+        let (parts, body) = req.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        self.received.lock().unwrap().push(Received {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_string(),
+            headers,
+            body,
+        });
+        let reply = self
+            .script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| Reply::status(200));
+        if !reply.delay.is_zero() {
+            tokio::time::sleep(reply.delay).await;
+        }
+        let mut resp = hyper::Response::new(Full::new(reply.body));
+        *resp.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap();
+        for (name, value) in &reply.headers {
+            resp.headers_mut().insert(
+                hyper::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                hyper::header::HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        resp
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr.expect("started"))
     }
 
     /// The next requests get these statuses, in order.
     pub fn answer(&self, statuses: &[u16]) {
-        self.script.lock().unwrap().extend(statuses.iter().copied());
+        self.reply(statuses.iter().map(|s| Reply::status(*s)));
+    }
+
+    /// The next requests get these replies, in order.
+    pub fn reply(&self, replies: impl IntoIterator<Item = Reply>) {
+        self.script.lock().unwrap().extend(replies);
     }
 
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
+    }
+
+    /// TCP connections accepted so far (keep-alive reuses one for many requests).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 }

@@ -65,12 +65,14 @@ pub struct TestApp {
 }
 
 /// Options for a stack whose queues are drained by the test itself (deterministic), allowing webhooks
-/// to a local http receiver.
+/// to a local http receiver (as `pagewire dev --allow-http-webhooks --allow-loopback-webhooks` does), with
+/// retry delays unjittered so tests can step the clock to the exact instant of each retry.
 pub fn options(dir: &Path, clock: Arc<dyn Clock>) -> DevOptions {
     let mut options = DevOptions::new(dir.to_path_buf(), clock);
     options.background_consumers = false;
     options.config.settings.allow_http_webhooks = true;
-    options.config.settings.allow_private_webhooks = true;
+    options.config.settings.allow_loopback_webhooks = true;
+    options.config.settings.retry_jitter = false;
     options
 }
 
@@ -122,6 +124,38 @@ impl TestApp {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// Creates a webhook endpoint; returns its view (with `id` and `secret`).
+    pub async fn webhook(&self, key: &str, body: Value) -> Value {
+        let (status, hook) = self.call("POST", "/webhooks", Some(key), Some(body)).await;
+        assert_eq!(status, 201, "{hook}");
+        hook
+    }
+
+    /// Submits the invoice PDF against `template`; returns the job id.
+    pub async fn submit(&self, key: &str, template: &str) -> String {
+        use base64::Engine;
+        let pdf = base64::engine::general_purpose::STANDARD.encode(invoice_pdf());
+        let (status, accepted) = self
+            .call(
+                "POST",
+                "/process-job",
+                Some(key),
+                Some(serde_json::json!({"template_id": template, "actual_image": pdf})),
+            )
+            .await;
+        assert_eq!(status, 202, "{accepted}");
+        accepted["job_id"].as_str().unwrap().to_string()
+    }
+
+    /// `GET /jobs/{id}`: the job with its documents, deliveries and every attempt.
+    pub async fn job(&self, key: &str, job: &str) -> Value {
+        let (status, view) = self
+            .call("GET", &format!("/jobs/{job}"), Some(key), None)
+            .await;
+        assert_eq!(status, 200, "{view}");
+        view
     }
 
     /// A template reading the invoice fixture's number, date and total.

@@ -3,6 +3,7 @@
 //! Nothing here knows about AWS, SQL or HTTP frameworks. Adapters (`pagewire-aws`, `pagewire-embedded`)
 //! implement the traits of [`ports`]; Lambda handlers translate events into calls of [`usecases`].
 
+pub mod auth_tokens;
 pub mod clock;
 pub mod error;
 #[cfg(feature = "fixtures")]

@@ -31,6 +31,21 @@ pub trait JobStore: Send + Sync {
         job: JobId,
         id: DocumentId,
     ) -> Result<Option<Document>, StoreError>;
+    /// The documents of `job` among `ids` (absent ones left out; expired ones included, as `get_document`
+    /// does). One round trip where the store allows it; the default reads them one by one.
+    async fn get_documents(
+        &self,
+        job: JobId,
+        ids: &[DocumentId],
+    ) -> Result<Vec<Document>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(document) = self.get_document(job, *id).await? {
+                found.push(document);
+            }
+        }
+        Ok(found)
+    }
     async fn update_document(&self, document: &Document) -> Result<(), StoreError>;
     async fn list_documents(
         &self,
@@ -45,6 +60,20 @@ pub trait JobStore: Send + Sync {
         job: JobId,
         webhook_id: &str,
     ) -> Result<Option<Delivery>, StoreError>;
+    /// The deliveries of `job` among `webhook_ids`, as [`JobStore::get_documents`] does for documents.
+    async fn get_deliveries(
+        &self,
+        job: JobId,
+        webhook_ids: &[String],
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let mut found = Vec::with_capacity(webhook_ids.len());
+        for id in webhook_ids {
+            if let Some(delivery) = self.get_delivery(job, id).await? {
+                found.push(delivery);
+            }
+        }
+        Ok(found)
+    }
     async fn update_delivery(&self, delivery: &Delivery) -> Result<(), StoreError>;
     async fn list_deliveries(
         &self,
@@ -53,6 +82,17 @@ pub trait JobStore: Send + Sync {
     ) -> Result<Vec<Delivery>, StoreError>;
 
     async fn append_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError>;
+    /// Logs `attempt` and then updates `delivery` as `update_delivery` does. The attempt stays logged when
+    /// the update fails with `Conflict` (it did happen). Adapters that can do both in one round trip
+    /// override this; the default makes the two calls.
+    async fn record_attempt(
+        &self,
+        attempt: &DeliveryAttempt,
+        delivery: &Delivery,
+    ) -> Result<(), StoreError> {
+        self.append_attempt(attempt).await?;
+        self.update_delivery(delivery).await
+    }
     async fn list_job_attempts(
         &self,
         job: JobId,
@@ -147,6 +187,13 @@ pub trait ObjectStore: Send + Sync {
     async fn get(&self, key: &str) -> Result<Option<Bytes>, StoreError>;
     /// Deleting a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Deletes several keys (S3's DeleteObjects); the default deletes one by one.
+    async fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
+        for key in keys {
+            self.delete(key).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A message as a consumer receives it.
@@ -171,6 +218,13 @@ pub trait MessageQueue: Send + Sync {
         visibility_timeout: Duration,
     ) -> Result<Vec<QueueMessage>, StoreError>;
     async fn delete(&self, receipt_handle: &str) -> Result<(), StoreError>;
+    /// Deletes several received messages (SQS's DeleteMessageBatch); the default deletes one by one.
+    async fn delete_batch(&self, receipt_handles: &[String]) -> Result<(), StoreError> {
+        for receipt in receipt_handles {
+            self.delete(receipt).await?;
+        }
+        Ok(())
+    }
     /// Makes a received message visible again after `timeout` (SQS allows up to 12 hours).
     async fn change_visibility(
         &self,

@@ -1,6 +1,7 @@
 //! The set of ports a use case may reach, built once per process (per Lambda cold start) and lent to
 //! every handler invocation.
 
+use crate::auth_tokens::AuthTokenCache;
 use crate::clock::Clock;
 use crate::ports::{
     ConfigStore, DocumentReader, JobStore, MessageQueue, ObjectStore, WebhookTransport,
@@ -21,4 +22,6 @@ pub struct Services {
     pub settings: Settings,
     /// This process's per-tenant request buckets, built from `settings.api_rate_limit`.
     pub rate_limiter: Arc<RateLimiter>,
+    /// Receivers' auth tokens, reused across invocations like the HTTP connection pool.
+    pub auth_tokens: Arc<AuthTokenCache>,
 }

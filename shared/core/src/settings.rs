@@ -20,9 +20,15 @@ pub struct Settings {
     pub max_zip_uncompressed_bytes: u64,
     /// Webhook requests may go to `http://` URLs (local development only).
     pub allow_http_webhooks: bool,
-    /// Webhook requests may go to loopback and private addresses (local development only).
+    /// Webhook requests may go to loopback and private (RFC 1918, CGNAT, unique-local) addresses (local
+    /// development only). Link-local (cloud metadata), multicast and reserved addresses stay refused.
     pub allow_private_webhooks: bool,
+    /// Webhook requests may go to loopback addresses only (`pagewire dev --allow-loopback-webhooks`).
+    pub allow_loopback_webhooks: bool,
+    /// The request timeout of one delivery attempt (and of an auth-token fetch).
     pub webhook_timeout: Duration,
+    /// Spread retry delays by +-20 %. Always on in production; tests that assert exact delays turn it off.
+    pub retry_jitter: bool,
     /// How long a signing secret keeps signing after it was rotated out.
     pub secret_rotation_grace: TimeSpan,
     /// Requests per tenant to the API, per process (`per_second` 0 turns it off). On Lambda every warm
@@ -41,7 +47,9 @@ impl Default for Settings {
             max_zip_uncompressed_bytes: 1 << 30,
             allow_http_webhooks: false,
             allow_private_webhooks: false,
+            allow_loopback_webhooks: false,
             webhook_timeout: Duration::from_secs(15),
+            retry_jitter: true,
             secret_rotation_grace: TimeSpan::hours(24),
             api_rate_limit: RateLimit {
                 per_second: 100,

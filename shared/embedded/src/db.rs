@@ -14,6 +14,9 @@ use std::time::Duration;
 /// file before SQLite reports BUSY, which we surface as `Unavailable` so callers retry.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Prepared statements kept per connection: more than the distinct statements of the hot paths.
+const STATEMENT_CACHE: usize = 64;
+
 /// Every table is created idempotently at open, so a fresh directory and a reopened one take the same path.
 /// Entities live as serde_json text in `body`; the other columns exist only to key, filter and order rows.
 /// Times used for filtering are unix seconds (`expires_at`, as DynamoDB's TTL) and those used for ordering
@@ -135,6 +138,7 @@ impl Db {
     pub(crate) fn open(path: &Path) -> Result<Arc<Self>, rusqlite::Error> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // journal_mode answers with the mode in force, so it has to be read back rather than just set.
         let _mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
@@ -242,7 +246,7 @@ pub(crate) fn query_bodies<T: DeserializeOwned>(
     sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<T>, DbError> {
-    let mut stmt = conn.prepare(sql)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params, |row| row.get::<_, String>(0))?;
     let mut items = Vec::new();
     for body in rows {
@@ -257,7 +261,11 @@ pub(crate) fn query_body<T: DeserializeOwned>(
     sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<Option<T>, DbError> {
-    let body: Option<String> = conn.query_row(sql, params, |row| row.get(0)).optional()?;
+    // Cached: the same few statements run for every delivery, and preparing costs more than running them.
+    let body: Option<String> = conn
+        .prepare_cached(sql)?
+        .query_row(params, |row| row.get(0))
+        .optional()?;
     body.map(|b| decode(&b)).transpose()
 }
 

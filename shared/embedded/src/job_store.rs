@@ -89,6 +89,45 @@ fn changed_one(changed: usize) -> Result<(), DbError> {
     }
 }
 
+/// An attempt as its row's columns.
+struct AttemptRow {
+    job: Option<String>,
+    tenant: String,
+    endpoint: String,
+    at: i64,
+    expires: i64,
+    body: String,
+}
+
+impl AttemptRow {
+    fn of(attempt: &DeliveryAttempt) -> Result<Self, StoreError> {
+        Ok(Self {
+            job: attempt.job_id.map(|j| j.to_string()),
+            tenant: attempt.tenant_id.to_string(),
+            endpoint: attempt.endpoint_id.to_string(),
+            at: micros(attempt.attempted_at),
+            expires: seconds(attempt.expires_at),
+            body: encode(attempt)?,
+        })
+    }
+
+    fn insert(&self, conn: &rusqlite::Connection) -> Result<(), DbError> {
+        conn.execute(
+            "INSERT INTO attempts (job_id, tenant_id, endpoint_id, attempted_us, expires_at, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                self.job,
+                self.tenant,
+                self.endpoint,
+                self.at,
+                self.expires,
+                self.body
+            ],
+        )?;
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl JobStore for SqliteJobStore {
     async fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
@@ -165,6 +204,25 @@ impl JobStore for SqliteJobStore {
                     conn,
                     "SELECT body FROM documents WHERE job_id = ?1 AND id = ?2",
                     params![job, id],
+                )
+            })
+            .await
+    }
+
+    /// One query: the ids travel as a JSON array that SQLite's `json_each` unpacks.
+    async fn get_documents(
+        &self,
+        job: JobId,
+        ids: &[DocumentId],
+    ) -> Result<Vec<Document>, StoreError> {
+        let (job, ids) = (job.to_string(), encode(&ids)?);
+        self.db
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM documents
+                     WHERE job_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+                    params![job, ids],
                 )
             })
             .await
@@ -249,6 +307,24 @@ impl JobStore for SqliteJobStore {
             .await
     }
 
+    async fn get_deliveries(
+        &self,
+        job: JobId,
+        webhook_ids: &[String],
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let (job, ids) = (job.to_string(), encode(&webhook_ids)?);
+        self.db
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM deliveries
+                     WHERE job_id = ?1 AND webhook_id IN (SELECT value FROM json_each(?2))",
+                    params![job, ids],
+                )
+            })
+            .await
+    }
+
     async fn update_delivery(&self, delivery: &Delivery) -> Result<(), StoreError> {
         let (body, expected, next) = bumped(delivery, delivery.version, |d, v| d.version = v)?;
         let (job, webhook, expires) = (
@@ -291,22 +367,35 @@ impl JobStore for SqliteJobStore {
     }
 
     async fn append_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError> {
-        let (job, tenant, endpoint, at, expires, body) = (
-            attempt.job_id.map(|j| j.to_string()),
-            attempt.tenant_id.to_string(),
-            attempt.endpoint_id.to_string(),
-            micros(attempt.attempted_at),
-            seconds(attempt.expires_at),
-            encode(attempt)?,
+        let row = AttemptRow::of(attempt)?;
+        self.db.run(move |conn| row.insert(conn)).await
+    }
+
+    /// One transaction: the attempt is inserted, then the delivery updated under its version check. A
+    /// conflict still commits the attempt, as the two separate calls would.
+    async fn record_attempt(
+        &self,
+        attempt: &DeliveryAttempt,
+        delivery: &Delivery,
+    ) -> Result<(), StoreError> {
+        let row = AttemptRow::of(attempt)?;
+        let (body, expected, next) = bumped(delivery, delivery.version, |d, v| d.version = v)?;
+        let (job, webhook, expires) = (
+            delivery.job_id.to_string(),
+            delivery.webhook_id.clone(),
+            seconds(delivery.expires_at),
         );
         self.db
             .run(move |conn| {
-                conn.execute(
-                    "INSERT INTO attempts (job_id, tenant_id, endpoint_id, attempted_us, expires_at, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![job, tenant, endpoint, at, expires, body],
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                row.insert(&tx)?;
+                let changed = tx.execute(
+                    "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3
+                     WHERE job_id = ?4 AND webhook_id = ?5 AND version = ?6",
+                    params![body, next, expires, job, webhook, expected],
                 )?;
-                Ok(())
+                tx.commit()?;
+                changed_one(changed)
             })
             .await
     }

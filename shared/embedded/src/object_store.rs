@@ -135,6 +135,14 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| StoreError::Permanent(format!("filesystem task did not finish: {e}")))?
 }
 
+fn remove(path: &Path) -> Result<(), StoreError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if is_absent(&e) => Ok(()),
+        Err(e) => Err(io_error("delete", e)),
+    }
+}
+
 #[async_trait]
 impl ObjectStore for FsObjectStore {
     /// The content type is not kept: nothing reads it back.
@@ -163,12 +171,23 @@ impl ObjectStore for FsObjectStore {
     /// Empty directories are left behind: removing them could race a concurrent `put` into the same one.
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         let path = self.path_of(key)?;
-        blocking(move || match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if is_absent(&e) => Ok(()),
-            Err(e) => Err(io_error("delete", e)),
-        })
-        .await
+        blocking(move || remove(&path)).await
+    }
+
+    /// Every key is checked first; the files are then removed in parallel, as S3's DeleteObjects does:
+    /// an unlink can wait on the filesystem's journal, and those waits should overlap, not add up.
+    async fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
+        let paths = keys
+            .iter()
+            .map(|key| self.path_of(key))
+            .collect::<Result<Vec<_>, _>>()?;
+        let removals = paths
+            .into_iter()
+            .map(|path| blocking(move || remove(&path)));
+        futures_util::future::join_all(removals)
+            .await
+            .into_iter()
+            .collect()
     }
 }
 

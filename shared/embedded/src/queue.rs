@@ -254,6 +254,26 @@ impl MessageQueue for SqliteQueue {
             .await
     }
 
+    /// `delete` of each receipt, in one transaction.
+    async fn delete_batch(&self, receipt_handles: &[String]) -> Result<(), StoreError> {
+        let (name, receipts) = (self.name.clone(), receipt_handles.to_vec());
+        self.db
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                {
+                    let mut stmt = tx.prepare_cached(
+                        "DELETE FROM messages WHERE queue = ?1 AND receipt_handle = ?2",
+                    )?;
+                    for receipt in &receipts {
+                        stmt.execute(params![name, receipt])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
     /// Like `delete`, a stale receipt changes nothing. The timeout is clamped to 12 hours.
     async fn change_visibility(
         &self,

@@ -3,6 +3,7 @@
 use crate::config::{required, Config, ConfigError};
 use crate::transport::HttpTransport;
 use pagewire_aws::{AwsClients, DynamoConfigStore, DynamoJobStore, S3ObjectStore, SqsQueue};
+use pagewire_core::policy::ssrf::AddressPolicy;
 use pagewire_core::ports::{ConfigStore, JobStore, MessageQueue, ObjectStore};
 use pagewire_core::{Clock, RateLimiter, Services, SystemClock};
 use pagewire_extract::{PagewireReader, ReaderLimits};
@@ -37,13 +38,16 @@ pub fn services(
         config: storage.config,
         objects: storage.objects,
         delivery_queue: storage.delivery_queue,
-        transport: Arc::new(HttpTransport::new(config.settings.allow_private_webhooks)?),
+        transport: Arc::new(HttpTransport::new(AddressPolicy::from_settings(
+            &config.settings,
+        ))?),
         reader: Arc::new(PagewireReader::new(ReaderLimits::from_settings(
             &config.settings,
         ))),
         clock,
         settings: config.settings.clone(),
         rate_limiter: Arc::new(RateLimiter::new(config.settings.api_rate_limit)),
+        auth_tokens: Default::default(),
     })
 }
 

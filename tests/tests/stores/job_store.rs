@@ -2,7 +2,7 @@ use crate::env;
 use chrono::Duration;
 use integration_tests::stack::Backend;
 use pagewire_core::fixtures::{attempt, delivery, document, job, t0};
-use pagewire_core::ids::{EndpointId, JobId, TenantId};
+use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
 use pagewire_core::model::{DeliveryStatus, Status};
 use pagewire_core::StoreError;
 
@@ -304,7 +304,101 @@ async fn endpoint_attempts_are_newest_first_scoped_and_limited(backend: Backend)
         .is_empty());
 }
 
+async fn record_attempt_logs_the_attempt_even_when_the_update_conflicts(backend: Backend) {
+    let env = env(backend).await;
+    let jobs = &env.jobs;
+    let j = job(t0(), t0() + day());
+    jobs.insert_job(&j).await.unwrap();
+    let del = delivery(&j, "msg_a", t0(), j.expires_at);
+    assert!(jobs.insert_delivery(&del).await.unwrap());
+    let log = |n| {
+        attempt(
+            j.tenant_id,
+            del.endpoint_id,
+            Some(j.id),
+            n,
+            t0(),
+            j.expires_at,
+        )
+    };
+
+    let mut first = del.clone();
+    first.round_attempts = 1;
+    jobs.record_attempt(&log(1), &first).await.unwrap();
+    // A second writer with the same (now stale) version: its attempt is logged, its update refused.
+    let mut stale = del.clone();
+    stale.status = DeliveryStatus::Succeeded;
+    assert_eq!(
+        jobs.record_attempt(&log(2), &stale).await,
+        Err(StoreError::Conflict)
+    );
+    let stored = jobs.get_delivery(j.id, "msg_a").await.unwrap().unwrap();
+    assert_eq!(
+        (stored.version, stored.round_attempts, stored.status),
+        (1, 1, DeliveryStatus::Pending)
+    );
+    let logged: Vec<u32> = jobs
+        .list_job_attempts(j.id, t0())
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.attempt)
+        .collect();
+    assert_eq!(logged, vec![1, 2]);
+}
+
+async fn batch_reads_return_the_named_items_of_the_job(backend: Backend) {
+    let env = env(backend).await;
+    let jobs = &env.jobs;
+    let (j, other) = (job(t0(), t0() + day()), job(t0(), t0() + day()));
+    let docs: Vec<_> = (0..3).map(|i| document(&j, i, j.expires_at)).collect();
+    for d in &docs {
+        jobs.insert_document(d).await.unwrap();
+    }
+    let foreign = document(&other, 0, other.expires_at);
+    jobs.insert_document(&foreign).await.unwrap();
+    for id in ["msg_a", "msg_b", "msg_c"] {
+        jobs.insert_delivery(&delivery(&j, id, t0(), j.expires_at))
+            .await
+            .unwrap();
+    }
+
+    let wanted = [docs[0].id, docs[2].id, foreign.id, DocumentId::random()];
+    let mut found: Vec<_> = jobs
+        .get_documents(j.id, &wanted)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.ordinal)
+        .collect();
+    found.sort();
+    assert_eq!(found, vec![0, 2], "only this job's, only those named");
+
+    let named = [
+        "msg_c".to_string(),
+        "msg_a".to_string(),
+        "msg_zz".to_string(),
+    ];
+    let mut found: Vec<_> = jobs
+        .get_deliveries(j.id, &named)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.webhook_id)
+        .collect();
+    found.sort();
+    assert_eq!(found, vec!["msg_a", "msg_c"]);
+    assert!(jobs
+        .get_deliveries(other.id, &named)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(jobs.get_documents(j.id, &[]).await.unwrap().is_empty());
+}
+
 integration_tests::on_both_backends!(
+    record_attempt_logs_the_attempt_even_when_the_update_conflicts,
+    batch_reads_return_the_named_items_of_the_job,
     insert_job_refuses_an_existing_id,
     update_job_checks_and_bumps_the_version,
     update_document_and_delivery_check_the_version,

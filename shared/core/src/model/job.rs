@@ -86,6 +86,8 @@ pub struct Document {
     pub error: Option<Failure>,
     /// Set once one delivery task per endpoint has been queued, so a repeated event queues none again.
     pub deliveries_enqueued: bool,
+    /// There is no file to delete under `object_key` (a refused archive entry was never stored). A
+    /// delivered document's file is deleted without rewriting the document: deleting again is harmless.
     pub object_deleted: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

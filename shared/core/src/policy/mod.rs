@@ -1,6 +1,7 @@
 //! Pure policies: no I/O, no clock reads, each with table-driven tests.
 
 pub mod api_key;
+pub mod auth_token;
 pub mod extraction;
 pub mod idempotency;
 pub mod normalise;

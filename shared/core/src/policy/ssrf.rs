@@ -1,8 +1,46 @@
 //! Which addresses a webhook may connect to. Only public unicast addresses pass; the reason for a refusal
 //! is named so the attempt log can say it.
 
+use crate::settings::Settings;
 use ipnet::{Ipv4Net, Ipv6Net};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// What a deployment lets webhooks (and auth-token fetches) reach beyond public addresses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AddressPolicy {
+    /// Loopback only: `pagewire dev --allow-loopback-webhooks`, for a receiver on the same machine.
+    pub allow_loopback: bool,
+    /// Loopback and private networks (RFC 1918, CGNAT, unique-local), for a receiver on the same network.
+    pub allow_private: bool,
+}
+
+impl AddressPolicy {
+    /// Public unicast addresses only: what production runs with.
+    pub const STRICT: AddressPolicy = AddressPolicy {
+        allow_loopback: false,
+        allow_private: false,
+    };
+
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            allow_loopback: settings.allow_loopback_webhooks,
+            allow_private: settings.allow_private_webhooks,
+        }
+    }
+
+    /// The kind of address `ip` is when this policy refuses it ("loopback", "link-local", ...); `None` when
+    /// it may be reached. Link-local (cloud metadata at 169.254.169.254), multicast, reserved and
+    /// unspecified addresses are refused whatever the policy.
+    pub fn refusal(&self, ip: IpAddr) -> Option<&'static str> {
+        let reason = blocked_reason(ip)?;
+        let allowed = match reason {
+            "loopback" => self.allow_loopback || self.allow_private,
+            "private" | "carrier-grade NAT" => self.allow_private,
+            _ => false,
+        };
+        (!allowed).then_some(reason)
+    }
+}
 
 const V4_BLOCKED: &[(&str, &str)] = &[
     ("0.0.0.0/8", "unspecified"),
@@ -32,6 +70,16 @@ const V6_BLOCKED: &[(&str, &str)] = &[
     ("fec0::/10", "reserved"),
     ("ff00::/8", "multicast"),
 ];
+
+/// "a loopback address", "an unspecified address": a refusal kind as the attempt log says it.
+pub fn kind_phrase(kind: &str) -> String {
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {kind} address")
+}
 
 /// Why an address is refused, or `None` when it is a public unicast address.
 pub fn blocked_reason(ip: IpAddr) -> Option<&'static str> {
@@ -132,6 +180,50 @@ mod tests {
         for (ip, reason) in table {
             assert_eq!(blocked_reason(ip.parse().unwrap()), reason, "{ip}");
         }
+    }
+
+    #[test]
+    fn dev_policies_open_only_what_they_name() {
+        let loopback_only = AddressPolicy {
+            allow_loopback: true,
+            allow_private: false,
+        };
+        let private = AddressPolicy {
+            allow_loopback: false,
+            allow_private: true,
+        };
+        // (address, strict, loopback only, private)
+        let table = [
+            ("127.0.0.1", false, true, true),
+            ("::1", false, true, true),
+            ("::ffff:127.0.0.1", false, true, true),
+            ("10.0.0.1", false, false, true),
+            ("100.64.0.1", false, false, true),
+            ("fd00::1", false, false, true),
+            ("169.254.169.254", false, false, false),
+            ("::ffff:169.254.169.254", false, false, false),
+            ("0.0.0.0", false, false, false),
+            ("224.0.0.1", false, false, false),
+            ("93.184.216.34", true, true, true),
+        ];
+        for (ip, strict, loop_ok, private_ok) in table {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(
+                AddressPolicy::STRICT.refusal(ip).is_none(),
+                strict,
+                "{ip} strict"
+            );
+            assert_eq!(
+                loopback_only.refusal(ip).is_none(),
+                loop_ok,
+                "{ip} loopback"
+            );
+            assert_eq!(private.refusal(ip).is_none(), private_ok, "{ip} private");
+        }
+        assert_eq!(
+            AddressPolicy::STRICT.refusal("::ffff:169.254.169.254".parse().unwrap()),
+            Some("link-local")
+        );
     }
 
     #[test]

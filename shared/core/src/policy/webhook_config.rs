@@ -1,5 +1,7 @@
 //! Rules for what an endpoint may be configured with: its URL, method and custom headers.
 
+use crate::policy::ssrf::{kind_phrase, AddressPolicy};
+use std::net::IpAddr;
 use url::Url;
 
 /// Headers pagewire sets itself; a custom header may not replace them.
@@ -28,6 +30,13 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, ConfigRefused> {
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return refuse("url contains whitespace or control characters");
     }
+    // `:id` may stand in the path or query only: a document id must never decide where a request goes.
+    let authority_end = raw.find("://").map(|i| i + 3).unwrap_or(0);
+    let authority = &raw[authority_end..];
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains(ID_PLACEHOLDER) {
+        return refuse(":id may only appear in the path or query of the url");
+    }
     let probe = raw.replace(ID_PLACEHOLDER, "00000000-0000-4000-8000-000000000000");
     let url = Url::parse(&probe).map_err(|e| ConfigRefused(format!("url is not valid: {e}")))?;
     match url.scheme() {
@@ -41,13 +50,6 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, ConfigRefused> {
     }
     if !url.username().is_empty() || url.password().is_some() {
         return refuse("url may not contain credentials");
-    }
-    // `:id` may stand in the path or query only: a document id must never decide where a request goes.
-    let authority_end = raw.find("://").map(|i| i + 3).unwrap_or(0);
-    let authority = &raw[authority_end..];
-    let authority = authority.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains(ID_PLACEHOLDER) {
-        return refuse(":id may only appear in the path or query of the url");
     }
     Ok(url)
 }
@@ -70,6 +72,23 @@ pub fn url_for_document(
         ));
     }
     Ok(url)
+}
+
+/// Refuses a URL whose host is an address literal the policy does not allow. Host names are judged when
+/// they are resolved, at delivery time (their addresses can change); a literal can be refused at once.
+pub fn check_literal_host(url: &Url, policy: AddressPolicy) -> Result<(), ConfigRefused> {
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
+        Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
+        _ => return Ok(()),
+    };
+    match policy.refusal(ip) {
+        Some(kind) => Err(ConfigRefused(format!(
+            "url points to {ip}, {}; webhooks may only reach public addresses",
+            kind_phrase(kind)
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Checks one custom header.
@@ -124,6 +143,59 @@ mod tests {
         let url = url_for_document("https://example.com/docs/:id", "@evil.com/x", false).unwrap();
         assert_eq!(url.host_str(), Some("example.com"));
         assert_eq!(url.path(), "/docs/%40evil.com%2Fx");
+        for hostile in [
+            "../../x",
+            "?x=1#y",
+            "@127.0.0.1",
+            "//127.0.0.1/",
+            "a b",
+            "%2e%2e",
+        ] {
+            let url =
+                url_for_document("https://example.com/docs/:id?d=:id", hostile, false).unwrap();
+            assert_eq!(url.host_str(), Some("example.com"), "{hostile}");
+            assert_eq!(url.port_or_known_default(), Some(443), "{hostile}");
+        }
+        // Where `:id` would reach the authority, the url is refused before any id is substituted.
+        for raw in [
+            "https://:id/x",
+            "https://:id.example.com/x",
+            "https://user::id@example.com/",
+            "https://example.com::id/",
+        ] {
+            assert!(
+                url_for_document(raw, "example.org", false).is_err(),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn literal_addresses_are_judged_by_the_policy() {
+        let strict = AddressPolicy::STRICT;
+        for raw in [
+            "http://127.0.0.1:9000/",
+            "http://10.0.0.1/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://2130706433/",
+            "http://0x7f.1/",
+        ] {
+            let url = check_url(raw, true).unwrap();
+            let err = check_literal_host(&url, strict).unwrap_err();
+            assert!(err.0.contains("address"), "{raw}: {err}");
+        }
+        let url = check_url("https://example.com/", false).unwrap();
+        assert!(check_literal_host(&url, strict).is_ok());
+        let loopback = AddressPolicy {
+            allow_loopback: true,
+            allow_private: false,
+        };
+        let local = check_url("http://127.0.0.1:9000/", true).unwrap();
+        assert!(check_literal_host(&local, loopback).is_ok());
+        let metadata = check_url("http://169.254.169.254/", true).unwrap();
+        assert!(check_literal_host(&metadata, loopback).is_err());
     }
 
     #[test]

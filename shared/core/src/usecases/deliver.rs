@@ -1,22 +1,25 @@
-//! Sending one event to one endpoint: sign, send, record, and decide what happens next.
+//! Delivering one event to one endpoint: the whole decision of the deliver-webhook function for one queue
+//! message. Send, log the attempt, record the outcome, and tell the queue what to do with the message.
+//!
+//! Queues deliver at least once, so two copies of one message can run at the same time. The delivery
+//! record is written under a version check; whoever loses re-reads it, a success always wins, and a copy
+//! that finds the other one already scheduled the next attempt steps aside, so copies do not multiply.
 
 use crate::error::{CoreError, StoreError};
-use crate::ids::{DocumentId, JobId};
+use crate::ids::{DocumentId, EndpointId, JobId, TenantId};
 use crate::model::{
-    Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, EndpointAuth, ErrorClass, EventType,
-    WebhookEndpoint,
+    Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, Document, Job, WebhookEndpoint,
 };
-use crate::policy::retry::{next_retry_delay, parse_retry_after, FailedAttempt};
-use crate::policy::signature::signature_header;
+use crate::policy::retry::{next_retry_delay, FailedAttempt, MAX_ATTEMPTS};
 use crate::policy::webhook_config::url_for_document;
-use crate::ports::{OutboundRequest, TransportError};
 use crate::services::Services;
+use crate::usecases::jobs::event_for;
 use crate::usecases::payload::document_event_body;
-use crate::usecases::update::modify_document;
-use bytes::Bytes;
+use crate::usecases::send::{send_signed, SendResult};
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
 
 /// What the queue should do with the task's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,384 +30,266 @@ pub enum DeliveryOutcome {
     RetryIn(Duration),
     /// No attempt is left: the delivery is `failed`; the message goes on to the dead-letter queue.
     Exhausted,
-    /// Nothing to send (already delivered, stale round, job expired, endpoint gone): delete the message.
+    /// Nothing (more) to send: delete the message.
     Dropped(&'static str),
 }
 
-/// How one HTTP attempt went.
-#[derive(Debug, Clone)]
-pub struct SendResult {
-    pub status_code: Option<u16>,
-    pub latency_ms: u64,
-    pub error_class: Option<ErrorClass>,
-    pub error: Option<String>,
-    /// `None` when the receiver answered 2xx.
-    pub failure: Option<FailedAttempt>,
+/// Queues time visibility in whole seconds, so a retry may come back a little early; within this much it
+/// is sent, beyond it is put back until due.
+const EARLY_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
+/// Conflicting writers of one delivery record are copies of one message: a few rounds settle them.
+const MAX_WRITE_TRIES: usize = 8;
+
+/// What the messages of one batch need from the store, read up front in a few calls rather than a few per
+/// message: their deliveries and documents, and the jobs and endpoints they share (a ZIP batch puts many
+/// documents of one job, to the same endpoints, in one queue batch).
+#[derive(Debug, Default)]
+pub struct BatchContext {
+    deliveries: HashMap<String, Delivery>,
+    documents: HashMap<DocumentId, Document>,
+    jobs: HashMap<JobId, Option<Job>>,
+    endpoints: HashMap<(TenantId, EndpointId), Option<WebhookEndpoint>>,
 }
 
-impl SendResult {
-    fn refused(why: String) -> Self {
-        Self {
-            status_code: None,
-            latency_ms: 0,
-            error_class: Some(ErrorClass::Refused),
-            error: Some(why),
-            failure: Some(FailedAttempt::Permanent),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub fn into_attempt(
-        self,
-        webhook_id: &str,
-        endpoint: &WebhookEndpoint,
-        job: Option<JobId>,
-        document: Option<DocumentId>,
-        event_type: EventType,
-        attempt: u32,
-        at: DateTime<Utc>,
-        s: &Services,
-    ) -> DeliveryAttempt {
-        DeliveryAttempt {
-            webhook_id: webhook_id.to_string(),
-            tenant_id: endpoint.tenant_id,
-            endpoint_id: endpoint.id,
-            job_id: job,
-            document_id: document,
-            event_type,
-            attempt,
-            attempted_at: at,
-            status_code: self.status_code,
-            latency_ms: self.latency_ms,
-            error_class: self.error_class,
-            error: self.error,
-            expires_at: at + s.settings.retention,
-        }
-    }
-}
-
-const USER_AGENT: &str = concat!("pagewire/", env!("CARGO_PKG_VERSION"));
-
-/// Signs `body` with the endpoint's secrets and sends it to `url_text` (already `:id`-substituted or not).
-pub async fn send_signed(
-    s: &Services,
-    endpoint: &WebhookEndpoint,
-    webhook_id: &str,
-    url_text: &str,
-    body: Bytes,
-) -> SendResult {
-    let allow_http = s.settings.allow_http_webhooks;
-    let url = match crate::policy::webhook_config::check_url(url_text, allow_http) {
-        Ok(url) => url,
-        Err(refused) => return SendResult::refused(refused.0),
-    };
-    let now = s.clock.now();
-    let timestamp = now.timestamp();
-    let signature =
-        match signature_header(&endpoint.signing_secrets(now), webhook_id, timestamp, &body) {
-            Ok(sig) => sig,
-            Err(e) => return SendResult::refused(e.to_string()),
-        };
-    let mut headers: Vec<(String, String)> = endpoint
-        .headers
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    headers.retain(|(k, _)| {
-        !k.eq_ignore_ascii_case("content-type") && !k.eq_ignore_ascii_case("user-agent")
-    });
-    headers.push(("content-type".into(), "application/json".into()));
-    headers.push(("user-agent".into(), USER_AGENT.into()));
-    headers.push(("webhook-id".into(), webhook_id.to_string()));
-    headers.push(("webhook-timestamp".into(), timestamp.to_string()));
-    headers.push(("webhook-signature".into(), signature));
-    match authorization(s, &endpoint.auth).await {
-        Ok(Some(value)) => {
-            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-            headers.push(("authorization".into(), value));
-        }
-        Ok(None) => {}
-        Err(result) => return result,
-    }
-    let request = OutboundRequest {
-        method: endpoint.method,
-        url,
-        headers,
-        body,
-        timeout: s.settings.webhook_timeout,
-    };
-    let started = Instant::now();
-    let sent = s.transport.send(request).await;
-    let latency_ms = started.elapsed().as_millis() as u64;
-    match sent {
-        Ok(resp) if (200..300).contains(&resp.status) => SendResult {
-            status_code: Some(resp.status),
-            latency_ms,
-            error_class: None,
-            error: None,
-            failure: None,
-        },
-        Ok(resp) => {
-            let redirect = (300..400).contains(&resp.status);
-            let retry_after = resp.header("retry-after").and_then(parse_retry_after);
-            SendResult {
-                status_code: Some(resp.status),
-                latency_ms,
-                error_class: Some(if redirect {
-                    ErrorClass::Redirect
-                } else {
-                    ErrorClass::HttpStatus
-                }),
-                error: Some(if redirect {
-                    format!("redirect {} not followed", resp.status)
-                } else {
-                    format!("receiver answered {}", resp.status)
-                }),
-                failure: Some(if redirect {
-                    FailedAttempt::Transient
-                } else {
-                    FailedAttempt::Status {
-                        code: resp.status,
-                        retry_after,
-                    }
-                }),
+impl BatchContext {
+    pub async fn load(s: &Services, tasks: &[DeliveryTask]) -> Result<Self, CoreError> {
+        let mut context = Self::default();
+        let mut by_job: BTreeMap<JobId, (Vec<String>, Vec<DocumentId>)> = BTreeMap::new();
+        for task in tasks {
+            let (webhook_ids, documents) = by_job.entry(task.job_id).or_default();
+            webhook_ids.push(task.webhook_id.clone());
+            documents.push(task.document_id);
+            let key = (task.tenant_id, task.endpoint_id);
+            if let std::collections::hash_map::Entry::Vacant(slot) = context.endpoints.entry(key) {
+                slot.insert(s.config.get_endpoint(key.0, key.1).await?);
             }
         }
-        Err(err) => transport_failure(err, latency_ms),
-    }
-}
-
-fn transport_failure(err: TransportError, latency_ms: u64) -> SendResult {
-    let (class, failure) = match &err {
-        TransportError::Timeout => (ErrorClass::Timeout, FailedAttempt::Timeout),
-        TransportError::Connect(_) => (ErrorClass::Connect, FailedAttempt::Transient),
-        TransportError::Refused(_) => (ErrorClass::Refused, FailedAttempt::Permanent),
-    };
-    SendResult {
-        status_code: None,
-        latency_ms,
-        error_class: Some(class),
-        error: Some(err.to_string()),
-        failure: Some(failure),
-    }
-}
-
-/// The `Authorization` value for the endpoint's auth mode; a failed token fetch is a failed attempt.
-async fn authorization(s: &Services, auth: &EndpointAuth) -> Result<Option<String>, SendResult> {
-    match auth {
-        EndpointAuth::None => Ok(None),
-        EndpointAuth::Fixed { authorization } => Ok(Some(authorization.clone())),
-        EndpointAuth::TokenUrl {
-            url,
-            method,
-            headers,
-            body,
-            token_attribute,
-            scheme,
-        } => {
-            let auth_failed = |why: String| SendResult {
-                status_code: None,
-                latency_ms: 0,
-                error_class: Some(ErrorClass::Auth),
-                error: Some(why),
-                failure: Some(FailedAttempt::Transient),
-            };
-            let url = crate::policy::webhook_config::check_url(url, s.settings.allow_http_webhooks)
-                .map_err(|r| SendResult::refused(format!("auth url: {}", r.0)))?;
-            let mut hdrs: Vec<(String, String)> = headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            let payload = match body {
-                None => Bytes::new(),
-                Some(serde_json::Value::String(text)) => Bytes::from(text.clone()),
-                Some(json) => {
-                    if !hdrs
-                        .iter()
-                        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-                    {
-                        hdrs.push(("content-type".into(), "application/json".into()));
-                    }
-                    Bytes::from(json.to_string())
-                }
-            };
-            let request = OutboundRequest {
-                method: *method,
-                url,
-                headers: hdrs,
-                body: payload,
-                timeout: s.settings.webhook_timeout,
-            };
-            let resp = s
-                .transport
-                .send(request)
-                .await
-                .map_err(|e| auth_failed(format!("auth url: {e}")))?;
-            if !(200..300).contains(&resp.status) {
-                return Err(auth_failed(format!("auth url answered {}", resp.status)));
+        for (job, (webhook_ids, documents)) in by_job {
+            context.jobs.insert(job, s.jobs.get_job(job).await?);
+            for delivery in s.jobs.get_deliveries(job, &webhook_ids).await? {
+                context
+                    .deliveries
+                    .insert(delivery.webhook_id.clone(), delivery);
             }
-            let json: serde_json::Value = serde_json::from_slice(&resp.body)
-                .map_err(|_| auth_failed("auth url did not answer JSON".to_string()))?;
-            let token = json
-                .get(token_attribute)
-                .and_then(|v| v.as_str())
-                .filter(|t| !t.is_empty() && !t.contains(['\r', '\n']))
-                .ok_or_else(|| {
-                    auth_failed(format!(
-                        "auth response has no string attribute {token_attribute:?}"
-                    ))
-                })?;
-            Ok(Some(format!("{scheme} {token}")))
+            for document in s.jobs.get_documents(job, &documents).await? {
+                context.documents.insert(document.id, document);
+            }
         }
+        Ok(context)
     }
 }
 
-/// Delivers one task: the whole decision of the deliver-webhook function for one queue message.
+/// Delivers one task on its own, then releases its document's file when that was the last delivery.
 pub async fn deliver(s: &Services, task: &DeliveryTask) -> Result<DeliveryOutcome, CoreError> {
+    let context = BatchContext::load(s, std::slice::from_ref(task)).await?;
+    let outcome = deliver_in(s, &context, task).await?;
+    if outcome == DeliveryOutcome::Delivered {
+        release_files(s, &context, &[task]).await;
+    }
+    Ok(outcome)
+}
+
+/// Delivers one task of a batch whose reads are in `context`. The caller then passes the delivered tasks
+/// to [`release_files`].
+pub async fn deliver_in(
+    s: &Services,
+    context: &BatchContext,
+    task: &DeliveryTask,
+) -> Result<DeliveryOutcome, CoreError> {
     let now = s.clock.now();
-    let Some(mut delivery) = s.jobs.get_delivery(task.job_id, &task.webhook_id).await? else {
+    let Some(delivery) = context.deliveries.get(&task.webhook_id).cloned() else {
         return Ok(DeliveryOutcome::Dropped("unknown delivery"));
     };
-    if delivery.expires_at <= now || delivery.tenant_id != task.tenant_id {
-        return Ok(DeliveryOutcome::Dropped("delivery expired"));
+    if let Some(outcome) = before_sending(&delivery, task, now) {
+        return Ok(outcome);
     }
-    if delivery.round != task.round {
-        return Ok(DeliveryOutcome::Dropped("message of an earlier round"));
-    }
-    match delivery.status {
-        DeliveryStatus::Succeeded => return Ok(DeliveryOutcome::Dropped("already delivered")),
-        DeliveryStatus::Failed => return Ok(DeliveryOutcome::Exhausted),
-        DeliveryStatus::Pending => {}
-    }
-    let job = match s.jobs.get_job(task.job_id).await? {
-        Some(job) if !job.is_expired(now) => job,
+    let job = match context.jobs.get(&task.job_id) {
+        Some(Some(job)) if !job.is_expired(now) => job,
         _ => return Ok(DeliveryOutcome::Dropped("job expired")),
     };
-    let Some(doc) = s.jobs.get_document(task.job_id, task.document_id).await? else {
+    let Some(doc) = context.documents.get(&task.document_id) else {
         return Ok(DeliveryOutcome::Dropped("document expired"));
     };
-    let endpoint = match s
-        .config
-        .get_endpoint(task.tenant_id, task.endpoint_id)
-        .await?
-    {
-        Some(e) if e.enabled => e,
+    let endpoint = match context.endpoints.get(&(task.tenant_id, task.endpoint_id)) {
+        Some(Some(e)) if e.enabled => e,
         found => {
-            let why = if found.is_some() {
+            let why = if matches!(found, Some(Some(_))) {
                 "endpoint disabled"
             } else {
                 "endpoint deleted"
             };
-            finish(
-                s,
-                &mut delivery,
-                DeliveryStatus::Failed,
-                None,
-                Some(why.to_string()),
-                None,
-            )
-            .await?;
+            give_up(s, delivery, why).await?;
             return Ok(DeliveryOutcome::Dropped(why));
         }
     };
 
-    let body = document_event_body(&job, &doc, task.event_type);
+    let body = document_event_body(job, doc, task.event_type);
     let sent = match url_for_document(
         &endpoint.url,
         &doc.id.to_string(),
         s.settings.allow_http_webhooks,
     ) {
-        Ok(url) => send_signed(s, &endpoint, &task.webhook_id, url.as_str(), body).await,
+        Ok(url) => send_signed(s, endpoint, &task.webhook_id, url, body).await,
         Err(refused) => SendResult::refused(refused.0),
     };
-    let attempt_no = delivery.total_attempts + 1;
     let attempt = sent.clone().into_attempt(
         &task.webhook_id,
-        &endpoint,
+        endpoint,
         Some(job.id),
         Some(doc.id),
         task.event_type,
-        attempt_no,
+        delivery.total_attempts + 1,
         now,
         s,
     );
-    s.jobs.append_attempt(&attempt).await?;
-    delivery.round_attempts += 1;
-    delivery.total_attempts += 1;
-
-    let Some(failure) = sent.failure else {
-        finish(
-            s,
-            &mut delivery,
-            DeliveryStatus::Succeeded,
-            sent.status_code,
-            None,
-            None,
-        )
-        .await?;
-        release_document_file(s, job.id, doc.id).await?;
-        return Ok(DeliveryOutcome::Delivered);
-    };
     if sent.status_code == Some(410) {
-        disable_endpoint(s, &endpoint, "the receiver answered 410 Gone").await?;
+        disable_endpoint(s, endpoint, "the receiver answered 410 Gone").await?;
     }
-    let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
-    match next_retry_delay(delivery.round_attempts, failure, jitter) {
+    let jitter = if s.settings.retry_jitter {
+        rand::thread_rng().gen_range(-1.0..=1.0)
+    } else {
+        0.0
+    };
+    record(s, task, delivery, &attempt, &sent, jitter, now).await
+}
+
+/// What to do with a message without sending anything, when its delivery is settled, belongs to another
+/// round, or is not due yet.
+fn before_sending(
+    delivery: &Delivery,
+    task: &DeliveryTask,
+    now: DateTime<Utc>,
+) -> Option<DeliveryOutcome> {
+    if delivery.expires_at <= now || delivery.tenant_id != task.tenant_id {
+        return Some(DeliveryOutcome::Dropped("delivery expired"));
+    }
+    if delivery.round != task.round {
+        return Some(DeliveryOutcome::Dropped("message of an earlier round"));
+    }
+    match delivery.status {
+        DeliveryStatus::Succeeded => return Some(DeliveryOutcome::Dropped("already delivered")),
+        // Only a delivery that used up its schedule belongs in the dead-letter queue; one refused for good
+        // (410, a refused address, a deleted endpoint) has nothing to hand over.
+        DeliveryStatus::Failed if delivery.round_attempts >= MAX_ATTEMPTS => {
+            return Some(DeliveryOutcome::Exhausted)
+        }
+        DeliveryStatus::Failed => return Some(DeliveryOutcome::Dropped("failed permanently")),
+        DeliveryStatus::Pending => {}
+    }
+    let due = delivery.next_attempt_at?;
+    if due <= now + EARLY_TOLERANCE {
+        return None;
+    }
+    // Early: a delay beyond what the queue can hold (12 h for SQS), or a copy of the message. Put it back
+    // until due, rounded up to whole seconds.
+    let wait = (due - now).to_std().unwrap_or_default();
+    Some(DeliveryOutcome::RetryIn(Duration::from_secs(
+        wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+    )))
+}
+
+/// The delivery after one more attempt, and what becomes of the message. Pure: the retry policy applied to
+/// the attempt's result.
+pub fn after_attempt(
+    delivery: &Delivery,
+    sent: &SendResult,
+    jitter: f64,
+    now: DateTime<Utc>,
+) -> (Delivery, DeliveryOutcome) {
+    let mut next = delivery.clone();
+    next.round_attempts += 1;
+    next.total_attempts += 1;
+    next.updated_at = now;
+    if sent.status_code.is_some() {
+        next.last_status_code = sent.status_code;
+    }
+    next.last_error = sent.error.clone();
+    let Some(failure) = sent.failure else {
+        next.status = DeliveryStatus::Succeeded;
+        next.next_attempt_at = None;
+        return (next, DeliveryOutcome::Delivered);
+    };
+    match next_retry_delay(next.round_attempts, failure, jitter) {
         Some(delay) => {
-            let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
-            finish(
-                s,
-                &mut delivery,
-                DeliveryStatus::Pending,
-                sent.status_code,
-                sent.error,
-                Some(next),
-            )
-            .await?;
-            Ok(DeliveryOutcome::RetryIn(delay))
+            next.status = DeliveryStatus::Pending;
+            next.next_attempt_at =
+                Some(now + chrono::Duration::from_std(delay).unwrap_or_default());
+            (next, DeliveryOutcome::RetryIn(delay))
         }
         None => {
-            finish(
-                s,
-                &mut delivery,
-                DeliveryStatus::Failed,
-                sent.status_code,
-                sent.error,
-                None,
-            )
-            .await?;
-            if sent.status_code == Some(410) || failure == FailedAttempt::Permanent {
+            next.status = DeliveryStatus::Failed;
+            next.next_attempt_at = None;
+            let permanent = failure == FailedAttempt::Permanent
+                || matches!(failure, FailedAttempt::Status { code: 410, .. });
+            let outcome = if permanent {
                 // Retrying cannot help and the attempt log says why: no dead letter to handle.
-                Ok(DeliveryOutcome::Dropped("refused permanently"))
+                DeliveryOutcome::Dropped("refused permanently")
             } else {
-                Ok(DeliveryOutcome::Exhausted)
-            }
+                DeliveryOutcome::Exhausted
+            };
+            (next, outcome)
         }
     }
 }
 
-async fn finish(
+/// Logs the attempt and writes its outcome onto the delivery, settling a race with another copy of the
+/// message.
+async fn record(
     s: &Services,
-    delivery: &mut Delivery,
-    status: DeliveryStatus,
-    code: Option<u16>,
-    error: Option<String>,
-    next: Option<DateTime<Utc>>,
-) -> Result<(), CoreError> {
-    delivery.status = status;
-    if code.is_some() {
-        delivery.last_status_code = code;
-    }
-    delivery.last_error = error;
-    delivery.next_attempt_at = next;
-    delivery.updated_at = s.clock.now();
-    match s.jobs.update_delivery(delivery).await {
-        Ok(()) => {
-            delivery.version += 1;
-            Ok(())
+    task: &DeliveryTask,
+    read: Delivery,
+    attempt: &DeliveryAttempt,
+    sent: &SendResult,
+    jitter: f64,
+    now: DateTime<Utc>,
+) -> Result<DeliveryOutcome, CoreError> {
+    let attempts_seen = read.round_attempts;
+    let mut base = read;
+    for tries in 0..MAX_WRITE_TRIES {
+        let (next, outcome) = after_attempt(&base, sent, jitter, now);
+        let written = if tries == 0 {
+            s.jobs.record_attempt(attempt, &next).await
+        } else {
+            s.jobs.update_delivery(&next).await
+        };
+        match written {
+            Ok(()) => return Ok(outcome),
+            Err(StoreError::Conflict) => {}
+            Err(other) => return Err(other.into()),
         }
-        // Another copy of the same message got there first; its write stands.
-        Err(StoreError::Conflict) => Ok(()),
+        let Some(latest) = s.jobs.get_delivery(task.job_id, &task.webhook_id).await? else {
+            return Ok(DeliveryOutcome::Dropped("delivery expired"));
+        };
+        if latest.round != task.round {
+            return Ok(DeliveryOutcome::Dropped("redelivered meanwhile"));
+        }
+        if latest.status == DeliveryStatus::Succeeded {
+            return Ok(DeliveryOutcome::Dropped("already delivered"));
+        }
+        if sent.failure.is_some() && latest.round_attempts > attempts_seen {
+            return Ok(DeliveryOutcome::Dropped(
+                "another copy of this message made the attempt count",
+            ));
+        }
+        // A success overrides what the other copy wrote; anything else is applied to the latest state.
+        base = latest;
+    }
+    Err(CoreError::Unavailable(format!(
+        "delivery {} kept changing under concurrent writers",
+        task.webhook_id
+    )))
+}
+
+/// Marks a delivery failed without an attempt (its endpoint is gone or disabled). A concurrent writer's
+/// state stands.
+async fn give_up(s: &Services, mut delivery: Delivery, why: &str) -> Result<(), CoreError> {
+    delivery.status = DeliveryStatus::Failed;
+    delivery.last_error = Some(why.to_string());
+    delivery.next_attempt_at = None;
+    delivery.updated_at = s.clock.now();
+    match s.jobs.update_delivery(&delivery).await {
+        Ok(()) | Err(StoreError::Conflict) => Ok(()),
         Err(other) => Err(other.into()),
     }
 }
@@ -422,30 +307,242 @@ async fn disable_endpoint(
     Ok(())
 }
 
-/// Deletes a document's stored file once every endpoint it was sent to answered 2xx.
-pub(crate) async fn release_document_file(
+/// Deletes the stored files of the batch's documents whose every delivery has now succeeded; `delivered`
+/// are the tasks this batch just recorded as succeeded. Point reads only (one batch read per job for the
+/// other endpoints' deliveries) and one batch delete, so a large ZIP batch does not make each success
+/// scan its whole job.
+///
+/// Best effort: a file left behind is removed by the bucket's lifecycle rule (locally, with its expired
+/// job), so a failure here is logged and fails no delivery.
+pub async fn release_files(s: &Services, context: &BatchContext, delivered: &[&DeliveryTask]) {
+    let just_delivered: HashSet<&str> = delivered.iter().map(|t| t.webhook_id.as_str()).collect();
+    let documents = delivered.iter().filter_map(|task| {
+        let job = context.jobs.get(&task.job_id)?.as_ref()?;
+        Some((job, context.documents.get(&task.document_id)?))
+    });
+    if let Err(err) = release(s, documents, &just_delivered).await {
+        tracing::warn!(error = %err, "could not delete delivered documents' files; the lifecycle rule will");
+    }
+}
+
+/// The same for one document, once processing has queued all its deliveries (it may have none, or they
+/// may all have succeeded already).
+pub(crate) async fn release_file_if_delivered(
     s: &Services,
-    job: JobId,
-    document: DocumentId,
+    job: &Job,
+    doc: &Document,
 ) -> Result<(), CoreError> {
-    let deliveries = s.jobs.list_deliveries(job, s.clock.now()).await?;
-    let all_delivered = deliveries
+    release(s, std::iter::once((job, doc)), &HashSet::new()).await
+}
+
+async fn release<'a>(
+    s: &Services,
+    documents: impl Iterator<Item = (&'a Job, &'a Document)>,
+    known_delivered: &HashSet<&str>,
+) -> Result<(), CoreError> {
+    // A document holds a file to delete once all its deliveries are queued (else one may come later).
+    let candidates: Vec<(&Job, &Document, Vec<String>)> = documents
+        .filter(|(_, doc)| {
+            doc.deliveries_enqueued && !doc.object_deleted && !doc.object_key.is_empty()
+        })
+        .map(|(job, doc)| {
+            let event = event_for(doc);
+            let others = job
+                .endpoint_ids
+                .iter()
+                .map(|e| DeliveryTask::webhook_id_for(job.id, doc.id, *e, event))
+                .filter(|id| !known_delivered.contains(id.as_str()))
+                .collect();
+            (job, doc, others)
+        })
+        .collect();
+    let mut to_read: BTreeMap<JobId, Vec<String>> = BTreeMap::new();
+    for (job, _, others) in &candidates {
+        to_read
+            .entry(job.id)
+            .or_default()
+            .extend(others.iter().cloned());
+    }
+    let mut unfinished: HashSet<String> = HashSet::new();
+    for (job, ids) in to_read.into_iter().filter(|(_, ids)| !ids.is_empty()) {
+        // No record: that endpoint did not subscribe to the event.
+        for other in s.jobs.get_deliveries(job, &ids).await? {
+            if other.status != DeliveryStatus::Succeeded {
+                unfinished.insert(other.webhook_id);
+            }
+        }
+    }
+    let mut keys: Vec<String> = candidates
         .iter()
-        .filter(|d| d.document_id == document)
-        .all(|d| d.status == DeliveryStatus::Succeeded);
-    if !all_delivered {
-        return Ok(());
+        .filter(|(_, _, others)| others.iter().all(|id| !unfinished.contains(id)))
+        .map(|(_, doc, _)| doc.object_key.clone())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    if !keys.is_empty() {
+        s.objects.delete_many(&keys).await?;
     }
-    let Some(doc) = s.jobs.get_document(job, document).await? else {
-        return Ok(());
-    };
-    if doc.object_deleted {
-        return Ok(());
-    }
-    s.objects.delete(&doc.object_key).await?;
-    modify_document(s, job, document, |d| {
-        !std::mem::replace(&mut d.object_deleted, true)
-    })
-    .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ErrorClass, EventType};
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap()
+    }
+
+    fn pending() -> (Delivery, DeliveryTask) {
+        let (tenant, job, doc, endpoint) = (
+            TenantId::random(),
+            JobId::random(),
+            DocumentId::random(),
+            EndpointId::random(),
+        );
+        let event = EventType::DocumentCompleted;
+        let webhook_id = DeliveryTask::webhook_id_for(job, doc, endpoint, event);
+        let delivery = Delivery {
+            webhook_id: webhook_id.clone(),
+            tenant_id: tenant,
+            job_id: job,
+            document_id: doc,
+            endpoint_id: endpoint,
+            event_type: event,
+            status: DeliveryStatus::Pending,
+            round: 0,
+            round_attempts: 0,
+            total_attempts: 0,
+            last_status_code: None,
+            last_error: None,
+            next_attempt_at: Some(at(0)),
+            created_at: at(0),
+            updated_at: at(0),
+            expires_at: at(86_400),
+            version: 0,
+        };
+        let task = DeliveryTask {
+            tenant_id: tenant,
+            job_id: job,
+            document_id: doc,
+            endpoint_id: endpoint,
+            event_type: event,
+            webhook_id,
+            round: 0,
+        };
+        (delivery, task)
+    }
+
+    fn answered(code: u16, retry_after: Option<u64>) -> SendResult {
+        let ok = (200..300).contains(&code);
+        SendResult {
+            status_code: Some(code),
+            latency_ms: 3,
+            error_class: (!ok).then_some(ErrorClass::HttpStatus),
+            error: (!ok).then(|| format!("receiver answered {code}")),
+            failure: (!ok).then_some(FailedAttempt::Status {
+                code,
+                retry_after: retry_after.map(Duration::from_secs),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_failing_receiver_walks_the_whole_schedule_then_fails() {
+        let (mut delivery, _) = pending();
+        let mut now = at(0);
+        let mut delays = Vec::new();
+        loop {
+            let (next, outcome) = after_attempt(&delivery, &answered(500, None), 0.0, now);
+            delivery = next;
+            match outcome {
+                DeliveryOutcome::RetryIn(delay) => {
+                    delays.push(delay.as_secs());
+                    now = delivery.next_attempt_at.unwrap();
+                    assert_eq!(delivery.status, DeliveryStatus::Pending);
+                }
+                other => {
+                    assert_eq!(other, DeliveryOutcome::Exhausted);
+                    break;
+                }
+            }
+        }
+        assert_eq!(delays, [5, 300, 1800, 7200, 18_000, 36_000]);
+        assert_eq!(delivery.status, DeliveryStatus::Failed);
+        assert_eq!(delivery.total_attempts, MAX_ATTEMPTS);
+        assert_eq!(delivery.last_status_code, Some(500));
+    }
+
+    #[test]
+    fn outcomes_by_answer() {
+        let (delivery, _) = pending();
+        let now = at(10);
+        let (ok, outcome) = after_attempt(&delivery, &answered(204, None), 0.0, now);
+        assert_eq!(outcome, DeliveryOutcome::Delivered);
+        assert_eq!(
+            (ok.status, ok.next_attempt_at),
+            (DeliveryStatus::Succeeded, None)
+        );
+
+        let (gone, outcome) = after_attempt(&delivery, &answered(410, None), 0.0, now);
+        assert_eq!(outcome, DeliveryOutcome::Dropped("refused permanently"));
+        assert_eq!(gone.status, DeliveryStatus::Failed);
+
+        let (_, outcome) = after_attempt(&delivery, &answered(503, Some(8)), 0.0, now);
+        assert_eq!(outcome, DeliveryOutcome::RetryIn(Duration::from_secs(8)));
+
+        let refused = SendResult::refused("127.0.0.1 is a loopback address".into());
+        let (failed, outcome) = after_attempt(&delivery, &refused, 0.0, now);
+        assert_eq!(outcome, DeliveryOutcome::Dropped("refused permanently"));
+        assert_eq!(
+            failed.last_error.as_deref(),
+            Some("127.0.0.1 is a loopback address")
+        );
+    }
+
+    #[test]
+    fn messages_that_must_not_send() {
+        let (delivery, task) = pending();
+        assert_eq!(before_sending(&delivery, &task, at(0)), None);
+
+        let mut stale = task.clone();
+        stale.round = 1;
+        assert_eq!(
+            before_sending(&delivery, &stale, at(0)),
+            Some(DeliveryOutcome::Dropped("message of an earlier round"))
+        );
+        let mut foreign = task.clone();
+        foreign.tenant_id = TenantId::random();
+        assert!(matches!(
+            before_sending(&delivery, &foreign, at(0)),
+            Some(DeliveryOutcome::Dropped(_))
+        ));
+        assert_eq!(
+            before_sending(&delivery, &task, at(86_400)),
+            Some(DeliveryOutcome::Dropped("delivery expired"))
+        );
+
+        // Not due: put back until due, in whole seconds; within a second early it is sent.
+        let mut later = delivery.clone();
+        later.next_attempt_at = Some(at(0) + chrono::Duration::milliseconds(20_300));
+        assert_eq!(
+            before_sending(&later, &task, at(0)),
+            Some(DeliveryOutcome::RetryIn(Duration::from_secs(21)))
+        );
+        assert_eq!(before_sending(&later, &task, at(20)), None);
+
+        let mut exhausted = delivery.clone();
+        exhausted.status = DeliveryStatus::Failed;
+        exhausted.round_attempts = MAX_ATTEMPTS;
+        assert_eq!(
+            before_sending(&exhausted, &task, at(0)),
+            Some(DeliveryOutcome::Exhausted)
+        );
+        exhausted.round_attempts = 1;
+        assert_eq!(
+            before_sending(&exhausted, &task, at(0)),
+            Some(DeliveryOutcome::Dropped("failed permanently"))
+        );
+    }
 }

@@ -6,9 +6,12 @@ use crate::model::{
     DeliveryAttempt, EndpointAuth, EventType, HttpMethod, RetiredSecret, WebhookEndpoint,
 };
 use crate::policy::signature::generate_secret;
-use crate::policy::webhook_config::{check_header, check_url};
+use crate::policy::ssrf::AddressPolicy;
+use crate::policy::webhook_config::{
+    check_header, check_literal_host, check_url, url_for_document,
+};
 use crate::services::Services;
-use crate::usecases::deliver::{self, SendResult};
+use crate::usecases::send::{send_signed, SendResult};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -105,7 +108,9 @@ fn check_endpoint(s: &Services, e: &WebhookEndpoint) -> Result<(), CoreError> {
         return Err(invalid("name must have 1 to 200 characters"));
     }
     let allow_http = s.settings.allow_http_webhooks;
-    check_url(&e.url, allow_http).map_err(|r| invalid(r.0))?;
+    let addresses = AddressPolicy::from_settings(&s.settings);
+    let url = check_url(&e.url, allow_http).map_err(|r| invalid(r.0))?;
+    check_literal_host(&url, addresses).map_err(|r| invalid(r.0))?;
     if e.headers.len() > 50 {
         return Err(invalid("at most 50 custom headers"));
     }
@@ -130,7 +135,10 @@ fn check_endpoint(s: &Services, e: &WebhookEndpoint) -> Result<(), CoreError> {
             scheme,
             ..
         } => {
-            check_url(url, allow_http).map_err(|r| invalid(format!("auth url: {}", r.0)))?;
+            let url =
+                check_url(url, allow_http).map_err(|r| invalid(format!("auth url: {}", r.0)))?;
+            check_literal_host(&url, addresses)
+                .map_err(|r| invalid(format!("auth url: {}", r.0)))?;
             for (k, v) in headers {
                 check_header(k, v).map_err(|r| invalid(format!("auth header: {}", r.0)))?;
             }
@@ -271,8 +279,10 @@ pub async fn send_test(
     let now = s.clock.now();
     let webhook_id = format!("msg_test_{}", uuid::Uuid::new_v4().simple());
     let body = crate::usecases::payload::test_event_body(&endpoint, now);
-    let url_text = endpoint.url.replace(":id", "test");
-    let sent: SendResult = deliver::send_signed(s, &endpoint, &webhook_id, &url_text, body).await;
+    let sent = match url_for_document(&endpoint.url, "test", s.settings.allow_http_webhooks) {
+        Ok(url) => send_signed(s, &endpoint, &webhook_id, url, body).await,
+        Err(refused) => SendResult::refused(refused.0),
+    };
     let attempt = sent.into_attempt(
         &webhook_id,
         &endpoint,

@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod keys;
 pub mod payload;
 pub mod process;
+pub mod send;
 pub mod submit;
 pub mod templates;
 pub mod tenants;

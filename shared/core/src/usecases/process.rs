@@ -10,7 +10,7 @@ use crate::model::{Document, Failure, FileKind, Job, Status};
 use crate::policy::extraction::extract_fields;
 use crate::ports::{ArchiveEntry, ChargeOutcome, ReadDocument, ReadFailure};
 use crate::services::Services;
-use crate::usecases::deliver::release_document_file;
+use crate::usecases::deliver::release_file_if_delivered;
 use crate::usecases::jobs::{enqueue, event_for, new_delivery};
 use crate::usecases::keys::{document_key, parse_object_key, ObjectRef};
 use crate::usecases::update::{modify_document, modify_job};
@@ -367,14 +367,16 @@ async fn after_finish(s: &Services, job: &Job, doc: Document) -> Result<(), Core
             enqueue(s, &delivery).await?;
             queued += 1;
         }
-        modify_document(s, job.id, doc.id, |d| {
+        let flagged = modify_document(s, job.id, doc.id, |d| {
             !std::mem::replace(&mut d.deliveries_enqueued, true)
         })
         .await?;
-        if queued == 0 {
-            // Nobody to deliver to: the file has served its purpose; results stay for polling.
-            release_document_file(s, job.id, doc.id).await?;
+        if let Some(flagged) = flagged {
+            // With nobody to deliver to (or every delivery already through), the file has served its
+            // purpose; results stay for polling.
+            release_file_if_delivered(s, job, &flagged).await?;
         }
+        tracing::debug!(job_id = %job.id, document_id = %doc.id, queued, "deliveries queued");
     }
     count_finished(s, job.id, &doc).await
 }

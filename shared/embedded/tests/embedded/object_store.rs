@@ -156,3 +156,28 @@ async fn only_uploads_and_documents_trigger_processing() {
     assert!(seq(1) > seq(0));
     assert_eq!(env.backend.delivery_queue.depth().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn delete_many_removes_every_key_and_checks_them_all_first() {
+    let env = env();
+    let objects = &env.backend.objects;
+    for key in ["results/x/1", "results/x/2", "results/x/3"] {
+        objects
+            .put(key, Bytes::from_static(b"x"), "text/plain")
+            .await
+            .unwrap();
+    }
+    let keys = ["results/x/1", "results/x/3", "results/x/absent"].map(String::from);
+    objects.delete_many(&keys).await.unwrap();
+    assert_eq!(objects.get("results/x/1").await.unwrap(), None);
+    assert_eq!(objects.get("results/x/3").await.unwrap(), None);
+    assert!(objects.get("results/x/2").await.unwrap().is_some());
+
+    // One bad key refuses the whole call before anything is deleted.
+    let keys = ["results/x/2", "../escape"].map(String::from);
+    assert!(matches!(
+        objects.delete_many(&keys).await,
+        Err(StoreError::Permanent(_))
+    ));
+    assert!(objects.get("results/x/2").await.unwrap().is_some());
+}

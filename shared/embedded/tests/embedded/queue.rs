@@ -224,3 +224,22 @@ async fn a_send_before_the_wait_is_not_missed() {
         .await
         .expect("permit left by the send");
 }
+
+#[tokio::test]
+async fn delete_batch_removes_the_named_receipts_only() {
+    let env = env();
+    let q = &env.backend.delivery_queue;
+    for body in ["a", "b", "c"] {
+        q.send(body, Duration::ZERO).await.unwrap();
+    }
+    let got = q.receive(10, VT).await.unwrap();
+    let done: Vec<String> = got[..2].iter().map(|m| m.receipt_handle.clone()).collect();
+    q.delete_batch(&done).await.unwrap();
+    // A stale receipt changes nothing, as with `delete`.
+    q.delete_batch(&["no-such-receipt".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(q.depth().await.unwrap(), 1);
+    env.advance(Span::seconds(30));
+    assert_eq!(bodies(&q.receive(10, VT).await.unwrap()), vec!["c"]);
+}

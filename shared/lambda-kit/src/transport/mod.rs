@@ -1,73 +1,54 @@
-//! The HTTP client that sends webhooks: one keep-alive pool per process, redirects never followed,
-//! and connections only to addresses the SSRF rules accept. Names are resolved once, by the vetting
-//! resolver below, and the connection goes to what it returned: a second lookup cannot swap the address.
+//! The HTTP client that sends webhooks and auth-token requests: one keep-alive pool per process (built
+//! once per cold start, reused by every invocation), redirects never followed, no proxy, and connections
+//! only to addresses the SSRF policy accepts. Literal addresses are judged here; names are resolved once,
+//! by the vetting resolver, and the connection goes to what it returned.
+
+mod resolver;
+
+pub use resolver::{HostLookup, StaticLookup, SystemLookup};
 
 use async_trait::async_trait;
 use pagewire_core::model::HttpMethod;
-use pagewire_core::policy::ssrf::blocked_reason;
+use pagewire_core::policy::ssrf::{kind_phrase, AddressPolicy};
 use pagewire_core::ports::{OutboundRequest, OutboundResponse, TransportError, WebhookTransport};
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use resolver::{AddressRefused, VettingResolver};
 use std::error::Error as StdError;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The most of a receiver's answer pagewire reads (enough for a token or an error line).
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
-
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct AddressRefused(String);
-
-/// Resolves a host and keeps only the addresses webhooks may reach.
-struct VettingResolver {
-    allow_private: bool,
-}
-
-impl Resolve for VettingResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let allow_private = self.allow_private;
-        Box::pin(async move {
-            let host = name.as_str().to_string();
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let vetted: Vec<SocketAddr> = found
-                .iter()
-                .copied()
-                .filter(|a| allow_private || blocked_reason(a.ip()).is_none())
-                .collect();
-            if vetted.is_empty() {
-                let why = found
-                    .first()
-                    .and_then(|a| blocked_reason(a.ip()))
-                    .map(|r| format!("{host} resolves to a {r} address"))
-                    .unwrap_or_else(|| format!("{host} has no address"));
-                return Err(Box::new(AddressRefused(why)) as Box<dyn StdError + Send + Sync>);
-            }
-            Ok(Box::new(vetted.into_iter()) as Addrs)
-        })
-    }
-}
+/// Idle keep-alive connections kept per receiver host.
+const MAX_IDLE_PER_HOST: usize = 64;
 
 pub struct HttpTransport {
     client: reqwest::Client,
-    allow_private: bool,
+    policy: AddressPolicy,
 }
 
 impl HttpTransport {
     /// Built once per process: the pool is what makes keep-alive work across invocations.
-    pub fn new(allow_private: bool) -> Result<Self, reqwest::Error> {
+    pub fn new(policy: AddressPolicy) -> Result<Self, reqwest::Error> {
+        Self::with_lookup(policy, Arc::new(SystemLookup))
+    }
+
+    /// The same, resolving names through `lookup` (tests map names to chosen addresses).
+    pub fn with_lookup(
+        policy: AddressPolicy,
+        lookup: Arc<dyn HostLookup>,
+    ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve and connect on its own, past the address checks.
+            .no_proxy()
             .connect_timeout(Duration::from_secs(5))
             .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(64)
-            .dns_resolver(Arc::new(VettingResolver { allow_private }))
+            .pool_max_idle_per_host(MAX_IDLE_PER_HOST)
+            .tcp_nodelay(true)
+            .dns_resolver(Arc::new(VettingResolver { policy, lookup }))
             .build()?;
-        Ok(Self {
-            client,
-            allow_private,
-        })
+        Ok(Self { client, policy })
     }
 }
 
@@ -103,17 +84,26 @@ fn refused_in_chain(err: &reqwest::Error) -> Option<String> {
 #[async_trait]
 impl WebhookTransport for HttpTransport {
     async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, TransportError> {
-        // Literal addresses skip the resolver, so they are vetted here.
-        if let Some(ip) = literal_ip(&request.url) {
-            if let Some(reason) = blocked_reason(ip).filter(|_| !self.allow_private) {
+        match request.url.scheme() {
+            "http" | "https" => {}
+            other => {
                 return Err(TransportError::Refused(format!(
-                    "{ip} is a {reason} address"
+                    "scheme {other} is not http(s)"
+                )))
+            }
+        }
+        // Literal addresses skip the resolver, so they are judged here, before any connection.
+        if let Some(ip) = literal_ip(&request.url) {
+            if let Some(kind) = self.policy.refusal(ip) {
+                return Err(TransportError::Refused(format!(
+                    "{ip} is {}",
+                    kind_phrase(kind)
                 )));
             }
         }
         let mut builder = self
             .client
-            .request(method(request.method), request.url.clone())
+            .request(method(request.method), request.url)
             .timeout(request.timeout)
             .body(request.body);
         for (name, value) in &request.headers {
