@@ -29,9 +29,10 @@ pub fn embedded(
         objects: backend.objects.clone(),
         delivery_queue: backend.delivery_queue.clone(),
         transport: Arc::new(HttpTransport::new(config.settings.allow_private_webhooks)?),
-        reader: Arc::new(PagewireReader::new(ReaderLimits::from_settings(
-            &config.settings,
-        ))),
+        reader: Arc::new(
+            PagewireReader::new(ReaderLimits::from_settings(&config.settings))
+                .with_ocr_models(config.ocr_model_dir.as_deref()),
+        ),
         clock,
         settings: config.settings.clone(),
     };

@@ -4,6 +4,7 @@
 pub mod delivery;
 pub mod endpoint;
 pub mod file_kind;
+pub mod geometry;
 pub mod job;
 pub mod status;
 pub mod template;
@@ -14,7 +15,10 @@ pub use delivery::{
 };
 pub use endpoint::{EndpointAuth, HttpMethod, RetiredSecret, WebhookEndpoint};
 pub use file_kind::FileKind;
+pub use geometry::BoundingBox;
 pub use job::{Document, ExtractedField, Failure, Job};
 pub use status::Status;
-pub use template::{DateOrder, FieldRule, FieldSpec, FieldType, LabelDirection, Template};
+pub use template::{
+    DateOrder, FieldRule, FieldSpec, FieldType, LabelDirection, Template,
+};
 pub use tenant::{ApiKeyRecord, Tenant};

@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod extraction;
+pub mod layout;
 pub mod normalise;
 pub mod retry;
 pub mod signature;
