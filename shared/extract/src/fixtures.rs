@@ -241,3 +241,24 @@ pub fn tiff_pages(pages: &[(u32, u32, u8)]) -> Vec<u8> {
     }
     out.into_inner()
 }
+
+/// `pdf` encrypted (RC4, 128 bits) with these passwords. An empty user password gives the common
+/// "protected" PDF that opens without asking.
+pub fn encrypted_pdf(pdf: &[u8], owner_password: &str, user_password: &str) -> Vec<u8> {
+    use lopdf::{Document, EncryptionState, EncryptionVersion, Object, Permissions, StringFormat};
+    let mut doc = Document::load_mem(pdf).expect("a valid PDF");
+    let id = Object::String(b"pagewire-fixture".to_vec(), StringFormat::Literal);
+    doc.trailer.set("ID", Object::Array(vec![id.clone(), id]));
+    let state = EncryptionState::try_from(EncryptionVersion::V2 {
+        document: &doc,
+        owner_password,
+        user_password,
+        key_length: 128,
+        permissions: Permissions::all(),
+    })
+    .expect("encryption state");
+    doc.encrypt(&state).expect("encrypts");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("saves");
+    out
+}

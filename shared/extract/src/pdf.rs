@@ -148,6 +148,17 @@ mod tests {
     }
 
     #[test]
+    fn encrypted_pdfs_read_when_the_user_password_is_empty() {
+        let pdf = text_pdf(&[&["Invoice Number: INV-9"]]);
+        let open = crate::fixtures::encrypted_pdf(&pdf, "owner-secret", "");
+        assert!(!open.windows(5).any(|w| w == b"INV-9"), "really encrypted");
+        let pages = read(&open, 500).unwrap();
+        assert_eq!(text(&pages[0]), "Invoice Number: INV-9");
+        let locked = crate::fixtures::encrypted_pdf(&pdf, "owner-secret", "user-secret");
+        assert_eq!(read(&locked, 500).unwrap_err().code, "encrypted_pdf");
+    }
+
+    #[test]
     fn page_limit() {
         let pdf = text_pdf(&[&["a"], &["b"], &["c"]]);
         assert_eq!(read(&pdf, 2).unwrap_err().code, "too_many_pages");

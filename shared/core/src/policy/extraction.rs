@@ -111,31 +111,45 @@ fn from_words<'a>(raw: String, words: impl IntoIterator<Item = &'a Word>) -> Opt
     })
 }
 
-/// Where `needle` (lowercase) starts in `line` at a word boundary, so `Total` does not match `Subtotal`.
-fn find_label(line: &str, needle: &str) -> Option<usize> {
-    let lower = line.to_lowercase();
-    // Lowercasing can change byte lengths outside ASCII; then offsets would not map back, so skip.
-    if lower.len() != line.len() {
+fn folded(c: char) -> char {
+    c.to_lowercase().next().unwrap_or(c)
+}
+
+/// Where `label` sits in `line`, as a byte range. Case and whitespace are ignored, since OCR often drops
+/// or adds spaces (`InvoiceNumber:`); the label must start a word, so `Total` does not match `Subtotal`.
+fn find_label(line: &str, label: &str) -> Option<(usize, usize)> {
+    let needle: Vec<char> = label
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(folded)
+        .collect();
+    if needle.is_empty() {
         return None;
     }
-    lower.match_indices(needle).map(|(at, _)| at).find(|&at| {
-        lower[..at]
+    let chars: Vec<(usize, char)> = line
+        .char_indices()
+        .filter(|(_, c)| !c.is_whitespace())
+        .collect();
+    (0..chars.len().saturating_sub(needle.len() - 1)).find_map(|start| {
+        let matches = needle
+            .iter()
+            .zip(&chars[start..])
+            .all(|(n, (_, c))| folded(*c) == *n);
+        let at = chars[start].0;
+        let starts_word = line[..at]
             .chars()
             .next_back()
-            .is_none_or(|c| !c.is_alphanumeric())
+            .is_none_or(|c| !c.is_alphanumeric());
+        let (last_at, last) = chars[start + needle.len() - 1];
+        (matches && starts_word).then_some((at, last_at + last.len_utf8()))
     })
 }
 
 fn find_after_label(lines: &[Line], label: &str, direction: LabelDirection) -> Option<Found> {
-    let needle = label.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    if needle.is_empty() {
-        return None;
-    }
     for (i, line) in lines.iter().enumerate() {
-        let Some(at) = find_label(&line.text, &needle) else {
+        let Some((at, end)) = find_label(&line.text, label) else {
             continue;
         };
-        let end = at + needle.len();
         let label_words = line.words_in(at, end);
         let (Some(&first), Some(&last)) = (label_words.first(), label_words.last()) else {
             continue;
@@ -387,6 +401,29 @@ mod tests {
         assert_eq!(got[0].value, Value::Null);
         assert_eq!(got[0].raw.as_deref(), Some("INV-2024-001"));
         assert_eq!(got[0].confidence, Some(0.5));
+    }
+
+    #[test]
+    fn labels_ignore_case_and_the_spaces_ocr_drops_or_adds() {
+        assert_eq!(find_label("InvoiceNumber:INV-1", "Invoice Number:"), Some((0, 14)));
+        assert_eq!(find_label("in voice  number: x", "Invoice Number:"), Some((0, 17)));
+        assert_eq!(find_label("Subtotal: 5\tTotal: 6", "total:"), Some((12, 18)));
+        assert_eq!(find_label("Subtotal: 5", "total"), None);
+        assert_eq!(find_label("ÉTÉ: x", "été:"), Some((0, 6)));
+        let merged = page(
+            1,
+            vec![
+                word("InvoiceNumber:INV-2024-001", 50.0, 100.0),
+                word("DueDate:14/04/2024", 50.0, 120.0),
+            ],
+        );
+        let t = template(vec![
+            field("n", FieldType::Text, label("Invoice Number:")),
+            field("d", FieldType::Date, label("Due Date:")),
+        ]);
+        let got = extract_fields(&t, &[merged]);
+        assert_eq!(got[0].value, Value::from("INV-2024-001"));
+        assert_eq!(got[1].value, Value::from("2024-04-14"));
     }
 
     #[test]

@@ -57,7 +57,19 @@ const MONTHS: [&str; 12] = [
 
 /// Reads ISO dates, `March 15, 2024`, `15 March 2024`, and numeric `15/03/2024` (order from the template).
 pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDate> {
-    let words: Vec<&str> = raw
+    // OCR can glue a month to its day (`March15,2024`): letters and digits are separate words.
+    let mut spaced = String::with_capacity(raw.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in raw.chars() {
+        if previous.is_some_and(|p| p.is_alphabetic() != c.is_alphabetic() && p.is_alphanumeric())
+            && c.is_alphanumeric()
+        {
+            spaced.push(' ');
+        }
+        spaced.push(c);
+        previous = Some(c);
+    }
+    let words: Vec<&str> = spaced
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | '/' | '-' | '.'))
         .filter(|w| !w.is_empty())
         .collect();
@@ -122,6 +134,8 @@ mod tests {
             ("2024-03-15", DateOrder::MonthDayYear, d(2024, 3, 15)),
             ("15.03.24", DateOrder::DayMonthYear, d(2024, 3, 15)),
             ("Sept 1 2024", DateOrder::DayMonthYear, d(2024, 9, 1)),
+            ("March15,2024", DateOrder::DayMonthYear, d(2024, 3, 15)),
+            ("15Mar2024", DateOrder::DayMonthYear, d(2024, 3, 15)),
             ("31/02/2024", DateOrder::DayMonthYear, None),
             ("yesterday", DateOrder::DayMonthYear, None),
         ];
