@@ -158,8 +158,8 @@ fn zip_with_corrupt_entry(entries: &[(&str, &[u8])], corrupt: (&str, &[u8])) -> 
         out.start_file(*name, deflated).unwrap();
         out.write_all(data).unwrap();
     }
-    let stored = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     out.start_file(corrupt.0, stored).unwrap();
     out.write_all(corrupt.1).unwrap();
     let mut bytes = out.finish().unwrap().into_inner();
@@ -184,7 +184,10 @@ async fn the_invoice_reads_the_same_in_every_form() {
         ("invoice.jpg", fixture("invoice.jpg")),
         ("invoice-scan.jpg", scan.clone()),
         // A scanned PDF: the skewed, noisy scan is the page's only content.
-        ("invoice-scan.pdf", fixtures::image_pdf(&scan, 1240, 1754, true)),
+        (
+            "invoice-scan.pdf",
+            fixtures::image_pdf(&scan, 1240, 1754, true),
+        ),
     ];
     let mut jobs = Vec::new();
     for (name, bytes) in &forms {
@@ -203,7 +206,10 @@ async fn the_invoice_reads_the_same_in_every_form() {
         assert_eq!(doc["result"], expected_invoice(), "{name}: {doc}");
         for f in doc["fields"].as_array().unwrap() {
             if f["value"].is_null() {
-                assert_eq!((f["page"].clone(), f["box"].clone()), (Value::Null, Value::Null));
+                assert_eq!(
+                    (f["page"].clone(), f["box"].clone()),
+                    (Value::Null, Value::Null)
+                );
                 continue;
             }
             assert_eq!(f["page"], 1, "{name}: {f}");
@@ -329,15 +335,34 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     let view = status(&app, &key, &job).await;
     assert_eq!(view["status"], "SUCCESS", "{view}");
     for (name, want_status, code, pages) in [
-        ("invoice \"final\", v2.pdf", "PROCESS IMAGE SUCCESS", None, 1),
+        (
+            "invoice \"final\", v2.pdf",
+            "PROCESS IMAGE SUCCESS",
+            None,
+            1,
+        ),
         ("invoice.png", "PROCESS IMAGE SUCCESS", None, 1),
         ("report.pdf", "PROCESS IMAGE SUCCESS", None, 20),
-        ("truncated.pdf", "PROCESS IMAGE FAILED", Some("truncated_pdf"), 0),
-        ("notes.txt", "PROCESS IMAGE FAILED", Some("unsupported_file_type"), 0),
+        (
+            "truncated.pdf",
+            "PROCESS IMAGE FAILED",
+            Some("truncated_pdf"),
+            0,
+        ),
+        (
+            "notes.txt",
+            "PROCESS IMAGE FAILED",
+            Some("unsupported_file_type"),
+            0,
+        ),
     ] {
         let doc = by_name(&view, name);
         assert_eq!(
-            (doc["status"].as_str(), doc["error"]["code"].as_str(), doc["pages"].as_u64()),
+            (
+                doc["status"].as_str(),
+                doc["error"]["code"].as_str(),
+                doc["pages"].as_u64()
+            ),
             (Some(want_status), code, Some(pages)),
             "{name}: {doc}"
         );
@@ -444,7 +469,9 @@ async fn credits_run_out_mid_batch_and_repeated_events_charge_once() {
         .filter(|d| d["error"]["code"] == "insufficient_credits")
         .collect();
     assert_eq!((succeeded, starved.len()), (3, 2), "{view}");
-    assert!(starved.iter().all(|d| d["status"] == "PROCESS IMAGE FAILED"));
+    assert!(starved
+        .iter()
+        .all(|d| d["status"] == "PROCESS IMAGE FAILED"));
     assert_eq!(view["credits_charged"], 3);
     assert_eq!(credits(&app, "small").await, 0);
 
@@ -456,7 +483,10 @@ async fn credits_run_out_mid_batch_and_repeated_events_charge_once() {
     }
     app.stack.drain().await;
     assert_eq!(credits(&app, "small").await, 0);
-    assert_eq!(results(&app, &key, &job).await["documents"], results_before["documents"]);
+    assert_eq!(
+        results(&app, &key, &job).await["documents"],
+        results_before["documents"]
+    );
 
     // With the balance at 0, the next submission is refused up front.
     let (code, body) = app
@@ -467,7 +497,10 @@ async fn credits_run_out_mid_batch_and_repeated_events_charge_once() {
             Some(json!({"template_id": template, "actual_image": STANDARD.encode(&pdfs[0])})),
         )
         .await;
-    assert_eq!((code, body["error"]["code"].as_str()), (402, Some("insufficient_credits")));
+    assert_eq!(
+        (code, body["error"]["code"].as_str()),
+        (402, Some("insufficient_credits"))
+    );
     app.stack.stop().await;
 }
 
@@ -499,16 +532,37 @@ async fn templates_with_bad_rules_are_refused_with_a_clear_400() {
     let app = TestApp::start(dir.path()).await;
     let key = app.tenant("acme", 10).await;
     let template = invoice_template(&app, &key).await;
-    let field = |rule: Value| json!({"name": "x", "fields": [{"name": "f", "type": "text", "rule": rule}]});
+    let field =
+        |rule: Value| json!({"name": "x", "fields": [{"name": "f", "type": "text", "rule": rule}]});
     for (body, words) in [
-        (field(json!({"kind": "regex", "pattern": "Total: ([0-9]+"})), "regular expression"),
-        (field(json!({"kind": "region", "x": 0.5, "y": 0.5, "width": 0.7, "height": 0.1})), "region"),
-        (field(json!({"kind": "region", "page": 0, "x": 0.1, "y": 0.1, "width": 0.1, "height": 0.1})), "numbered from 1"),
+        (
+            field(json!({"kind": "regex", "pattern": "Total: ([0-9]+"})),
+            "regular expression",
+        ),
+        (
+            field(json!({"kind": "region", "x": 0.5, "y": 0.5, "width": 0.7, "height": 0.1})),
+            "region",
+        ),
+        (
+            field(
+                json!({"kind": "region", "page": 0, "x": 0.1, "y": 0.1, "width": 0.1, "height": 0.1}),
+            ),
+            "numbered from 1",
+        ),
         (field(json!({"kind": "label", "label": ""})), "label"),
     ] {
-        for (method, path) in [("POST", "/templates".to_string()), ("PUT", format!("/templates/{template}"))] {
-            let (code, err) = app.call(method, &path, Some(&key), Some(body.clone())).await;
-            assert_eq!((code, err["error"]["code"].as_str()), (400, Some("invalid_template")), "{body}");
+        for (method, path) in [
+            ("POST", "/templates".to_string()),
+            ("PUT", format!("/templates/{template}")),
+        ] {
+            let (code, err) = app
+                .call(method, &path, Some(&key), Some(body.clone()))
+                .await;
+            assert_eq!(
+                (code, err["error"]["code"].as_str()),
+                (400, Some("invalid_template")),
+                "{body}"
+            );
             let message = err["error"]["message"].as_str().unwrap();
             assert!(message.contains(words), "{message}");
         }

@@ -2,8 +2,8 @@
 //! Usage: PAGEWIRE_OCR_MODEL_DIR=... cargo run --release -p pagewire-extract --features ocr \
 //!          --example read-document -- FILE...
 
-use pagewire_core::ports::DocumentReader;
 use pagewire_core::policy::layout::lines;
+use pagewire_core::ports::DocumentReader;
 use pagewire_core::Settings;
 use pagewire_extract::{PagewireReader, ReaderLimits};
 use std::time::Instant;
@@ -21,10 +21,15 @@ fn main() {
         let started = Instant::now();
         match reader.read(kind, &bytes) {
             Ok(doc) => {
-                println!("{path}: {} pages in {:.2?}", doc.pages.len(), started.elapsed());
+                println!(
+                    "{path}: {} pages in {:.2?}",
+                    doc.pages.len(),
+                    started.elapsed()
+                );
                 for page in &doc.pages {
                     for line in lines(page) {
-                        let confidence = line.words.iter().map(|w| w.confidence).fold(1.0, f32::min);
+                        let confidence =
+                            line.words.iter().map(|w| w.confidence).fold(1.0, f32::min);
                         println!("  p{} {:.2} | {}", page.number, confidence, line.text);
                     }
                 }

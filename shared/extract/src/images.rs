@@ -58,7 +58,10 @@ fn decode_error(e: image::ImageError) -> ReadFailure {
         ),
         other => failure(
             "malformed_image",
-            format!("the image could not be decoded: {}", crate::pdf::short(&other.to_string())),
+            format!(
+                "the image could not be decoded: {}",
+                crate::pdf::short(&other.to_string())
+            ),
         ),
     }
 }
@@ -92,9 +95,7 @@ pub fn decode_one(
     decoder_limits.max_image_height = Some(limits.max_side);
     decoder_limits.max_alloc = Some(limits.max_alloc);
     reader.limits(decoder_limits.clone());
-    let (width, height) = reader
-        .into_dimensions()
-        .map_err(decode_error)?;
+    let (width, height) = reader.into_dimensions().map_err(decode_error)?;
     if let Some(refused) = too_large(width, height, limits) {
         return Err(refused);
     }
@@ -115,7 +116,10 @@ fn decode_tiff(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<GrayImage>, Rea
         ),
         other => failure(
             "malformed_image",
-            format!("the TIFF could not be decoded: {}", crate::pdf::short(&other.to_string())),
+            format!(
+                "the TIFF could not be decoded: {}",
+                crate::pdf::short(&other.to_string())
+            ),
         ),
     };
     let mut tiff_limits = tiff::decoder::Limits::default();
@@ -202,7 +206,8 @@ fn grey_from_samples(
         .map(|p| match (channels, colour) {
             (4, tiff::ColorType::CMYK(_)) => {
                 let k = 255 - p[3] as u32;
-                let lum = (299 * (255 - p[0] as u32) + 587 * (255 - p[1] as u32)
+                let lum = (299 * (255 - p[0] as u32)
+                    + 587 * (255 - p[1] as u32)
                     + 114 * (255 - p[2] as u32))
                     / 1000;
                 (lum * k / 255) as u8
@@ -243,22 +248,32 @@ mod tests {
         let err = decode_pages(FileKind::Png, &png(30, 20), &small).unwrap_err();
         assert_eq!(err.code, "image_too_large");
         let bytes = png(30, 20);
-        let err = decode_pages(FileKind::Png, &bytes[..bytes.len() / 2], &ImageLimits::default())
-            .unwrap_err();
+        let err = decode_pages(
+            FileKind::Png,
+            &bytes[..bytes.len() / 2],
+            &ImageLimits::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.code, "malformed_image");
         // A header claiming 100000 x 100000 pixels is refused before any pixel is allocated.
         let mut huge = png(1, 1);
         huge[16..20].copy_from_slice(&100_000u32.to_be_bytes());
         huge[20..24].copy_from_slice(&100_000u32.to_be_bytes());
         let err = decode_pages(FileKind::Png, &huge, &ImageLimits::default()).unwrap_err();
-        assert!(matches!(err.code, "image_too_large" | "malformed_image"), "{err:?}");
+        assert!(
+            matches!(err.code, "image_too_large" | "malformed_image"),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn multi_page_tiffs_give_every_page() {
         let tiff = crate::fixtures::tiff_pages(&[(40, 30, 10), (20, 10, 250)]);
         let pages = decode_pages(FileKind::Tiff, &tiff, &ImageLimits::default()).unwrap();
-        let dims: Vec<_> = pages.iter().map(|p| (p.dimensions(), p.get_pixel(0, 0).0[0])).collect();
+        let dims: Vec<_> = pages
+            .iter()
+            .map(|p| (p.dimensions(), p.get_pixel(0, 0).0[0]))
+            .collect();
         assert_eq!(dims, vec![((40, 30), 10), ((20, 10), 250)]);
         let one = ImageLimits {
             max_pages: 1,

@@ -6,15 +6,15 @@
 
 pub mod archive;
 pub mod fixtures;
-pub mod pdf;
-mod pdf_text;
-pub mod reader;
-pub mod sniff;
 #[cfg(feature = "ocr")]
 pub mod images;
 #[cfg(feature = "ocr")]
 pub mod ocr;
+pub mod pdf;
+mod pdf_text;
+pub mod reader;
 #[cfg(feature = "ocr")]
 mod scan;
+pub mod sniff;
 
 pub use reader::{PagewireReader, ReaderLimits};

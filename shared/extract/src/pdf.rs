@@ -38,10 +38,9 @@ pub fn load(bytes: &[u8], max_pages: u32) -> Result<LoadedPdf, ReadFailure> {
         ..LoadOptions::default()
     };
     let mut doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
-        lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => failure(
-            "encrypted_pdf",
-            "the PDF is protected by a password",
-        ),
+        lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => {
+            failure("encrypted_pdf", "the PDF is protected by a password")
+        }
         other => failure(
             "malformed_pdf",
             format!("the PDF could not be parsed: {}", short(&other.to_string())),
@@ -141,9 +140,12 @@ mod tests {
             trailer << /Root 1 0 R >>\n%%EOF\n";
         assert_eq!(read(pdf, 500).unwrap_err().code, "malformed_pdf");
         // A page whose parent chain loops still reads (the walk up is bounded).
-        let pdf = String::from_utf8_lossy(&positioned_pdf(&[vec![Text::new(50.0, 50.0, 12.0, "x")]], None))
-            .replace("/Type /Pages /Kids", "/Type /Pages /Parent 2 0 R /Kids")
-            .into_bytes();
+        let pdf = String::from_utf8_lossy(&positioned_pdf(
+            &[vec![Text::new(50.0, 50.0, 12.0, "x")]],
+            None,
+        ))
+        .replace("/Type /Pages /Kids", "/Type /Pages /Parent 2 0 R /Kids")
+        .into_bytes();
         assert!(read(&pdf, 500).is_ok() || read(&pdf, 500).unwrap_err().code == "malformed_pdf");
     }
 

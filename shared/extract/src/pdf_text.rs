@@ -112,11 +112,7 @@ fn font_info<'a>(doc: &'a Document, font: &'a Dictionary) -> FontInfo<'a> {
             }
         }
     } else {
-        let first = font
-            .get(b"FirstChar")
-            .ok()
-            .and_then(number)
-            .unwrap_or(0.0) as u32;
+        let first = font.get(b"FirstChar").ok().and_then(number).unwrap_or(0.0) as u32;
         if let Ok(Object::Array(list)) = font.get(b"Widths").map(|o| resolve(doc, o)) {
             for (i, w) in list.iter().enumerate().take(256) {
                 if let Some(w) = number(resolve(doc, w)) {
@@ -215,7 +211,12 @@ pub fn media_box(doc: &Document, page_id: ObjectId) -> (f32, f32, f32, f32) {
         if let Ok(Object::Array(b)) = dict.get(b"MediaBox").map(|o| resolve(doc, o)) {
             let v: Vec<f32> = b.iter().filter_map(|o| number(resolve(doc, o))).collect();
             if v.len() == 4 && v[2] != v[0] && v[3] != v[1] {
-                return (v[0].min(v[2]), v[1].min(v[3]), v[0].max(v[2]), v[1].max(v[3]));
+                return (
+                    v[0].min(v[2]),
+                    v[1].min(v[3]),
+                    v[0].max(v[2]),
+                    v[1].max(v[3]),
+                );
             }
             return a4;
         }
@@ -348,7 +349,9 @@ fn show(
 ) {
     let step = if info.two_byte { 2 } else { 1 };
     for code_bytes in bytes.chunks(step) {
-        let code = code_bytes.iter().fold(0u32, |acc, b| (acc << 8) | *b as u32);
+        let code = code_bytes
+            .iter()
+            .fold(0u32, |acc, b| (acc << 8) | *b as u32);
         let text = info
             .encoding
             .as_ref()

@@ -140,7 +140,10 @@ impl PagewireReader {
                 return Ok(pages);
             }
             if with_images.len() > self.limits.max_ocr_pages as usize {
-                return Err(too_many_ocr_pages(with_images.len(), self.limits.max_ocr_pages));
+                return Err(too_many_ocr_pages(
+                    with_images.len(),
+                    self.limits.max_ocr_pages,
+                ));
             }
             let engine = self.engine()?;
             for i in with_images {
@@ -237,4 +240,3 @@ impl DocumentReader for PagewireReader {
 
 /// Small, valid files for tests and examples (kept at this path for existing callers).
 pub use crate::fixtures;
-

@@ -42,7 +42,10 @@ pub fn read_scanned_page(
     page: ObjectId,
 ) -> Result<PageText, ReadFailure> {
     let images = pdf.doc.get_page_images(page).unwrap_or_default();
-    let Some(largest) = images.iter().max_by_key(|i| i.width.max(0) * i.height.max(0)) else {
+    let Some(largest) = images
+        .iter()
+        .max_by_key(|i| i.width.max(0) * i.height.max(0))
+    else {
         return Ok(pdf.text_page(number, page));
     };
     let limits = ImageLimits::default();
@@ -108,7 +111,10 @@ fn raw_image(
         .unwrap_or_default();
     let pixels = (w * h) as usize;
     if data.len() < pixels * channels {
-        return Err(failure("malformed_pdf", "a scanned page's pixels are incomplete"));
+        return Err(failure(
+            "malformed_pdf",
+            "a scanned page's pixels are incomplete",
+        ));
     }
     let grey: Vec<u8> = data
         .chunks_exact(channels)

@@ -18,7 +18,5 @@ pub use file_kind::FileKind;
 pub use geometry::BoundingBox;
 pub use job::{Document, ExtractedField, Failure, Job};
 pub use status::Status;
-pub use template::{
-    DateOrder, FieldRule, FieldSpec, FieldType, LabelDirection, Template,
-};
+pub use template::{DateOrder, FieldRule, FieldSpec, FieldType, LabelDirection, Template};
 pub use tenant::{ApiKeyRecord, Tenant};

@@ -41,10 +41,14 @@ struct Found {
     confidence: f32,
 }
 
-fn extract_field(template: &Template, spec: &FieldSpec, pages: &[(u32, Vec<Line>)]) -> ExtractedField {
-    let found = pages.iter().find_map(|(number, lines)| {
-        find(&spec.rule, *number, lines).map(|found| (*number, found))
-    });
+fn extract_field(
+    template: &Template,
+    spec: &FieldSpec,
+    pages: &[(u32, Vec<Line>)],
+) -> ExtractedField {
+    let found = pages
+        .iter()
+        .find_map(|(number, lines)| find(&spec.rule, *number, lines).map(|found| (*number, found)));
     let Some((page, found)) = found else {
         return ExtractedField {
             name: spec.name.clone(),
@@ -212,7 +216,10 @@ fn value_below(lines: &[Line], label_line: usize, label_box: &BoundingBox) -> Op
         .filter(|(_, overlap)| *overlap > 0.0)
         .max_by(|a, b| a.1.total_cmp(&b.1))?
         .0;
-    from_words(line.text_of(start, end).to_string(), &line.words[start..end])
+    from_words(
+        line.text_of(start, end).to_string(),
+        &line.words[start..end],
+    )
 }
 
 fn find_by_pattern(lines: &[Line], pattern: &str, group: Option<usize>) -> Option<Found> {
@@ -368,7 +375,10 @@ mod tests {
         let date = got[1].bbox.unwrap();
         assert!((date.x - 386.0 / 595.0).abs() < 1e-6 && date.right() > 442.0 / 595.0);
         let vendor = got[3].bbox.unwrap();
-        assert!((vendor.right() - 74.0 / 595.0).abs() < 1e-6, "only ACME: {vendor:?}");
+        assert!(
+            (vendor.right() - 74.0 / 595.0).abs() < 1e-6,
+            "only ACME: {vendor:?}"
+        );
     }
 
     #[test]
@@ -381,14 +391,29 @@ mod tests {
             height,
         };
         let t = template(vec![
-            field("vendor", FieldType::Text, region(Some(1), 0.05, 0.05, 0.3, 0.04)),
+            field(
+                "vendor",
+                FieldType::Text,
+                region(Some(1), 0.05, 0.05, 0.3, 0.04),
+            ),
             field("total", FieldType::Money, region(None, 0.6, 0.2, 0.4, 0.1)),
-            field("nothing", FieldType::Text, region(Some(1), 0.9, 0.9, 0.1, 0.1)),
-            field("wrong_page", FieldType::Money, region(Some(1), 0.6, 0.2, 0.4, 0.1)),
+            field(
+                "nothing",
+                FieldType::Text,
+                region(Some(1), 0.9, 0.9, 0.1, 0.1),
+            ),
+            field(
+                "wrong_page",
+                FieldType::Money,
+                region(Some(1), 0.6, 0.2, 0.4, 0.1),
+            ),
         ]);
         let got = extract_fields(&t, &invoice());
         assert_eq!(got[0].value, Value::from("ACME Corp"));
-        assert_eq!((got[1].value.clone(), got[1].page), (Value::from(1234.56), Some(2)));
+        assert_eq!(
+            (got[1].value.clone(), got[1].page),
+            (Value::from(1234.56), Some(2))
+        );
         assert_eq!(got[1].raw.as_deref(), Some("Total $1,234.56"));
         assert_eq!(got[2].value, Value::Null);
         assert_eq!(got[3].value, Value::Null);
@@ -405,9 +430,18 @@ mod tests {
 
     #[test]
     fn labels_ignore_case_and_the_spaces_ocr_drops_or_adds() {
-        assert_eq!(find_label("InvoiceNumber:INV-1", "Invoice Number:"), Some((0, 14)));
-        assert_eq!(find_label("in voice  number: x", "Invoice Number:"), Some((0, 17)));
-        assert_eq!(find_label("Subtotal: 5\tTotal: 6", "total:"), Some((12, 18)));
+        assert_eq!(
+            find_label("InvoiceNumber:INV-1", "Invoice Number:"),
+            Some((0, 14))
+        );
+        assert_eq!(
+            find_label("in voice  number: x", "Invoice Number:"),
+            Some((0, 17))
+        );
+        assert_eq!(
+            find_label("Subtotal: 5\tTotal: 6", "total:"),
+            Some((12, 18))
+        );
         assert_eq!(find_label("Subtotal: 5", "total"), None);
         assert_eq!(find_label("ÉTÉ: x", "été:"), Some((0, 6)));
         let merged = page(

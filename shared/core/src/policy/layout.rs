@@ -193,11 +193,7 @@ pub(crate) mod tests {
         let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(
             texts,
-            vec![
-                "ACME",
-                "Invoice Number: INV-1\tDate: 2024-03-15",
-                "Total"
-            ]
+            vec!["ACME", "Invoice Number: INV-1\tDate: 2024-03-15", "Total"]
         );
         assert_eq!(got[1].segments, vec![(0, 3), (3, 5)]);
         assert_eq!(got[1].words_in(8, 15), vec![1]);

@@ -27,7 +27,12 @@ pub struct Glyph {
 /// Greedy CTC: the best class of each column; repeats collapse, blanks separate.
 /// `scores` is `steps x classes`, row-major; only the first `valid_steps` columns hold the line (the rest
 /// is padding of the batch).
-pub fn decode(scores: &[f32], classes: usize, valid_steps: usize, alphabet: &[String]) -> Vec<Glyph> {
+pub fn decode(
+    scores: &[f32],
+    classes: usize,
+    valid_steps: usize,
+    alphabet: &[String],
+) -> Vec<Glyph> {
     let mut glyphs = Vec::new();
     let mut previous = 0;
     for (step, row) in scores.chunks_exact(classes).take(valid_steps).enumerate() {
@@ -35,7 +40,10 @@ pub fn decode(scores: &[f32], classes: usize, valid_steps: usize, alphabet: &[St
             .iter()
             .copied()
             .enumerate()
-            .fold((0, f32::MIN), |acc, (i, s)| if s > acc.1 { (i, s) } else { acc });
+            .fold(
+                (0, f32::MIN),
+                |acc, (i, s)| if s > acc.1 { (i, s) } else { acc },
+            );
         if best != 0 && best != previous {
             if let Some(text) = alphabet.get(best) {
                 glyphs.push(Glyph {

@@ -21,7 +21,11 @@ const MAX_REGIONS: usize = 2000;
 /// The model input for a grey image: three identical channels scaled to -1..1, NCHW.
 pub fn to_tensor(image: &GrayImage) -> NdTensor<f32, 4> {
     let (w, h) = (image.width() as usize, image.height() as usize);
-    let plane: Vec<f32> = image.as_raw().iter().map(|&p| p as f32 / 127.5 - 1.0).collect();
+    let plane: Vec<f32> = image
+        .as_raw()
+        .iter()
+        .map(|&p| p as f32 / 127.5 - 1.0)
+        .collect();
     let mut data = Vec::with_capacity(3 * plane.len());
     for _ in 0..3 {
         data.extend_from_slice(&plane);

@@ -20,7 +20,9 @@ pub struct TextLine {
 pub fn deskew_angle(lines: &[TextLine]) -> f32 {
     let mut long: Vec<(f32, f32)> = lines
         .iter()
-        .filter(|l| l.length > 3.0 * (l.y1 - l.y0).min(l.x1 - l.x0).max(1.0) && l.angle.abs() < 15.0)
+        .filter(|l| {
+            l.length > 3.0 * (l.y1 - l.y0).min(l.x1 - l.x0).max(1.0) && l.angle.abs() < 15.0
+        })
         .map(|l| (l.angle, l.length))
         .collect();
     if long.len() < 3 {
@@ -83,7 +85,12 @@ mod tests {
     #[test]
     fn skew_is_the_weighted_median_of_long_lines() {
         assert_eq!(deskew_angle(&[line(2.0, 100.0), line(2.0, 100.0)]), 0.0);
-        let lines = [line(1.9, 300.0), line(2.1, 300.0), line(-8.0, 20.0), line(2.0, 400.0)];
+        let lines = [
+            line(1.9, 300.0),
+            line(2.1, 300.0),
+            line(-8.0, 20.0),
+            line(2.0, 400.0),
+        ];
         assert_eq!(deskew_angle(&lines), 2.0);
     }
 
@@ -97,7 +104,11 @@ mod tests {
             }
         }
         let turned = rotate(&image, 90.0);
-        assert!(turned.get_pixel(50, 80).0[0] < 60, "{:?}", turned.get_pixel(50, 80));
+        assert!(
+            turned.get_pixel(50, 80).0[0] < 60,
+            "{:?}",
+            turned.get_pixel(50, 80)
+        );
         assert_eq!(turned.get_pixel(80, 50).0[0], 255);
         assert_eq!(rotate(&image, 0.0), image);
     }
