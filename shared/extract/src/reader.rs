@@ -175,8 +175,8 @@ impl PagewireReader {
                 max_pages: self.limits.max_ocr_pages,
                 ..Default::default()
             };
-            let images = crate::images::decode_pages(kind, bytes, &limits)?;
             let engine = self.engine()?;
+            let images = crate::images::decode_pages(kind, bytes, &limits)?;
             images
                 .iter()
                 .enumerate()
@@ -240,3 +240,44 @@ impl DocumentReader for PagewireReader {
 
 /// Small, valid files for tests and examples (kept at this path for existing callers).
 pub use crate::fixtures;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader() -> PagewireReader {
+        PagewireReader::new(ReaderLimits::from_settings(&Settings::default()))
+    }
+
+    #[test]
+    fn images_need_ocr_models_and_say_so() {
+        let err = reader()
+            .read(FileKind::Png, fixtures::PIXEL_PNG)
+            .unwrap_err();
+        assert_eq!(err.code, "ocr_unavailable");
+        assert!(
+            err.message.contains("PAGEWIRE_OCR_MODEL_DIR"),
+            "{}",
+            err.message
+        );
+        let missing = reader().with_ocr_models(Some(Path::new("/nonexistent/pagewire-models")));
+        let err = missing
+            .read(FileKind::Png, fixtures::PIXEL_PNG)
+            .unwrap_err();
+        assert_eq!(err.code, "ocr_unavailable");
+        // Text layers never need the models.
+        let pdf = fixtures::text_pdf(&[&["hello"]]);
+        let doc = missing.read(FileKind::Pdf, &pdf).unwrap();
+        assert_eq!(doc.pages[0].words[0].text, "hello");
+    }
+
+    #[test]
+    fn a_scanned_pdf_needs_ocr() {
+        let jpeg = [0xffu8, 0xd8, 0xff, 0xd9];
+        let pdf = fixtures::image_pdf(&jpeg, 10, 10, true);
+        assert_eq!(
+            reader().read(FileKind::Pdf, &pdf).unwrap_err().code,
+            "ocr_unavailable"
+        );
+    }
+}
