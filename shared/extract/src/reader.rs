@@ -123,7 +123,7 @@ impl PagewireReader {
     fn read_pdf(&self, bytes: &[u8]) -> Result<Vec<PageText>, ReadFailure> {
         let loaded = pdf::load(bytes, self.limits.max_pdf_pages)?;
         #[cfg_attr(not(feature = "ocr"), allow(unused_mut))]
-        let mut pages = loaded.text_pages();
+        let mut pages = loaded.text_pages()?;
         let scanned: Vec<usize> = (0..pages.len())
             .filter(|&i| pages[i].words.is_empty())
             .collect();

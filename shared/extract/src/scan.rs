@@ -46,7 +46,7 @@ pub fn read_scanned_page(
         .iter()
         .max_by_key(|i| i.width.max(0) * i.height.max(0))
     else {
-        return Ok(pdf.text_page(number, page));
+        return pdf.text_page(number, page);
     };
     let limits = ImageLimits::default();
     let filters = largest.filters.clone().unwrap_or_default();
