@@ -75,7 +75,7 @@ fn expected_invoice() -> Value {
         "invoice_date": "2024-03-15",
         "due_date": "2024-04-14",
         "customer": "Globex Ltd",
-        "quantity": 10.0,
+        "quantity": 10,
         "total": 1234.56,
         "po_number": null
     })
@@ -413,7 +413,7 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
         .find(|l| l.contains("v2.pdf"))
         .expect("the quoted row");
     assert!(
-        quoted.contains(",\"invoice \"\"final\"\", v2.pdf\",PROCESS IMAGE SUCCESS,1,b-1,ACME Corporation,INV-2024-001,2024-03-15,2024-04-14,Globex Ltd,10.0,1234.56,"),
+        quoted.contains(",\"invoice \"\"final\"\", v2.pdf\",PROCESS IMAGE SUCCESS,1,b-1,ACME Corporation,INV-2024-001,2024-03-15,2024-04-14,Globex Ltd,10,1234.56,"),
         "{quoted}"
     );
     app.stack.stop().await;

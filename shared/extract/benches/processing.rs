@@ -116,7 +116,7 @@ fn expected() -> Vec<Value> {
         json!("2024-03-15"),
         json!("2024-04-14"),
         json!("Globex Ltd"),
-        json!(10.0),
+        json!(10),
         json!(1234.56),
         Value::Null,
     ]

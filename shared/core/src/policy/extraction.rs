@@ -361,7 +361,7 @@ mod tests {
                 Value::from(1234.56),
                 Value::from("ACME"),
                 Value::Null,
-                Value::from(1000.0),
+                Value::from(1000),
             ]
         );
         assert_eq!(got[2].page, Some(2));

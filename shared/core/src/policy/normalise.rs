@@ -12,13 +12,19 @@ pub fn normalise(raw: &str, field_type: FieldType, order: DateOrder) -> Option<V
     }
     match field_type {
         FieldType::Text => Some(Value::String(raw.to_string())),
-        FieldType::Number | FieldType::Money => parse_amount(raw)
-            .and_then(Number::from_f64)
-            .map(Value::Number),
+        FieldType::Number | FieldType::Money => parse_amount(raw).and_then(number_value),
         FieldType::Date => {
             parse_date(raw, order).map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
         }
     }
+}
+
+/// Whole amounts are JSON integers (`10`, not `10.0`); others keep their fraction.
+fn number_value(amount: f64) -> Option<Value> {
+    if amount.fract() == 0.0 && amount.abs() < 9_007_199_254_740_992.0 {
+        return Some(Value::from(amount as i64));
+    }
+    Number::from_f64(amount).map(Value::Number)
 }
 
 /// Reads `$1,234.56`, `1.234,56 EUR`, `-12`, `(45.00)` as numbers. The last separator followed by one or
@@ -159,6 +165,8 @@ mod tests {
             normalise("March 15, 2024", FieldType::Date, o),
             Some(Value::from("2024-03-15"))
         );
+        assert_eq!(normalise("10", FieldType::Number, o), Some(Value::from(10)));
+        assert_eq!(normalise("$1,000.00", FieldType::Money, o), Some(Value::from(1000)));
         assert_eq!(normalise("", FieldType::Text, o), None);
         assert_eq!(normalise("abc", FieldType::Number, o), None);
     }
