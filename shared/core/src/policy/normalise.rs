@@ -166,7 +166,10 @@ mod tests {
             Some(Value::from("2024-03-15"))
         );
         assert_eq!(normalise("10", FieldType::Number, o), Some(Value::from(10)));
-        assert_eq!(normalise("$1,000.00", FieldType::Money, o), Some(Value::from(1000)));
+        assert_eq!(
+            normalise("$1,000.00", FieldType::Money, o),
+            Some(Value::from(1000))
+        );
         assert_eq!(normalise("", FieldType::Text, o), None);
         assert_eq!(normalise("abc", FieldType::Number, o), None);
     }

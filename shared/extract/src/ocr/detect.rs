@@ -116,7 +116,7 @@ impl Region {
             x1: ((self.max_x as f32 + 1.0 + grow) * sx).min(page_w),
             y1: ((self.max_y as f32 + 1.0 + grow) * sy).min(page_h),
             angle: self.angle(),
-            length: w.max(h),
+            length: (w * sx).max(h * sy),
         }
     }
 }

@@ -11,7 +11,7 @@ pub struct TextLine {
     pub y1: f32,
     /// Direction of the line's long axis, degrees, positive when it runs down to the right.
     pub angle: f32,
-    /// Length of the line's long axis (pixels of the detector's input); long lines weigh more.
+    /// Length of the line's long axis in the page's pixels; long lines weigh more.
     pub length: f32,
 }
 

@@ -33,6 +33,9 @@ pub const ALPHABET_FILE: &str = "keys.txt";
 pub struct OcrSettings {
     /// The detector sees the page scaled so its longer side is at most this (pixels, multiple of 32).
     pub detector_max_side: u32,
+    /// The skew is estimated on a smaller detection pass first, so a straight page is detected once at
+    /// full size and a tilted one is detected at full size only after straightening.
+    pub skew_probe_max_side: u32,
     /// Pages whose estimated skew is above this (degrees) are straightened before reading.
     pub deskew_min_degrees: f32,
     /// Lines recognised per model run.
@@ -42,7 +45,8 @@ pub struct OcrSettings {
 impl Default for OcrSettings {
     fn default() -> Self {
         Self {
-            detector_max_side: 1280,
+            detector_max_side: 960,
+            skew_probe_max_side: 640,
             deskew_min_degrees: 0.3,
             recogniser_batch: 8,
         }
@@ -74,7 +78,10 @@ impl OcrEngine {
     pub fn load_with(dir: &Path, settings: OcrSettings) -> Result<Self, OcrError> {
         let load = |name: &str| {
             let path = dir.join(name);
-            Model::load_file(&path).map_err(|e| OcrError::Load {
+            // Prepacked weights cost memory once and make every convolution of every page faster.
+            let mut options = rten::ModelOptions::with_all_ops();
+            options.prepack_weights(true);
+            options.load_file(&path).map_err(|e| OcrError::Load {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             })
@@ -114,16 +121,19 @@ impl OcrEngine {
         if page.width() < 8 || page.height() < 8 {
             return Ok(Vec::new());
         }
-        let mut lines = detect::detect(&self.detector, page, &self.settings)?;
-        let angle = deskew_angle(&lines);
+        let probe = OcrSettings {
+            detector_max_side: self.settings.skew_probe_max_side,
+            ..self.settings
+        };
+        let angle = deskew_angle(&detect::detect(&self.detector, page, &probe)?);
         let straightened;
         let page = if angle.abs() >= self.settings.deskew_min_degrees {
             straightened = rotate(page, -angle);
-            lines = detect::detect(&self.detector, &straightened, &self.settings)?;
             &straightened
         } else {
             page
         };
+        let lines = detect::detect(&self.detector, page, &self.settings)?;
         recognise::recognise(
             &self.recogniser,
             &self.alphabet,
