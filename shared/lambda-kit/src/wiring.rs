@@ -41,9 +41,10 @@ pub fn services(
         transport: Arc::new(HttpTransport::new(AddressPolicy::from_settings(
             &config.settings,
         ))?),
-        reader: Arc::new(PagewireReader::new(ReaderLimits::from_settings(
-            &config.settings,
-        ))),
+        reader: Arc::new(
+            PagewireReader::new(ReaderLimits::from_settings(&config.settings))
+                .with_ocr_models(config.ocr_model_dir.as_deref()),
+        ),
         clock,
         settings: config.settings.clone(),
         rate_limiter: Arc::new(RateLimiter::new(config.settings.api_rate_limit)),

@@ -1,4 +1,4 @@
-use super::{FileKind, Status};
+use super::{BoundingBox, FileKind, Status};
 use crate::ids::{DocumentId, EndpointId, JobId, TemplateId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -65,6 +65,10 @@ pub struct ExtractedField {
     /// The text the value was read from.
     pub raw: Option<String>,
     pub page: Option<u32>,
+    /// Where on the page the value was read (fractions of the page, from its top-left corner).
+    #[serde(rename = "box", default)]
+    pub bbox: Option<BoundingBox>,
+    /// How sure the reader was of the value's text: 1.0 for a text layer, the OCR's score otherwise.
     pub confidence: Option<f32>,
 }
 

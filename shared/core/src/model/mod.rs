@@ -4,6 +4,7 @@
 pub mod delivery;
 pub mod endpoint;
 pub mod file_kind;
+pub mod geometry;
 pub mod idempotency;
 pub mod job;
 pub mod status;
@@ -15,6 +16,7 @@ pub use delivery::{
 };
 pub use endpoint::{EndpointAuth, HttpMethod, RetiredSecret, WebhookEndpoint};
 pub use file_kind::FileKind;
+pub use geometry::BoundingBox;
 pub use idempotency::{IdempotencyRecord, StoredResponse};
 pub use job::{Document, ExtractedField, Failure, Job};
 pub use status::Status;

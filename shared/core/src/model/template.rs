@@ -66,4 +66,15 @@ pub enum FieldRule {
         #[serde(default)]
         group: Option<usize>,
     },
+    /// Every word inside a rectangle of a page, in reading order. The rectangle is in fractions of the
+    /// page's width and height from its top-left corner, so one template fits a PDF and its scan at any
+    /// resolution. `page` is 1-based; without it every page is searched and the first with words wins.
+    Region {
+        #[serde(default)]
+        page: Option<u32>,
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+    },
 }

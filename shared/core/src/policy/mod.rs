@@ -4,6 +4,7 @@ pub mod api_key;
 pub mod auth_token;
 pub mod extraction;
 pub mod idempotency;
+pub mod layout;
 pub mod normalise;
 pub mod rate_limit;
 pub mod retry;

@@ -12,13 +12,19 @@ pub fn normalise(raw: &str, field_type: FieldType, order: DateOrder) -> Option<V
     }
     match field_type {
         FieldType::Text => Some(Value::String(raw.to_string())),
-        FieldType::Number | FieldType::Money => parse_amount(raw)
-            .and_then(Number::from_f64)
-            .map(Value::Number),
+        FieldType::Number | FieldType::Money => parse_amount(raw).and_then(number_value),
         FieldType::Date => {
             parse_date(raw, order).map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
         }
     }
+}
+
+/// Whole amounts are JSON integers (`10`, not `10.0`); others keep their fraction.
+fn number_value(amount: f64) -> Option<Value> {
+    if amount.fract() == 0.0 && amount.abs() < 9_007_199_254_740_992.0 {
+        return Some(Value::from(amount as i64));
+    }
+    Number::from_f64(amount).map(Value::Number)
 }
 
 /// Reads `$1,234.56`, `1.234,56 EUR`, `-12`, `(45.00)` as numbers. The last separator followed by one or
@@ -57,7 +63,19 @@ const MONTHS: [&str; 12] = [
 
 /// Reads ISO dates, `March 15, 2024`, `15 March 2024`, and numeric `15/03/2024` (order from the template).
 pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDate> {
-    let words: Vec<&str> = raw
+    // OCR can glue a month to its day (`March15,2024`): letters and digits are separate words.
+    let mut spaced = String::with_capacity(raw.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in raw.chars() {
+        if previous.is_some_and(|p| p.is_alphabetic() != c.is_alphabetic() && p.is_alphanumeric())
+            && c.is_alphanumeric()
+        {
+            spaced.push(' ');
+        }
+        spaced.push(c);
+        previous = Some(c);
+    }
+    let words: Vec<&str> = spaced
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | '/' | '-' | '.'))
         .filter(|w| !w.is_empty())
         .collect();
@@ -122,6 +140,8 @@ mod tests {
             ("2024-03-15", DateOrder::MonthDayYear, d(2024, 3, 15)),
             ("15.03.24", DateOrder::DayMonthYear, d(2024, 3, 15)),
             ("Sept 1 2024", DateOrder::DayMonthYear, d(2024, 9, 1)),
+            ("March15,2024", DateOrder::DayMonthYear, d(2024, 3, 15)),
+            ("15Mar2024", DateOrder::DayMonthYear, d(2024, 3, 15)),
             ("31/02/2024", DateOrder::DayMonthYear, None),
             ("yesterday", DateOrder::DayMonthYear, None),
         ];
@@ -144,6 +164,11 @@ mod tests {
         assert_eq!(
             normalise("March 15, 2024", FieldType::Date, o),
             Some(Value::from("2024-03-15"))
+        );
+        assert_eq!(normalise("10", FieldType::Number, o), Some(Value::from(10)));
+        assert_eq!(
+            normalise("$1,000.00", FieldType::Money, o),
+            Some(Value::from(1000))
         );
         assert_eq!(normalise("", FieldType::Text, o), None);
         assert_eq!(normalise("abc", FieldType::Number, o), None);

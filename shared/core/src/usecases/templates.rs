@@ -67,10 +67,42 @@ pub fn validate(input: &TemplateInput) -> Result<(), CoreError> {
                     }
                 }
             }
+            FieldRule::Region {
+                page,
+                x,
+                y,
+                width,
+                height,
+            } => {
+                if *page == Some(0) {
+                    return Err(invalid(format!(
+                        "field {fname:?}: pages are numbered from 1"
+                    )));
+                }
+                if !region_fits(*x, *y, *width, *height) {
+                    return Err(invalid(format!(
+                        "field {fname:?}: a region is x, y, width and height in fractions of the page \
+                         (0 to 1), with a width and height above 0 that stay inside the page"
+                    )));
+                }
+            }
             _ => {}
         }
     }
     Ok(())
+}
+
+fn region_fits(x: f32, y: f32, width: f32, height: f32) -> bool {
+    // A little slack for fractions computed by clients (0.1 + 0.9 is not exactly 1).
+    let within = |v: f32| v.is_finite() && (0.0..=1.0).contains(&v);
+    within(x)
+        && within(y)
+        && width > 0.0
+        && height > 0.0
+        && within(width)
+        && within(height)
+        && x + width <= 1.0001
+        && y + height <= 1.0001
 }
 
 fn not_found() -> CoreError {
@@ -180,9 +212,17 @@ mod tests {
             pattern: p.into(),
             group: g,
         };
+        let region = |page, x, y, width, height| FieldRule::Region {
+            page,
+            x,
+            y,
+            width,
+            height,
+        };
         assert!(validate(&input(vec![
             field("a", label("A:")),
-            field("b", regex(r"(\d+)", Some(1)))
+            field("b", regex(r"(\d+)", Some(1))),
+            field("c", region(Some(1), 0.0, 0.9, 1.0, 0.1)),
         ]))
         .is_ok());
         let bad = [
@@ -191,6 +231,11 @@ mod tests {
             vec![field("a", label("  "))],
             vec![field("a", regex("(", None))],
             vec![field("a", regex(r"\d+", Some(1)))],
+            vec![field("a", region(None, 0.5, 0.5, 0.6, 0.1))],
+            vec![field("a", region(None, -0.1, 0.0, 0.5, 0.1))],
+            vec![field("a", region(None, 0.1, 0.1, 0.0, 0.1))],
+            vec![field("a", region(None, 0.1, 0.1, f32::NAN, 0.1))],
+            vec![field("a", region(Some(0), 0.1, 0.1, 0.1, 0.1))],
         ];
         for fields in bad {
             let err = validate(&input(fields.clone())).unwrap_err();

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Document processing benchmarks for BENCHMARKS.md ("Document processing"), compared in the same run
+# with Debian's pdftotext and tesseract on the same files. Not part of CI: it installs those tools.
+#   bash scripts/bench-processing.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pagewire-target}"
+. scripts/lib/ocr-models.sh
+pagewire_ocr_models
+if ! command -v pdftotext >/dev/null || ! command -v tesseract >/dev/null; then
+  apt-get install -y -qq poppler-utils tesseract-ocr tesseract-ocr-eng >/dev/null
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+cargo bench --quiet -p pagewire-extract --features ocr --bench processing --no-run
+bench=$(ls -t "$CARGO_TARGET_DIR"/release/deps/processing-* | grep -v '\.d$' | head -1)
+echo "== pagewire (rten, PP-OCRv4)"
+"$bench"
+for f in invoice.png invoice-scan.jpg; do
+  echo "-- one OCR page in a fresh process: $f"
+  /usr/bin/time -f "   wall %e s, peak RSS %M KiB" "$bench" --peak "tests/fixtures/$f"
+done
+echo "== pdftotext on the same 20-page PDF (x25)"
+"$bench" --write-pdf "$tmp/twenty.pdf"
+start=$(date +%s.%N)
+for _ in $(seq 25); do pdftotext -layout "$tmp/twenty.pdf" - >/dev/null; done
+end=$(date +%s.%N)
+echo "   $(echo "500 / ($end - $start)" | bc -l | cut -d. -f1) pages/s"
+echo "== tesseract $(tesseract --version 2>&1 | head -1) on the same images (one thread, as shipped)"
+for f in invoice.png invoice.jpg invoice-scan.jpg; do
+  /usr/bin/time -f "   $f: wall %e s, peak RSS %M KiB" tesseract "tests/fixtures/$f" "$tmp/out" >/dev/null 2>"$tmp/err" || true
+  tail -1 "$tmp/err"
+  grep -E "Invoice Number|Total Due|Due Date" "$tmp/out.txt" | sed 's/^/     | /'
+done

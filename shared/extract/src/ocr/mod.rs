@@ -1,0 +1,145 @@
+//! OCR in pure Rust: PaddleOCR's text detector and recogniser (ONNX, PP-OCRv4) run by rten.
+//!
+//! The models are loaded once per process and shared; each page goes through detection (where are the
+//! text lines), an optional deskew, recognition of each line, and CTC decoding into words with boxes.
+
+mod ctc;
+mod detect;
+mod geometry;
+mod recognise;
+
+use pagewire_core::ports::Word;
+use rten::Model;
+use std::path::Path;
+
+pub use geometry::{deskew_angle, rotate};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OcrError {
+    #[error("the OCR models could not be loaded from {path}: {reason}")]
+    Load { path: String, reason: String },
+    #[error("the OCR model failed: {0}")]
+    Run(String),
+}
+
+/// Names of the model files inside the model directory (scripts/lib/ocr-models.sh writes them).
+pub const DETECTOR_FILE: &str = "det.onnx";
+pub const RECOGNISER_FILE: &str = "rec.onnx";
+/// Optional: one character per line. Without it the recogniser's own metadata (`character`) is used.
+pub const ALPHABET_FILE: &str = "keys.txt";
+
+/// Where the tuning knobs of the pipeline live; defaults follow the models' published settings.
+#[derive(Debug, Clone, Copy)]
+pub struct OcrSettings {
+    /// The detector sees the page scaled so its longer side is at most this (pixels, multiple of 32).
+    pub detector_max_side: u32,
+    /// The skew is estimated on a smaller detection pass first, so a straight page is detected once at
+    /// full size and a tilted one is detected at full size only after straightening.
+    pub skew_probe_max_side: u32,
+    /// Pages whose estimated skew is above this (degrees) are straightened before reading.
+    pub deskew_min_degrees: f32,
+    /// Lines recognised per model run.
+    pub recogniser_batch: usize,
+}
+
+impl Default for OcrSettings {
+    fn default() -> Self {
+        Self {
+            detector_max_side: 960,
+            skew_probe_max_side: 640,
+            deskew_min_degrees: 0.3,
+            recogniser_batch: 8,
+        }
+    }
+}
+
+pub struct OcrEngine {
+    detector: Model,
+    recogniser: Model,
+    /// Index 0 is CTC's blank; the recogniser's classes map to these characters.
+    alphabet: Vec<String>,
+    settings: OcrSettings,
+}
+
+impl std::fmt::Debug for OcrEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OcrEngine")
+            .field("alphabet_len", &self.alphabet.len())
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+impl OcrEngine {
+    pub fn load(dir: &Path) -> Result<Self, OcrError> {
+        Self::load_with(dir, OcrSettings::default())
+    }
+
+    pub fn load_with(dir: &Path, settings: OcrSettings) -> Result<Self, OcrError> {
+        let load = |name: &str| {
+            let path = dir.join(name);
+            // Prepacked weights cost memory once and make every convolution of every page faster.
+            let mut options = rten::ModelOptions::with_all_ops();
+            options.prepack_weights(true);
+            options.load_file(&path).map_err(|e| OcrError::Load {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+        };
+        let detector = load(DETECTOR_FILE)?;
+        let recogniser = load(RECOGNISER_FILE)?;
+        let listed = match std::fs::read_to_string(dir.join(ALPHABET_FILE)) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(OcrError::Load {
+                    path: dir.join(ALPHABET_FILE).display().to_string(),
+                    reason: e.to_string(),
+                })
+            }
+        };
+        let listed = listed.or_else(|| recogniser.metadata().get("character").map(str::to_string));
+        let Some(listed) = listed else {
+            return Err(OcrError::Load {
+                path: dir.display().to_string(),
+                reason: format!(
+                    "no character list: neither {ALPHABET_FILE} nor the recogniser's metadata has one"
+                ),
+            });
+        };
+        let alphabet = ctc::alphabet(&listed);
+        Ok(Self {
+            detector,
+            recogniser,
+            alphabet,
+            settings,
+        })
+    }
+
+    /// Reads a grey page image into words, boxes in fractions of the image (after deskewing, if any).
+    pub fn read(&self, page: &image::GrayImage) -> Result<Vec<Word>, OcrError> {
+        if page.width() < 8 || page.height() < 8 {
+            return Ok(Vec::new());
+        }
+        let probe = OcrSettings {
+            detector_max_side: self.settings.skew_probe_max_side,
+            ..self.settings
+        };
+        let angle = deskew_angle(&detect::detect(&self.detector, page, &probe)?);
+        let straightened;
+        let page = if angle.abs() >= self.settings.deskew_min_degrees {
+            straightened = rotate(page, -angle);
+            &straightened
+        } else {
+            page
+        };
+        let lines = detect::detect(&self.detector, page, &self.settings)?;
+        recognise::recognise(
+            &self.recogniser,
+            &self.alphabet,
+            page,
+            &lines,
+            self.settings.recogniser_batch,
+        )
+    }
+}

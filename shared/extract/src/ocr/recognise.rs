@@ -1,0 +1,122 @@
+//! Text recognition: each detected line is cut out, scaled to the recogniser's height, batched with
+//! lines of similar shape, and decoded into words placed back on the page.
+
+use super::ctc;
+use super::geometry::TextLine;
+use super::OcrError;
+use image::imageops::{crop_imm, resize, FilterType};
+use image::GrayImage;
+use pagewire_core::model::BoundingBox;
+use pagewire_core::ports::Word;
+use rten::Model;
+use rten_tensor::prelude::*;
+use rten_tensor::NdTensor;
+
+/// The recogniser's input height, and the narrowest batch it is given (PaddleOCR pads to 320; the model
+/// reads narrower inputs as well, and padding short lines to 320 made recognition 2x slower here).
+const HEIGHT: u32 = 48;
+const MIN_WIDTH: u32 = 96;
+/// Lines are cut to this width at most (a ratio of 50:1 covers a full A4 line of small print).
+const MAX_WIDTH: u32 = HEIGHT * 50;
+/// Lines read with a lower mean score are noise, not text.
+const MIN_LINE_SCORE: f32 = 0.5;
+
+struct Crop {
+    line: TextLine,
+    image: GrayImage,
+}
+
+pub fn recognise(
+    model: &Model,
+    alphabet: &[String],
+    page: &GrayImage,
+    lines: &[TextLine],
+    batch_size: usize,
+) -> Result<Vec<Word>, OcrError> {
+    let (pw, ph) = (page.width() as f32, page.height() as f32);
+    let mut crops: Vec<Crop> = lines
+        .iter()
+        .filter_map(|line| {
+            let (x, y) = (line.x0.floor() as u32, line.y0.floor() as u32);
+            let w = (line.x1.ceil() as u32).min(page.width()).saturating_sub(x);
+            let h = (line.y1.ceil() as u32).min(page.height()).saturating_sub(y);
+            if w < 2 || h < 2 {
+                return None;
+            }
+            let cut = crop_imm(page, x, y, w, h).to_image();
+            let width = ((HEIGHT as f32 * w as f32 / h as f32).round() as u32).clamp(1, MAX_WIDTH);
+            Some(Crop {
+                line: *line,
+                image: resize(&cut, width, HEIGHT, FilterType::Triangle),
+            })
+        })
+        .collect();
+    // Similar widths together: less padding per batch.
+    crops.sort_by_key(|c| c.image.width());
+    let mut words = Vec::new();
+    for batch in crops.chunks(batch_size.max(1)) {
+        let width = batch
+            .iter()
+            .map(|c| c.image.width())
+            .max()
+            .unwrap_or(MIN_WIDTH)
+            .max(MIN_WIDTH)
+            .next_multiple_of(8);
+        let n = batch.len();
+        let plane = (HEIGHT * width) as usize;
+        // Padding is 0 after scaling to -1..1, as the recogniser was trained.
+        let mut data = vec![0.0f32; n * 3 * plane];
+        for (i, crop) in batch.iter().enumerate() {
+            let cw = crop.image.width() as usize;
+            for (y, row) in crop.image.as_raw().chunks_exact(cw).enumerate() {
+                for (x, &p) in row.iter().enumerate() {
+                    let v = p as f32 / 127.5 - 1.0;
+                    for c in 0..3 {
+                        data[i * 3 * plane + c * plane + y * width as usize + x] = v;
+                    }
+                }
+            }
+        }
+        let input = NdTensor::from_data([n, 3, HEIGHT as usize, width as usize], data);
+        let output = model
+            .run_one(input.view().into(), None)
+            .map_err(|e| OcrError::Run(e.to_string()))?;
+        let scores: NdTensor<f32, 3> = output.try_into().map_err(|_| {
+            OcrError::Run("the recogniser's output is not a 3-d float tensor".into())
+        })?;
+        let [_, steps, classes] = scores.shape();
+        let scores = scores.to_vec();
+        let columns_per_step = width as f32 / steps as f32;
+        for (i, crop) in batch.iter().enumerate() {
+            let valid_steps =
+                ((crop.image.width() as f32 / columns_per_step).ceil() as usize).min(steps);
+            let row = &scores[i * steps * classes..(i + 1) * steps * classes];
+            let glyphs = ctc::decode(row, classes, valid_steps, alphabet);
+            if glyphs.is_empty() {
+                continue;
+            }
+            let line_score = glyphs.iter().map(|g| g.score).sum::<f32>() / glyphs.len() as f32;
+            if line_score < MIN_LINE_SCORE {
+                continue;
+            }
+            // From columns of the scaled crop back to the page's pixels, then to fractions of the page.
+            let line = crop.line;
+            let to_page = (line.x1 - line.x0) / crop.image.width() as f32 * columns_per_step;
+            for word in ctc::words(&glyphs, valid_steps) {
+                let x0 = line.x0 + word.start * to_page;
+                let x1 = (line.x0 + word.end * to_page).min(line.x1);
+                words.push(Word {
+                    text: word.text,
+                    bbox: BoundingBox {
+                        x: x0 / pw,
+                        y: line.y0 / ph,
+                        width: (x1 - x0).max(0.0) / pw,
+                        height: (line.y1 - line.y0) / ph,
+                    },
+                    confidence: word.score,
+                });
+            }
+        }
+    }
+    Ok(words)
+}

@@ -1,0 +1,496 @@
+//! Words with positions from a PDF page's text layer.
+//!
+//! lopdf parses the content stream into operators; this module follows the text state they set (text
+//! matrix, font, size, spacing, leading, the graphics CTM) to place every glyph, and groups glyphs into
+//! words by spaces and gaps. Glyph widths come from the font's `/Widths` (or `/W` for composite fonts);
+//! fonts without them (the standard 14) get an average width, so word ends are estimates there while
+//! word starts and baselines are exact.
+
+use lopdf::content::Content;
+use lopdf::{Dictionary, Document, Encoding, Object, ObjectId};
+use pagewire_core::model::BoundingBox;
+use pagewire_core::ports::Word;
+use std::collections::BTreeMap;
+
+/// Bounds per page, so a hostile content stream costs a bounded amount of work.
+const MAX_CONTENT_BYTES: usize = 32 << 20;
+const MAX_OPERATIONS: usize = 2_000_000;
+const MAX_GLYPHS: usize = 500_000;
+/// Width of a glyph whose font says nothing, in text space units (1/1000 em).
+const FALLBACK_WIDTH: f32 = 500.0;
+
+/// An affine matrix `[a b c d e f]` as PDF writes them (row vector times matrix).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Matrix([f32; 6]);
+
+impl Matrix {
+    const IDENTITY: Matrix = Matrix([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+
+    fn translate(tx: f32, ty: f32) -> Matrix {
+        Matrix([1.0, 0.0, 0.0, 1.0, tx, ty])
+    }
+
+    /// `self` then `other`.
+    fn then(&self, other: &Matrix) -> Matrix {
+        let [a, b, c, d, e, f] = self.0;
+        let [a2, b2, c2, d2, e2, f2] = other.0;
+        Matrix([
+            a * a2 + b * c2,
+            a * b2 + b * d2,
+            c * a2 + d * c2,
+            c * b2 + d * d2,
+            e * a2 + f * c2 + e2,
+            e * b2 + f * d2 + f2,
+        ])
+    }
+
+    fn apply(&self, x: f32, y: f32) -> (f32, f32) {
+        let [a, b, c, d, e, f] = self.0;
+        (x * a + y * c + e, x * b + y * d + f)
+    }
+}
+
+/// What a page's fonts say: how to decode their bytes and how wide their glyphs are.
+struct FontInfo<'a> {
+    encoding: Option<Encoding<'a>>,
+    /// Composite (Type0) fonts use two bytes per glyph here.
+    two_byte: bool,
+    widths: BTreeMap<u32, f32>,
+    default_width: f32,
+}
+
+impl FontInfo<'_> {
+    fn width(&self, code: u32) -> f32 {
+        self.widths
+            .get(&code)
+            .copied()
+            .filter(|w| *w > 0.0)
+            .unwrap_or(self.default_width)
+    }
+}
+
+fn number(object: &Object) -> Option<f32> {
+    match object {
+        Object::Integer(i) => Some(*i as f32),
+        Object::Real(r) => Some(*r),
+        _ => None,
+    }
+}
+
+fn resolve<'a>(doc: &'a Document, object: &'a Object) -> &'a Object {
+    match object {
+        Object::Reference(id) => doc.get_object(*id).unwrap_or(object),
+        other => other,
+    }
+}
+
+fn font_info<'a>(doc: &'a Document, font: &'a Dictionary) -> FontInfo<'a> {
+    let encoding = font
+        .get_font_encoding_with_limit(doc, MAX_CONTENT_BYTES)
+        .ok();
+    let two_byte = font
+        .get(b"Subtype")
+        .and_then(Object::as_name)
+        .is_ok_and(|s| s == b"Type0");
+    let mut widths = BTreeMap::new();
+    let mut default_width = FALLBACK_WIDTH;
+    if two_byte {
+        let descendant = font
+            .get(b"DescendantFonts")
+            .ok()
+            .map(|o| resolve(doc, o))
+            .and_then(|o| o.as_array().ok())
+            .and_then(|a| a.first())
+            .map(|o| resolve(doc, o))
+            .and_then(|o| o.as_dict().ok());
+        if let Some(cid_font) = descendant {
+            if let Some(dw) = cid_font.get(b"DW").ok().and_then(number) {
+                default_width = dw;
+            }
+            if let Ok(w) = cid_font.get(b"W").map(|o| resolve(doc, o)) {
+                read_cid_widths(doc, w, &mut widths);
+            }
+        }
+    } else {
+        let first = font.get(b"FirstChar").ok().and_then(number).unwrap_or(0.0) as u32;
+        if let Ok(Object::Array(list)) = font.get(b"Widths").map(|o| resolve(doc, o)) {
+            for (i, w) in list.iter().enumerate().take(256) {
+                if let Some(w) = number(resolve(doc, w)) {
+                    widths.insert(first + i as u32, w);
+                }
+            }
+        }
+    }
+    FontInfo {
+        encoding,
+        two_byte,
+        widths,
+        default_width,
+    }
+}
+
+/// A composite font's `/W`: `c [w1 w2 ...]` gives widths from `c` on; `c1 c2 w` one width for a range.
+fn read_cid_widths(doc: &Document, w: &Object, widths: &mut BTreeMap<u32, f32>) {
+    let Ok(items) = w.as_array() else { return };
+    let mut i = 0;
+    while i < items.len() && widths.len() < 65_536 {
+        let Some(start) = number(resolve(doc, &items[i])) else {
+            return;
+        };
+        match items.get(i + 1).map(|o| resolve(doc, o)) {
+            Some(Object::Array(list)) => {
+                for (k, w) in list.iter().enumerate().take(65_536) {
+                    if let Some(w) = number(resolve(doc, w)) {
+                        widths.insert(start as u32 + k as u32, w);
+                    }
+                }
+                i += 2;
+            }
+            Some(end) => {
+                let (Some(end), Some(width)) = (
+                    number(end),
+                    items.get(i + 2).map(|o| resolve(doc, o)).and_then(number),
+                ) else {
+                    return;
+                };
+                let (start, end) = (start as u32, (end as u32).min(start as u32 + 65_536));
+                for code in start..=end {
+                    widths.insert(code, width);
+                }
+                i += 3;
+            }
+            None => return,
+        }
+    }
+}
+
+/// A glyph placed on the page, in PDF user space.
+#[derive(Debug, Clone)]
+struct Glyph {
+    text: String,
+    x: f32,
+    baseline: f32,
+    advance: f32,
+    size: f32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TextState {
+    char_spacing: f32,
+    word_spacing: f32,
+    horizontal_scale: f32,
+    leading: f32,
+    size: f32,
+    rise: f32,
+}
+
+impl Default for TextState {
+    fn default() -> Self {
+        Self {
+            char_spacing: 0.0,
+            word_spacing: 0.0,
+            horizontal_scale: 1.0,
+            leading: 0.0,
+            size: 0.0,
+            rise: 0.0,
+        }
+    }
+}
+
+fn operand(op: &lopdf::content::Operation, i: usize) -> f32 {
+    op.operands.get(i).and_then(number).unwrap_or(0.0)
+}
+
+/// The page's mediabox (x0, y0, x1, y1), inherited through the page tree when the page lacks one.
+pub fn media_box(doc: &Document, page_id: ObjectId) -> (f32, f32, f32, f32) {
+    let a4 = (0.0, 0.0, 595.0, 842.0);
+    let mut node = doc.get_dictionary(page_id).ok();
+    // The page tree is walked upwards a bounded number of steps: a cyclic tree cannot loop.
+    for _ in 0..32 {
+        let Some(dict) = node else { return a4 };
+        if let Ok(Object::Array(b)) = dict.get(b"MediaBox").map(|o| resolve(doc, o)) {
+            let v: Vec<f32> = b.iter().filter_map(|o| number(resolve(doc, o))).collect();
+            if v.len() == 4 && v[2] != v[0] && v[3] != v[1] {
+                return (
+                    v[0].min(v[2]),
+                    v[1].min(v[3]),
+                    v[0].max(v[2]),
+                    v[1].max(v[3]),
+                );
+            }
+            return a4;
+        }
+        node = dict
+            .get(b"Parent")
+            .ok()
+            .and_then(|p| p.as_reference().ok())
+            .and_then(|id| doc.get_dictionary(id).ok());
+    }
+    a4
+}
+
+/// The words of one page with boxes in fractions of its mediabox.
+pub fn page_words(doc: &Document, page_id: ObjectId) -> Result<Vec<Word>, lopdf::Error> {
+    let content = doc.get_page_content_with_limit(page_id, MAX_CONTENT_BYTES)?;
+    let content = Content::decode(&content)?;
+    let fonts: BTreeMap<Vec<u8>, FontInfo> = doc
+        .get_page_fonts(page_id)?
+        .into_iter()
+        .map(|(name, font)| (name, font_info(doc, font)))
+        .collect();
+    let glyphs = place_glyphs(&content, &fonts);
+    let bounds = media_box(doc, page_id);
+    Ok(group_words(&glyphs, bounds))
+}
+
+fn place_glyphs(content: &Content, fonts: &BTreeMap<Vec<u8>, FontInfo>) -> Vec<Glyph> {
+    let mut glyphs = Vec::new();
+    let mut ctm = Matrix::IDENTITY;
+    let mut saved: Vec<(Matrix, TextState, Option<Vec<u8>>)> = Vec::new();
+    let mut state = TextState::default();
+    let mut font: Option<Vec<u8>> = None;
+    let mut tm = Matrix::IDENTITY;
+    let mut tlm = Matrix::IDENTITY;
+    for op in content.operations.iter().take(MAX_OPERATIONS) {
+        if glyphs.len() >= MAX_GLYPHS {
+            break;
+        }
+        match op.operator.as_str() {
+            "q" if saved.len() < 64 => saved.push((ctm, state, font.clone())),
+            "Q" => {
+                if let Some((m, s, f)) = saved.pop() {
+                    (ctm, state, font) = (m, s, f);
+                }
+            }
+            "cm" => {
+                let m = Matrix(std::array::from_fn(|i| operand(op, i)));
+                ctm = m.then(&ctm);
+            }
+            "BT" => {
+                tm = Matrix::IDENTITY;
+                tlm = Matrix::IDENTITY;
+            }
+            "Tf" => {
+                font = op
+                    .operands
+                    .first()
+                    .and_then(|o| o.as_name().ok())
+                    .map(<[u8]>::to_vec);
+                state.size = operand(op, 1);
+            }
+            "Tc" => state.char_spacing = operand(op, 0),
+            "Tw" => state.word_spacing = operand(op, 0),
+            "Tz" => state.horizontal_scale = operand(op, 0) / 100.0,
+            "TL" => state.leading = operand(op, 0),
+            "Ts" => state.rise = operand(op, 0),
+            "Td" | "TD" => {
+                let (tx, ty) = (operand(op, 0), operand(op, 1));
+                if op.operator == "TD" {
+                    state.leading = -ty;
+                }
+                tlm = Matrix::translate(tx, ty).then(&tlm);
+                tm = tlm;
+            }
+            "Tm" => {
+                tlm = Matrix(std::array::from_fn(|i| operand(op, i)));
+                tm = tlm;
+            }
+            "T*" => {
+                tlm = Matrix::translate(0.0, -state.leading).then(&tlm);
+                tm = tlm;
+            }
+            "Tj" | "'" | "\"" | "TJ" => {
+                if op.operator == "'" || op.operator == "\"" {
+                    if op.operator == "\"" {
+                        state.word_spacing = operand(op, 0);
+                        state.char_spacing = operand(op, 1);
+                    }
+                    tlm = Matrix::translate(0.0, -state.leading).then(&tlm);
+                    tm = tlm;
+                }
+                let Some(info) = font.as_ref().and_then(|f| fonts.get(f)) else {
+                    continue;
+                };
+                let items: Vec<&Object> = match op.operator.as_str() {
+                    "TJ" => match op.operands.first() {
+                        Some(Object::Array(items)) => items.iter().collect(),
+                        _ => continue,
+                    },
+                    _ => op.operands.last().into_iter().collect(),
+                };
+                for item in items {
+                    match item {
+                        Object::String(bytes, _) => {
+                            show(bytes, info, &state, &mut tm, &ctm, &mut glyphs);
+                        }
+                        other => {
+                            if let Some(adjust) = number(other) {
+                                let tx = -adjust / 1000.0 * state.size * state.horizontal_scale;
+                                tm = Matrix::translate(tx, 0.0).then(&tm);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    glyphs
+}
+
+/// Places each glyph of a string and moves the text matrix past it.
+fn show(
+    bytes: &[u8],
+    info: &FontInfo,
+    state: &TextState,
+    tm: &mut Matrix,
+    ctm: &Matrix,
+    glyphs: &mut Vec<Glyph>,
+) {
+    let step = if info.two_byte { 2 } else { 1 };
+    for code_bytes in bytes.chunks(step) {
+        let code = code_bytes
+            .iter()
+            .fold(0u32, |acc, b| (acc << 8) | *b as u32);
+        let text = info
+            .encoding
+            .as_ref()
+            .and_then(|e| Document::decode_text(e, code_bytes).ok())
+            .unwrap_or_default();
+        let width = info.width(code) / 1000.0;
+        // Word spacing applies to the single-byte code 32 only, as the PDF specification says.
+        let word_spacing = if step == 1 && code == 32 {
+            state.word_spacing
+        } else {
+            0.0
+        };
+        let advance =
+            (width * state.size + state.char_spacing + word_spacing) * state.horizontal_scale;
+        let render = Matrix([
+            state.size * state.horizontal_scale,
+            0.0,
+            0.0,
+            state.size,
+            0.0,
+            state.rise,
+        ])
+        .then(tm)
+        .then(ctm);
+        let (x, baseline) = render.apply(0.0, 0.0);
+        let (x_end, _) = render.apply(width, 0.0);
+        let (_, top) = render.apply(0.0, 1.0);
+        glyphs.push(Glyph {
+            text,
+            x,
+            baseline,
+            advance: x_end - x,
+            size: (top - baseline).abs(),
+        });
+        *tm = Matrix::translate(advance, 0.0).then(tm);
+    }
+}
+
+/// Glyphs in content order become words: a space, a jump back, a change of baseline, or a gap wider
+/// than a fifth of the font size ends a word.
+fn group_words(glyphs: &[Glyph], (x0, y0, x1, y1): (f32, f32, f32, f32)) -> Vec<Word> {
+    let (pw, ph) = (x1 - x0, y1 - y0);
+    let mut words = Vec::new();
+    let mut current: Vec<&Glyph> = Vec::new();
+    let flush = |current: &mut Vec<&Glyph>, words: &mut Vec<Word>| {
+        if current.is_empty() {
+            return;
+        }
+        let text: String = current.iter().map(|g| g.text.as_str()).collect();
+        let first = current[0];
+        let last = current[current.len() - 1];
+        let size = current.iter().map(|g| g.size).fold(0.0, f32::max).max(1.0);
+        let left = first.x;
+        let right = (last.x + last.advance).max(left);
+        // Ascenders reach about 0.8 em above the baseline, descenders 0.2 em below.
+        let top = first.baseline + 0.8 * size;
+        let text = text.trim().to_string();
+        if !text.is_empty() {
+            words.push(Word {
+                text,
+                bbox: BoundingBox {
+                    x: (left - x0) / pw,
+                    y: (y1 - top) / ph,
+                    width: (right - left) / pw,
+                    height: size / ph,
+                },
+                confidence: 1.0,
+            });
+        }
+        current.clear();
+    };
+    for glyph in glyphs {
+        if glyph.text.chars().all(char::is_whitespace) {
+            flush(&mut current, &mut words);
+            continue;
+        }
+        if let Some(prev) = current.last() {
+            let expected = prev.x + prev.advance;
+            let gap = glyph.x - expected;
+            let same_line = (glyph.baseline - prev.baseline).abs() < 0.3 * prev.size.max(1.0);
+            if !same_line || gap > 0.2 * prev.size.max(1.0) || gap < -0.5 * prev.size.max(1.0) {
+                flush(&mut current, &mut words);
+            }
+        }
+        current.push(glyph);
+    }
+    flush(&mut current, &mut words);
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{positioned_pdf, Text};
+
+    fn words_of(pdf: &[u8]) -> Vec<Word> {
+        let doc = Document::load_mem(pdf).unwrap();
+        let page = *doc.get_pages().get(&1).unwrap();
+        page_words(&doc, page).unwrap()
+    }
+
+    #[test]
+    fn words_have_their_positions() {
+        let pdf = positioned_pdf(
+            &[vec![
+                Text::new(72.0, 100.0, 12.0, "Invoice Number: INV-1"),
+                Text::new(400.0, 100.0, 12.0, "Total"),
+                Text::new(72.0, 421.0, 24.0, "Big"),
+            ]],
+            None,
+        );
+        let words = words_of(&pdf);
+        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, vec!["Invoice", "Number:", "INV-1", "Total", "Big"]);
+        let close = |a: f32, b: f32| (a - b).abs() < 1e-3;
+        // x from the left edge; y of the top (baseline minus 0.8 em), from the top edge.
+        assert!(close(words[0].bbox.x, 72.0 / 595.0), "{:?}", words[0].bbox);
+        assert!(close(words[0].bbox.y, (100.0 - 9.6) / 842.0));
+        assert!(close(words[3].bbox.x, 400.0 / 595.0));
+        assert!(close(words[4].bbox.height, 24.0 / 842.0));
+        // Word order within the line, and widths from the font's /Widths.
+        assert!(words[1].bbox.x > words[0].bbox.right());
+        assert!(words[2].bbox.x > words[1].bbox.right());
+        assert!(words[2].bbox.right() < words[3].bbox.x);
+        assert!(words.iter().all(|w| w.confidence == 1.0));
+    }
+
+    #[test]
+    fn tj_adjustments_and_matrices_move_glyphs() {
+        // TJ with a big negative adjustment opens a gap that splits a word; cm scales everything.
+        let content = "BT /F1 10 Tf 1 0 0 1 100 700 Tm [(AB) -3000 (CD)] TJ ET \
+                       q 2 0 0 2 0 0 cm BT /F1 10 Tf 50 100 Td (EF) Tj ET Q";
+        let pdf = crate::fixtures::raw_content_pdf(content);
+        let words = words_of(&pdf);
+        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, vec!["AB", "CD", "EF"]);
+        assert!(words[1].bbox.x > words[0].bbox.right() + 20.0 / 595.0);
+        // Scaled by 2: at (100, 200) in user space and 20 units tall.
+        assert!((words[2].bbox.x - 100.0 / 595.0).abs() < 1e-3);
+        assert!((words[2].bbox.height - 20.0 / 842.0).abs() < 1e-3);
+    }
+}

@@ -1,0 +1,571 @@
+//! The document processing engine end to end: the invoice read in every form with exact values, ZIP
+//! batches with hostile entries, credits running out mid-batch, and OCR without models.
+//!
+//! Needs the OCR models: `scripts/test.sh` fetches them and sets PAGEWIRE_OCR_MODEL_DIR.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use integration_tests::receiver::Receiver;
+use integration_tests::stack::{options, TestApp};
+use pagewire_core::usecases::process::object_created;
+use pagewire_core::SystemClock;
+use pagewire_extract::fixtures;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn model_dir() -> PathBuf {
+    let dir = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR").map(PathBuf::from).expect(
+        "PAGEWIRE_OCR_MODEL_DIR must point at the OCR models: run the tests with scripts/test.sh, \
+         or first `. scripts/lib/ocr-models.sh && pagewire_ocr_models`",
+    );
+    assert!(
+        dir.join("det.onnx").is_file() && dir.join("rec.onnx").is_file(),
+        "PAGEWIRE_OCR_MODEL_DIR={} has no det.onnx and rec.onnx",
+        dir.display()
+    );
+    dir
+}
+
+async fn ocr_app(dir: &Path) -> TestApp {
+    let mut options = options(dir, Arc::new(SystemClock));
+    options.config.ocr_model_dir = Some(model_dir());
+    TestApp::start_with(options).await
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every rule kind and type, on the invoice of `pagewire_extract::fixtures::invoice_runs`.
+async fn invoice_template(app: &TestApp, key: &str) -> String {
+    let (status, body) = app
+        .call(
+            "POST",
+            "/templates",
+            Some(key),
+            Some(json!({
+                "name": "Invoice (all rules)",
+                "date_order": "day_month_year",
+                "fields": [
+                    {"name": "vendor", "type": "text", "rule": {"kind": "region", "page": 1, "x": 0.05, "y": 0.03, "width": 0.5, "height": 0.06}},
+                    {"name": "invoice_number", "type": "text", "rule": {"kind": "label", "label": "Invoice Number:"}},
+                    {"name": "invoice_date", "type": "date", "rule": {"kind": "label", "label": "Invoice Date:"}},
+                    {"name": "due_date", "type": "date", "rule": {"kind": "label", "label": "Due Date:"}},
+                    {"name": "customer", "type": "text", "rule": {"kind": "label", "label": "Bill To:", "direction": "below"}},
+                    {"name": "quantity", "type": "number", "rule": {"kind": "label", "label": "Qty", "direction": "below"}},
+                    {"name": "total", "type": "money", "rule": {"kind": "regex", "pattern": "Total Due:\\s*(\\S+)"}},
+                    {"name": "po_number", "type": "text", "rule": {"kind": "label", "label": "PO Number:"}}
+                ]
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+fn expected_invoice() -> Value {
+    json!({
+        "vendor": "ACME Corporation",
+        "invoice_number": "INV-2024-001",
+        "invoice_date": "2024-03-15",
+        "due_date": "2024-04-14",
+        "customer": "Globex Ltd",
+        "quantity": 10,
+        "total": 1234.56,
+        "po_number": null
+    })
+}
+
+async fn submit(app: &TestApp, key: &str, template: &str, bytes: &[u8], name: &str) -> String {
+    let (status, body) = app
+        .call(
+            "POST",
+            "/process-job",
+            Some(key),
+            Some(json!({
+                "template_id": template,
+                "actual_image": STANDARD.encode(bytes),
+                "file_name": name,
+                "static_values": {"batch": "b-1"}
+            })),
+        )
+        .await;
+    assert_eq!(status, 202, "{name}: {body}");
+    body["job_id"].as_str().unwrap().to_string()
+}
+
+async fn status(app: &TestApp, key: &str, job: &str) -> Value {
+    let (code, view) = app
+        .call("GET", &format!("/job-status?job_id={job}"), Some(key), None)
+        .await;
+    assert_eq!(code, 200, "{view}");
+    view
+}
+
+async fn results(app: &TestApp, key: &str, job: &str) -> Value {
+    let (code, view) = app
+        .call(
+            "POST",
+            "/v1/job-results",
+            Some(key),
+            Some(json!({"job_id": job})),
+        )
+        .await;
+    assert_eq!(code, 200, "{view}");
+    view
+}
+
+async fn credits(app: &TestApp, name: &str) -> i64 {
+    let tenants = app.stack.services.config.list_tenants().await.unwrap();
+    tenants.iter().find(|t| t.name == name).unwrap().credits
+}
+
+fn field<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("no field {name} in {doc}"))
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        if name.ends_with('/') {
+            out.add_directory(*name, deflated).unwrap();
+        } else {
+            out.start_file(*name, deflated).unwrap();
+            out.write_all(data).unwrap();
+        }
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// A ZIP with one stored (uncompressed) entry whose bytes were damaged after writing: its CRC fails.
+fn zip_with_corrupt_entry(entries: &[(&str, &[u8])], corrupt: (&str, &[u8])) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        out.start_file(*name, deflated).unwrap();
+        out.write_all(data).unwrap();
+    }
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    out.start_file(corrupt.0, stored).unwrap();
+    out.write_all(corrupt.1).unwrap();
+    let mut bytes = out.finish().unwrap().into_inner();
+    let at = bytes
+        .windows(corrupt.1.len())
+        .position(|w| w == corrupt.1)
+        .expect("stored entry present");
+    bytes[at + corrupt.1.len() / 2] ^= 0xff;
+    bytes
+}
+
+#[tokio::test]
+async fn the_invoice_reads_the_same_in_every_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = ocr_app(dir.path()).await;
+    let key = app.tenant("acme", 100).await;
+    let template = invoice_template(&app, &key).await;
+    let scan = fixture("invoice-scan.jpg");
+    let forms: Vec<(&str, Vec<u8>)> = vec![
+        ("invoice.pdf", fixtures::invoice_pdf()),
+        ("invoice.png", fixture("invoice.png")),
+        ("invoice.jpg", fixture("invoice.jpg")),
+        ("invoice-scan.jpg", scan.clone()),
+        // A scanned PDF: the skewed, noisy scan is the page's only content.
+        (
+            "invoice-scan.pdf",
+            fixtures::image_pdf(&scan, 1240, 1754, true),
+        ),
+    ];
+    let mut jobs = Vec::new();
+    for (name, bytes) in &forms {
+        jobs.push((*name, submit(&app, &key, &template, bytes, name).await));
+    }
+    app.stack.drain().await;
+
+    let mut total_boxes = Vec::new();
+    for (name, job) in &jobs {
+        let view = status(&app, &key, job).await;
+        assert_eq!(view["status"], "SUCCESS", "{name}: {view}");
+        assert_eq!(view["pages"], 1, "{name}");
+        let res = results(&app, &key, job).await;
+        let doc = &res["documents"][0];
+        assert_eq!(doc["status"], "PROCESS IMAGE SUCCESS", "{name}");
+        assert_eq!(doc["result"], expected_invoice(), "{name}: {doc}");
+        for f in doc["fields"].as_array().unwrap() {
+            if f["value"].is_null() {
+                assert_eq!(
+                    (f["page"].clone(), f["box"].clone()),
+                    (Value::Null, Value::Null)
+                );
+                continue;
+            }
+            assert_eq!(f["page"], 1, "{name}: {f}");
+            let b = &f["box"];
+            let (x, y, w, h) = (
+                b["x"].as_f64().unwrap(),
+                b["y"].as_f64().unwrap(),
+                b["width"].as_f64().unwrap(),
+                b["height"].as_f64().unwrap(),
+            );
+            assert!(
+                x >= 0.0 && y >= 0.0 && w > 0.0 && h > 0.0 && x + w <= 1.0 && y + h <= 1.0,
+                "{name}: {f}"
+            );
+            let confidence = f["confidence"].as_f64().unwrap();
+            if name.ends_with(".pdf") && *name == "invoice.pdf" {
+                assert_eq!(confidence, 1.0, "a text layer is certain");
+            } else {
+                assert!(confidence > 0.5 && confidence <= 1.0, "{name}: {f}");
+            }
+        }
+        total_boxes.push((*name, field(doc, "total")["box"].clone()));
+    }
+    // The text layer and the straight renders put the total in the same place on the page.
+    let pdf_box = &total_boxes[0].1;
+    for (name, b) in &total_boxes[1..3] {
+        for k in ["x", "y"] {
+            let d = (b[k].as_f64().unwrap() - pdf_box[k].as_f64().unwrap()).abs();
+            assert!(d < 0.02, "{name}: {k} differs by {d}: {b} vs {pdf_box}");
+        }
+    }
+    assert_eq!(credits(&app, "acme").await, 100 - 5);
+    app.stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start().await;
+    let app = ocr_app(dir.path()).await;
+    let key = app.tenant("acme", 100).await;
+    let template = invoice_template(&app, &key).await;
+    let (code, hook) = app
+        .call(
+            "POST",
+            "/webhooks",
+            Some(&key),
+            Some(json!({"template_id": template, "name": "r", "url": receiver.url("/h")})),
+        )
+        .await;
+    assert_eq!(code, 201, "{hook}");
+
+    let invoice = fixtures::invoice_pdf();
+    let twenty: Vec<Vec<String>> = (1..=20)
+        .map(|p| vec![format!("Page {p} of the long report")])
+        .collect();
+    let twenty_refs: Vec<Vec<&str>> = twenty
+        .iter()
+        .map(|p| p.iter().map(String::as_str).collect())
+        .collect();
+    let twenty_pages: Vec<&[&str]> = twenty_refs.iter().map(Vec::as_slice).collect();
+    let long_pdf = fixtures::text_pdf(&twenty_pages);
+    let truncated = &invoice[..invoice.len() / 2];
+    let png = fixture("invoice.png");
+    let zeros = vec![0u8; 5 << 20];
+    let entries: Vec<(&str, &[u8])> = vec![
+        ("invoice \"final\", v2.pdf", &invoice),
+        ("invoice.png", &png),
+        ("report.pdf", &long_pdf),
+        ("truncated.pdf", truncated),
+        ("notes.txt", b"just some text, not a document"),
+        ("folder/", b""),
+        ("folder/inner.pdf", &invoice),
+        ("../evil.pdf", &invoice),
+        ("bomb.pdf", &zeros),
+    ];
+    let archive = zip_with_corrupt_entry(&entries, ("broken.pdf", &fixtures::text_pdf(&[&["x"]])));
+    let job = submit(&app, &key, &template, &archive, "batch.zip").await;
+    assert_eq!(status(&app, &key, &job).await["status"], "NEW");
+
+    // The upload event unzips: every root entry is a document; refused entries are final at once.
+    let tenant = app
+        .stack
+        .services
+        .config
+        .find_api_key(&pagewire_core::policy::api_key::hash_api_key(&key))
+        .await
+        .unwrap()
+        .unwrap()
+        .tenant_id;
+    let upload = format!("uploads/{tenant}/{job}/source");
+    object_created(&app.stack.services, &upload).await.unwrap();
+    let view = status(&app, &key, &job).await;
+    assert_eq!(view["status"], "UNZIP FILE SUCCESS", "{view}");
+    assert_eq!(view["documents_total"], 9);
+    let by_name = |view: &Value, name: &str| -> Value {
+        view["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["file_name"] == name)
+            .unwrap_or_else(|| panic!("no document {name}: {view}"))
+            .clone()
+    };
+    for (name, code) in [
+        ("folder/inner.pdf", "entry_in_folder"),
+        ("../evil.pdf", "unsafe_entry_name"),
+        ("bomb.pdf", "suspicious_ratio"),
+        ("broken.pdf", "corrupt_entry"),
+    ] {
+        let doc = by_name(&view, name);
+        assert_eq!(
+            (doc["status"].as_str(), doc["error"]["code"].as_str()),
+            (Some("PROCESS IMAGE FAILED"), Some(code)),
+            "{name}: {doc}"
+        );
+    }
+    assert_eq!(by_name(&view, "invoice.png")["status"], "NEW");
+
+    // A repeated upload event changes nothing; then every document is processed.
+    object_created(&app.stack.services, &upload).await.unwrap();
+    app.stack.drain().await;
+    let view = status(&app, &key, &job).await;
+    assert_eq!(view["status"], "SUCCESS", "{view}");
+    for (name, want_status, code, pages) in [
+        (
+            "invoice \"final\", v2.pdf",
+            "PROCESS IMAGE SUCCESS",
+            None,
+            1,
+        ),
+        ("invoice.png", "PROCESS IMAGE SUCCESS", None, 1),
+        ("report.pdf", "PROCESS IMAGE SUCCESS", None, 20),
+        (
+            "truncated.pdf",
+            "PROCESS IMAGE FAILED",
+            Some("truncated_pdf"),
+            0,
+        ),
+        (
+            "notes.txt",
+            "PROCESS IMAGE FAILED",
+            Some("unsupported_file_type"),
+            0,
+        ),
+    ] {
+        let doc = by_name(&view, name);
+        assert_eq!(
+            (
+                doc["status"].as_str(),
+                doc["error"]["code"].as_str(),
+                doc["pages"].as_u64()
+            ),
+            (Some(want_status), code, Some(pages)),
+            "{name}: {doc}"
+        );
+    }
+    assert_eq!(view["pages"], 22);
+    assert_eq!(view["credits_charged"], 22);
+    assert_eq!(credits(&app, "acme").await, 100 - 22);
+
+    // One webhook per document, each with its own document id.
+    let received = receiver.received();
+    assert_eq!(received.len(), 9);
+    let mut ids: Vec<String> = received
+        .iter()
+        .map(|h| h.json()["document_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 9);
+    let res = results(&app, &key, &job).await;
+    let png_doc = res["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["file_name"] == "invoice.png")
+        .unwrap();
+    assert_eq!(png_doc["result"], expected_invoice());
+
+    // CSV: one row per document, quoted where needed, fields in template order.
+    let csv = app
+        .client
+        .post(app.url("/v1/job-results"))
+        .header("x-auth", &key)
+        .body(json!({"job_id": job, "result_format": "csv"}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "job_id,document_id,file_name,status,pages,batch,vendor,invoice_number,invoice_date,due_date,customer,quantity,total,po_number"
+    );
+    assert_eq!(lines.len(), 1 + 9);
+    let quoted = lines
+        .iter()
+        .find(|l| l.contains("v2.pdf"))
+        .expect("the quoted row");
+    assert!(
+        quoted.contains(",\"invoice \"\"final\"\", v2.pdf\",PROCESS IMAGE SUCCESS,1,b-1,ACME Corporation,INV-2024-001,2024-03-15,2024-04-14,Globex Ltd,10,1234.56,"),
+        "{quoted}"
+    );
+    app.stack.stop().await;
+}
+
+#[tokio::test]
+async fn an_archive_that_expands_too_far_fails_as_a_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = options(dir.path(), Arc::new(SystemClock));
+    options.config.settings.max_zip_uncompressed_bytes = 1 << 20;
+    let app = TestApp::start_with(options).await;
+    let key = app.tenant("acme", 10).await;
+    let template = invoice_template(&app, &key).await;
+    let chunk = vec![b'A'; 700 << 10];
+    let archive = zip_of(&[("a.pdf", &chunk), ("b.pdf", &chunk)]);
+    let job = submit(&app, &key, &template, &archive, "bomb.zip").await;
+    app.stack.drain().await;
+    let view = status(&app, &key, &job).await;
+    assert_eq!(view["status"], "FAILED", "{view}");
+    assert_eq!(view["error"]["code"], "archive_too_large");
+    assert_eq!(view["documents"][0]["error"]["code"], "archive_too_large");
+    assert_eq!(view["credits_charged"], 0);
+    assert_eq!(credits(&app, "acme").await, 10);
+    app.stack.stop().await;
+}
+
+#[tokio::test]
+async fn credits_run_out_mid_batch_and_repeated_events_charge_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(dir.path()).await;
+    let key = app.tenant("small", 3).await;
+    let template = invoice_template(&app, &key).await;
+    let pdfs: Vec<Vec<u8>> = (1..=5)
+        .map(|i| fixtures::text_pdf(&[&[&format!("Invoice Number: INV-{i}")]]))
+        .collect();
+    let names: Vec<String> = (1..=5).map(|i| format!("{i}.pdf")).collect();
+    let entries: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(String::as_str)
+        .zip(pdfs.iter().map(Vec::as_slice))
+        .collect();
+    let job = submit(&app, &key, &template, &zip_of(&entries), "five.zip").await;
+    app.stack.drain().await;
+    let view = status(&app, &key, &job).await;
+    assert_eq!(view["status"], "SUCCESS", "{view}");
+    let docs = view["documents"].as_array().unwrap();
+    let succeeded = docs
+        .iter()
+        .filter(|d| d["status"] == "PROCESS IMAGE SUCCESS")
+        .count();
+    let starved: Vec<&Value> = docs
+        .iter()
+        .filter(|d| d["error"]["code"] == "insufficient_credits")
+        .collect();
+    assert_eq!((succeeded, starved.len()), (3, 2), "{view}");
+    assert!(starved
+        .iter()
+        .all(|d| d["status"] == "PROCESS IMAGE FAILED"));
+    assert_eq!(view["credits_charged"], 3);
+    assert_eq!(credits(&app, "small").await, 0);
+
+    // S3 and SQS deliver at least once: the same events again charge nothing and change nothing.
+    let results_before = results(&app, &key, &job).await;
+    for doc in docs {
+        let key = format!("documents/{job}/{}", doc["document_id"].as_str().unwrap());
+        object_created(&app.stack.services, &key).await.unwrap();
+    }
+    app.stack.drain().await;
+    assert_eq!(credits(&app, "small").await, 0);
+    assert_eq!(
+        results(&app, &key, &job).await["documents"],
+        results_before["documents"]
+    );
+
+    // With the balance at 0, the next submission is refused up front.
+    let (code, body) = app
+        .call(
+            "POST",
+            "/process-job",
+            Some(&key),
+            Some(json!({"template_id": template, "actual_image": STANDARD.encode(&pdfs[0])})),
+        )
+        .await;
+    assert_eq!(
+        (code, body["error"]["code"].as_str()),
+        (402, Some("insufficient_credits"))
+    );
+    app.stack.stop().await;
+}
+
+#[tokio::test]
+async fn images_without_ocr_models_fail_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(dir.path()).await;
+    let key = app.tenant("acme", 10).await;
+    let template = invoice_template(&app, &key).await;
+    let png = submit(&app, &key, &template, &fixture("invoice.png"), "a.png").await;
+    let scan = fixtures::image_pdf(&fixture("invoice-scan.jpg"), 1240, 1754, true);
+    let scanned_pdf = submit(&app, &key, &template, &scan, "scan.pdf").await;
+    let text_pdf = submit(&app, &key, &template, &fixtures::invoice_pdf(), "text.pdf").await;
+    app.stack.drain().await;
+    for job in [&png, &scanned_pdf] {
+        let view = status(&app, &key, job).await;
+        assert_eq!(view["status"], "FAILED", "{view}");
+        assert_eq!(view["documents"][0]["error"]["code"], "ocr_unavailable");
+    }
+    let res = results(&app, &key, &text_pdf).await;
+    assert_eq!(res["documents"][0]["result"], expected_invoice());
+    assert_eq!(credits(&app, "acme").await, 10 - 1);
+    app.stack.stop().await;
+}
+
+#[tokio::test]
+async fn templates_with_bad_rules_are_refused_with_a_clear_400() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(dir.path()).await;
+    let key = app.tenant("acme", 10).await;
+    let template = invoice_template(&app, &key).await;
+    let field =
+        |rule: Value| json!({"name": "x", "fields": [{"name": "f", "type": "text", "rule": rule}]});
+    for (body, words) in [
+        (
+            field(json!({"kind": "regex", "pattern": "Total: ([0-9]+"})),
+            "regular expression",
+        ),
+        (
+            field(json!({"kind": "region", "x": 0.5, "y": 0.5, "width": 0.7, "height": 0.1})),
+            "region",
+        ),
+        (
+            field(
+                json!({"kind": "region", "page": 0, "x": 0.1, "y": 0.1, "width": 0.1, "height": 0.1}),
+            ),
+            "numbered from 1",
+        ),
+        (field(json!({"kind": "label", "label": ""})), "label"),
+    ] {
+        for (method, path) in [
+            ("POST", "/templates".to_string()),
+            ("PUT", format!("/templates/{template}")),
+        ] {
+            let (code, err) = app
+                .call(method, &path, Some(&key), Some(body.clone()))
+                .await;
+            assert_eq!(
+                (code, err["error"]["code"].as_str()),
+                (400, Some("invalid_template")),
+                "{body}"
+            );
+            let message = err["error"]["message"].as_str().unwrap();
+            assert!(message.contains(words), "{message}");
+        }
+    }
+    app.stack.stop().await;
+}
