@@ -260,8 +260,21 @@ fn http_outcome(response: Response<lambda_http::Body>) -> Outcome {
 }
 
 /// The invoice every sample event submits or refers to: the same bytes as in the submission events.
+/// The PDF inside the committed events (the JSON submission's `actual_image`): the events were generated
+/// once, so the seeded uploads must be those bytes, not a fresh rendering of the fixture.
 pub fn sample_pdf() -> Vec<u8> {
-    crate::stack::invoice_pdf()
+    use base64::Engine;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../events/submit-job/json-base64.json"
+    );
+    let event: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("event file"))
+        .expect("event JSON");
+    let body: Value =
+        serde_json::from_str(event["body"].as_str().expect("body")).expect("body JSON");
+    base64::engine::general_purpose::STANDARD
+        .decode(body["actual_image"].as_str().expect("actual_image"))
+        .expect("base64 PDF")
 }
 
 fn invoice_fields() -> Vec<FieldSpec> {
