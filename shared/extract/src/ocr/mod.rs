@@ -45,7 +45,7 @@ pub struct OcrSettings {
 impl Default for OcrSettings {
     fn default() -> Self {
         Self {
-            detector_max_side: 960,
+            detector_max_side: 1280,
             skew_probe_max_side: 640,
             deskew_min_degrees: 0.3,
             recogniser_batch: 8,
