@@ -84,7 +84,7 @@ test("a wrong API key is refused visibly; the right one signs in and stays in se
 
   await page.getByLabel("API key").fill(KEY);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Templates" }).waitFor();
+  await page.getByRole("heading", { name: "Templates", exact: true }).waitFor();
   const stored = await page.evaluate(() => ({
     session: sessionStorage.getItem("pagewire.apiKey"),
     local: JSON.stringify({ ...localStorage }),
@@ -184,7 +184,7 @@ test("a test event reaches the receiver, signed with the revealed secret", async
 });
 
 test("a PDF dropped on the jobs page is processed to SUCCESS with its results", async () => {
-  await page.getByRole("link", { name: "Jobs" }).click();
+  await page.getByRole("link", { name: "Jobs", exact: true }).click();
   await page.getByLabel("Template").selectOption(state.templateId);
   await shot("06-jobs-submit");
 
@@ -256,14 +256,14 @@ test("rotating the secret shows a new one; the old one still signs beside it", a
 
   const before = receiver.received.length;
   await page.getByRole("button", { name: "Send test event" }).click();
-  const test = await receiver.waitFor((r, i) => eventType(r) === "webhook.test" && receiver.received.indexOf(r) >= before);
-  assert.ok(signedBy(test, rotated), "signed with the new secret");
-  assert.ok(signedBy(test, state.secret), "and, for 24 hours, with the old one");
+  const testEvent = await receiver.waitFor((r) => eventType(r) === "webhook.test" && receiver.received.indexOf(r) >= before);
+  assert.ok(signedBy(testEvent, rotated), "signed with the new secret");
+  assert.ok(signedBy(testEvent, state.secret), "and, for 24 hours, with the old one");
   await shot("10-endpoint-rotated");
 });
 
 test("the jobs list follows this session's job", async () => {
-  await page.getByRole("link", { name: "Jobs" }).click();
+  await page.getByRole("link", { name: "Jobs", exact: true }).click();
   const row = page.locator(`tr[data-job-id="${state.jobId}"]`);
   await row.locator("[data-status=SUCCESS]").waitFor();
   await shot("11-jobs");

@@ -55,9 +55,17 @@ export function actionButton(
   return button;
 }
 
-/** A labelled form control. */
-export function field(label: string, control: HTMLElement, hint?: string): HTMLLabelElement {
-  return h("label", { class: "field" }, h("span", {}, label), control, hint ? h("small", {}, hint) : null);
+let nextId = 0;
+
+/** A labelled form control; a hint is tied to it as its description, outside the label's name. */
+export function field(label: string, control: HTMLElement, hint?: string): HTMLDivElement {
+  if (!control.id) control.id = `f${++nextId}`;
+  let hintEl: HTMLElement | null = null;
+  if (hint) {
+    hintEl = h("small", { id: `${control.id}-hint` }, hint);
+    control.setAttribute("aria-describedby", hintEl.id);
+  }
+  return h("div", { class: "field" }, h("label", { for: control.id }, label), control, hintEl);
 }
 
 export function formatTime(iso: string | null): string {

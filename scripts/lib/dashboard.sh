@@ -45,7 +45,7 @@ pagewire_dashboard_e2e() {
   echo "== dashboard end-to-end tests (headless chromium) against pagewire dev on 127.0.0.1:$port"
   (cd dashboard && PAGEWIRE_URL="http://127.0.0.1:$port" PAGEWIRE_KEY="$key" \
     PAGEWIRE_SAMPLE_PDF="$dir/data/sample-invoice.pdf" SCREENSHOT_DIR="$shots" \
-    node --test --test-concurrency=1 --test-timeout=60000 e2e/dashboard.test.mjs) || status=$?
+    node --test --test-concurrency=1 --test-timeout=150000 e2e/dashboard.test.mjs) || status=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -rf "$dir"

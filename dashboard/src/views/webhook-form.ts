@@ -135,7 +135,7 @@ export function webhookForm(
     "form",
     { class: "webhook-form", "aria-label": "Webhook endpoint" },
     h("div", { class: "row" }, field("Name", name), field("Method", method)),
-    field("URL", url, "`:id` in the URL is replaced by the document id."),
+    field("URL", url, ":id in the URL is replaced by the document id."),
     h("h4", {}, "Custom headers"),
     headersBox,
     h("button", { type: "button", onclick: () => headersBox.append(headerRow()) }, "Add header"),
