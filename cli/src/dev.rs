@@ -95,7 +95,11 @@ impl DevStack {
             source,
         })?;
         let (shutdown, _) = watch::channel(false);
-        let site = options.dashboard_dir.clone().map(StaticSite::new).map(Arc::new);
+        let site = options
+            .dashboard_dir
+            .clone()
+            .map(StaticSite::new)
+            .map(Arc::new);
         let mut tasks = vec![tokio::spawn(serve(
             listener,
             services.clone(),

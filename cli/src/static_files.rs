@@ -70,10 +70,7 @@ pub fn safe_relative_path(path: &str) -> Option<PathBuf> {
     let rest = path.strip_prefix('/')?;
     let mut out = PathBuf::new();
     for segment in rest.split('/') {
-        if segment.is_empty()
-            || segment.starts_with('.')
-            || segment.contains(['\\', '\0', ':'])
-        {
+        if segment.is_empty() || segment.starts_with('.') || segment.contains(['\\', '\0', ':']) {
             return None;
         }
         out.push(segment);
@@ -158,10 +155,7 @@ mod tests {
 
     #[test]
     fn plain_paths_map_to_relative_files() {
-        assert_eq!(
-            safe_relative_path("/app.js"),
-            Some(PathBuf::from("app.js"))
-        );
+        assert_eq!(safe_relative_path("/app.js"), Some(PathBuf::from("app.js")));
         assert_eq!(
             safe_relative_path("/assets/logo.svg"),
             Some(PathBuf::from("assets/logo.svg"))

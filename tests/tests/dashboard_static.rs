@@ -36,14 +36,26 @@ async fn serves_the_built_files_with_their_content_types() {
     let dir = tempfile::tempdir().unwrap();
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(dist.join("assets")).unwrap();
-    std::fs::write(dist.join("index.html"), "<!doctype html><title>dash</title>").unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>dash</title>",
+    )
+    .unwrap();
     std::fs::write(dist.join("app.js"), "console.log(1)").unwrap();
     std::fs::write(dist.join("assets/style.css"), "body{}").unwrap();
     let app = start_with_dashboard(&dir.path().join("data"), &dist).await;
 
     for (path, content_type, body) in [
-        ("/", "text/html; charset=utf-8", "<!doctype html><title>dash</title>"),
-        ("/app.js", "text/javascript; charset=utf-8", "console.log(1)"),
+        (
+            "/",
+            "text/html; charset=utf-8",
+            "<!doctype html><title>dash</title>",
+        ),
+        (
+            "/app.js",
+            "text/javascript; charset=utf-8",
+            "console.log(1)",
+        ),
         ("/assets/style.css", "text/css; charset=utf-8", "body{}"),
     ] {
         let resp = app.client.get(app.url(path)).send().await.unwrap();
@@ -92,7 +104,10 @@ async fn refuses_paths_outside_the_dashboard_directory() {
         let (status, text) = raw_get(&app, target).await;
         assert_eq!(status, 404, "{target}: {text}");
         assert!(!text.contains("top secret"), "{target}");
-        assert!(!text.contains("hidden\n") && !text.ends_with("hidden"), "{target}");
+        assert!(
+            !text.contains("hidden\n") && !text.ends_with("hidden"),
+            "{target}"
+        );
     }
     let (status, text) = raw_get(&app, "/index.html").await;
     assert_eq!(status, 200, "{text}");
