@@ -17,6 +17,7 @@ const env = (name) => {
 const BASE = env("PAGEWIRE_URL");
 const KEY = env("PAGEWIRE_KEY");
 const SAMPLE_PDF = env("PAGEWIRE_SAMPLE_PDF");
+const SAMPLE_ZIP = env("PAGEWIRE_SAMPLE_ZIP");
 const SHOTS = env("SCREENSHOT_DIR");
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -262,21 +263,42 @@ test("rotating the secret shows a new one; the old one still signs beside it", a
   await shot("10-endpoint-rotated");
 });
 
-test("the jobs list follows this session's job", async () => {
+test("a ZIP shows each of its documents, with a result row per entry", async () => {
   await page.getByRole("link", { name: "Jobs", exact: true }).click();
-  const row = page.locator(`tr[data-job-id="${state.jobId}"]`);
-  await row.locator("[data-status=SUCCESS]").waitFor();
-  await shot("11-jobs");
+  await page.getByLabel("Template").selectOption(state.templateId);
+  await dropFile("invoices.zip", readFileSync(SAMPLE_ZIP), "application/zip");
+  await page.waitForURL((url) => /#\/jobs\/[0-9a-f-]{36}$/.test(url.hash) && !url.hash.endsWith(state.jobId));
+  state.zipJobId = page.url().split("/").pop();
+  await page.locator(".job-status [data-status=SUCCESS]").waitFor({ timeout: 30_000 });
+  const documents = page.locator("table[aria-label=Documents] tbody tr");
+  assert.equal(await documents.count(), 2);
+  for (const name of ["march.pdf", "april.pdf"]) {
+    const row = documents.filter({ hasText: name });
+    await row.locator("[data-status='PROCESS IMAGE SUCCESS']").waitFor();
+  }
+  const numbers = page.locator("table[aria-label=Results] [data-field=invoice_number]");
+  await numbers.nth(1).waitFor();
+  assert.deepEqual(await numbers.allInnerTexts(), ["INV-2024-001", "INV-2024-001"]);
+  await shot("11-job-zip");
+});
+
+test("the jobs list follows this session's jobs", async () => {
+  await page.getByRole("link", { name: "Jobs", exact: true }).click();
+  for (const id of [state.jobId, state.zipJobId]) {
+    await page.locator(`tr[data-job-id="${id}"]`).locator("[data-status=SUCCESS]").waitFor();
+  }
+  assert.match(await page.locator(`tr[data-job-id="${state.zipJobId}"] td.num`).innerText(), /^2\/2$/);
+  await shot("12-jobs");
 });
 
 test("at phone width (390 px) the pages fit the screen", async () => {
   await page.setViewportSize(PHONE);
   for (const [hash, name, ready] of [
-    ["#/templates", "12-phone-templates", "table[aria-label=Templates]"],
-    [`#/templates/${state.templateId}`, "13-phone-template", "table[aria-label='Webhook endpoints']"],
-    [`#/webhooks/${state.endpointId}`, "14-phone-endpoint", "tr.attempt"],
-    ["#/jobs", "15-phone-jobs", ".dropzone"],
-    [`#/jobs/${state.jobId}`, "16-phone-job", "table[aria-label=Results]"],
+    ["#/templates", "13-phone-templates", "table[aria-label=Templates]"],
+    [`#/templates/${state.templateId}`, "14-phone-template", "table[aria-label='Webhook endpoints']"],
+    [`#/webhooks/${state.endpointId}`, "15-phone-endpoint", "tr.attempt"],
+    ["#/jobs", "16-phone-jobs", ".dropzone"],
+    [`#/jobs/${state.jobId}`, "17-phone-job", "table[aria-label=Results]"],
   ]) {
     await page.goto(`${BASE}/${hash}`);
     await page.locator(ready).first().waitFor();

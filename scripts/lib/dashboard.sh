@@ -41,10 +41,16 @@ pagewire_dashboard_e2e() {
     rm -rf "$dir"
     return 1
   fi
+  # A ZIP of two copies of the sample invoice: one document, status and result per entry.
+  python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[2], "w") as z:
+    for name in ("march.pdf", "april.pdf"):
+        z.write(sys.argv[1], name)' "$dir/data/sample-invoice.pdf" "$dir/invoices.zip"
   rm -rf "$shots"
   echo "== dashboard end-to-end tests (headless chromium) against pagewire dev on 127.0.0.1:$port"
   (cd dashboard && PAGEWIRE_URL="http://127.0.0.1:$port" PAGEWIRE_KEY="$key" \
-    PAGEWIRE_SAMPLE_PDF="$dir/data/sample-invoice.pdf" SCREENSHOT_DIR="$shots" \
+    PAGEWIRE_SAMPLE_PDF="$dir/data/sample-invoice.pdf" PAGEWIRE_SAMPLE_ZIP="$dir/invoices.zip" \
+    SCREENSHOT_DIR="$shots" \
     node --test --test-concurrency=1 --test-timeout=150000 e2e/dashboard.test.mjs) || status=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
