@@ -75,8 +75,9 @@ function statusSection(job: JobStatus): HTMLElement {
   );
 }
 
-function resultsTable(results: JobResults): HTMLElement {
-  const columns: string[] = [];
+/** Columns in the template's field order (JSON objects do not keep it); then any other result keys. */
+function resultsTable(results: JobResults, fieldOrder: string[]): HTMLElement {
+  const columns: string[] = [...fieldOrder];
   for (const doc of results.documents) {
     for (const name of Object.keys(doc.result ?? {})) if (!columns.includes(name)) columns.push(name);
   }
@@ -101,6 +102,16 @@ function resultsTable(results: JobResults): HTMLElement {
       ),
     ),
   );
+}
+
+/** The template's field names, or none when it was deleted since (its jobs keep their results). */
+async function templateFields(templateId: string): Promise<string[]> {
+  try {
+    return (await api.templates.get(templateId)).fields.map((f) => f.name);
+  } catch (error) {
+    if (error instanceof api.ApiError && error.status === 404) return [];
+    throw error;
+  }
 }
 
 async function download(jobId: string, format: "json" | "csv"): Promise<void> {
@@ -162,7 +173,8 @@ export async function jobView(root: HTMLElement, params: string[], life: Lifetim
     if (finished && !resultsShown) {
       resultsShown = true;
       try {
-        resultsBox.replaceChildren(resultsTable(await api.jobs.results(id)));
+        const [results, fieldOrder] = await Promise.all([api.jobs.results(id), templateFields(job.template_id)]);
+        resultsBox.replaceChildren(resultsTable(results, fieldOrder));
       } catch (error) {
         showError(error);
       }
