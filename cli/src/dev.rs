@@ -4,6 +4,7 @@
 use crate::backend::{self, Backend};
 use crate::pump::{pump_once, Consumer};
 use crate::server::serve_hyper;
+use crate::static_files::StaticSite;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -29,6 +30,8 @@ pub struct DevOptions {
     pub aws_process_queue_url: Option<String>,
     /// 0 picks a free port.
     pub port: u16,
+    /// The built dashboard served at `/`; `None` serves the API alone.
+    pub dashboard_dir: Option<PathBuf>,
     pub clock: Arc<dyn Clock>,
     /// How often the queue consumers look for delayed messages that became due.
     pub poll_interval: Duration,
@@ -46,6 +49,7 @@ impl DevOptions {
             data_dir,
             aws_process_queue_url: None,
             port: 0,
+            dashboard_dir: None,
             clock,
             poll_interval: Duration::from_millis(200),
             background_consumers: true,
@@ -91,9 +95,15 @@ impl DevStack {
             source,
         })?;
         let (shutdown, _) = watch::channel(false);
+        let site = options
+            .dashboard_dir
+            .clone()
+            .map(StaticSite::new)
+            .map(Arc::new);
         let mut tasks = vec![tokio::spawn(serve(
             listener,
             services.clone(),
+            site,
             shutdown.subscribe(),
         ))];
         if options.background_consumers {
@@ -179,18 +189,28 @@ impl DevStack {
     }
 }
 
-async fn serve(listener: TcpListener, services: Services, mut shutdown: watch::Receiver<bool>) {
+async fn serve(
+    listener: TcpListener,
+    services: Services,
+    site: Option<Arc<StaticSite>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let services = services.clone();
+                let site = site.clone();
                 let mut stop = shutdown.clone();
                 connections.spawn(async move {
                     let service = service_fn(move |req| {
                         let services = services.clone();
-                        async move { Ok::<_, std::convert::Infallible>(serve_hyper(&services, req).await) }
+                        let site = site.clone();
+                        async move {
+                            let response = serve_hyper(&services, site.as_deref(), req).await;
+                            Ok::<_, std::convert::Infallible>(response)
+                        }
                     });
                     let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
                     tokio::pin!(conn);

@@ -4,6 +4,7 @@ pub mod backend;
 pub mod dev;
 pub mod pump;
 pub mod server;
+pub mod static_files;
 pub mod tenant;
 
 pub use dev::{DevOptions, DevStack};

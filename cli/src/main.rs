@@ -59,6 +59,9 @@ enum Command {
         /// (cloud metadata) and the other refused ranges stay refused.
         #[arg(long)]
         allow_loopback_webhooks: bool,
+        /// The built dashboard (`npm run build` in dashboard/) served at `/`.
+        #[arg(long, env = "PAGEWIRE_DASHBOARD_DIR", default_value = pagewire_cli::static_files::DEFAULT_DASHBOARD_DIR)]
+        dashboard_dir: PathBuf,
     },
     /// Manage tenants, their API keys and credits.
     Tenant {
@@ -109,10 +112,11 @@ async fn main() -> ExitCode {
             port,
             allow_http_webhooks,
             allow_loopback_webhooks,
+            dashboard_dir,
         } => {
             config.settings.allow_http_webhooks |= allow_http_webhooks;
             config.settings.allow_loopback_webhooks |= allow_loopback_webhooks;
-            run_dev(config, &cli, port).await
+            run_dev(config, &cli, port, dashboard_dir).await
         }
         Command::Tenant { action } => run_tenant(config, &cli, action).await,
     };
@@ -144,12 +148,18 @@ async fn run_tenant(config: Config, cli: &Cli, action: TenantAction) -> Result<(
     Ok(())
 }
 
-async fn run_dev(config: Config, cli: &Cli, port: u16) -> Result<(), String> {
+async fn run_dev(
+    config: Config,
+    cli: &Cli,
+    port: u16,
+    dashboard_dir: PathBuf,
+) -> Result<(), String> {
     let data_dir = cli.data_dir.clone();
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
     let mut options = DevOptions::new(data_dir.clone(), Arc::new(SystemClock));
     options.config = config;
     options.port = port;
+    options.dashboard_dir = Some(dashboard_dir.clone());
     if cli.backend == BackendKind::Aws {
         let url = cli.process_queue_url.clone().ok_or(
             "--backend aws needs --process-queue-url (or PAGEWIRE_PROCESS_QUEUE_URL) for `dev`",
@@ -174,6 +184,14 @@ async fn run_dev(config: Config, cli: &Cli, port: u16) -> Result<(), String> {
         "pagewire dev is serving {url} (data in {})",
         data_dir.display()
     );
+    if dashboard_dir.join("index.html").is_file() {
+        println!("dashboard: {url}/ (from {})", dashboard_dir.display());
+    } else {
+        println!(
+            "dashboard: not built in {} (cd dashboard && npm ci && npm run build)",
+            dashboard_dir.display()
+        );
+    }
     println!("tenant {tenant_id}");
     println!("api key: {key}");
     if let Some(template) = template {

@@ -9,6 +9,8 @@ use pagewire_core::{CoreError, Services};
 use pagewire_lambda_kit::http::error_response;
 use pagewire_lambda_kit::routes::{match_path, Route};
 
+use crate::static_files::StaticSite;
+
 /// API Gateway and Lambda refuse request payloads above 6 MB; the dev server does the same.
 pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;
 
@@ -53,10 +55,17 @@ pub async fn route_request(s: &Services, req: Request) -> Response<Body> {
 }
 
 /// Converts a hyper request into a `lambda_http` one (refusing bodies over the payload limit) and back.
+/// API routes come first; a GET or HEAD of any other path may be a file of the dashboard `site`.
 pub async fn serve_hyper(
     s: &Services,
+    site: Option<&StaticSite>,
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
+    if let Some(site) = site.filter(|_| function_for(req.uri().path()).is_none()) {
+        if let Some(response) = site.respond(req.method(), req.uri().path()).await {
+            return response;
+        }
+    }
     let (parts, body) = req.into_parts();
     let response = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(collected) => {

@@ -128,8 +128,14 @@ async fn from_multipart(req: &Request, max_file: usize) -> Result<Submission, Co
         }
         other => CoreError::invalid("malformed_multipart", other.to_string()),
     };
-    let boundary =
-        multer::parse_boundary(content_type(req)).map_err(|e| malformed(e.to_string()))?;
+    // The boundary is case-sensitive (browsers send `----WebKitFormBoundaryAbC...`), so it is read from the
+    // header as sent, not from the lower-cased `content_type`.
+    let raw_type = req
+        .headers()
+        .get(lambda_http::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let boundary = multer::parse_boundary(raw_type).map_err(|e| malformed(e.to_string()))?;
     let body = Bytes::copy_from_slice(req.body().as_ref());
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
     let limits = multer::Constraints::new().size_limit(
@@ -187,6 +193,27 @@ mod tests {
             decode_base64("not base64!!").unwrap_err().code(),
             "invalid_base64"
         );
+    }
+
+    #[tokio::test]
+    async fn a_mixed_case_boundary_is_kept_as_sent() {
+        let boundary = "----WebKitFormBoundaryY3uGeuhtKt1qotYv";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"template_id\"\r\n\r\nt-1\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"actual_image\"; filename=\"a.pdf\"\r\n\
+             Content-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--{boundary}--\r\n"
+        );
+        let req = lambda_http::http::Request::builder()
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::Binary(body.into_bytes()))
+            .unwrap();
+        let sub = from_multipart(&req, 1024).await.expect("parsed");
+        assert_eq!(sub.template_id.as_deref(), Some("t-1"));
+        assert_eq!(sub.file_name.as_deref(), Some("a.pdf"));
+        assert_eq!(sub.file.as_deref(), Some(&b"%PDF-1.4"[..]));
     }
 
     #[test]
