@@ -11,6 +11,7 @@ mod recognise;
 use pagewire_core::ports::Word;
 use rten::Model;
 use std::path::Path;
+use std::time::Instant;
 
 pub use geometry::{deskew_angle, rotate};
 
@@ -86,8 +87,15 @@ impl OcrEngine {
                 reason: e.to_string(),
             })
         };
+        let started = Instant::now();
         let detector = load(DETECTOR_FILE)?;
+        let detector_ms = started.elapsed().as_millis();
         let recogniser = load(RECOGNISER_FILE)?;
+        tracing::debug!(
+            detector_ms,
+            recogniser_ms = started.elapsed().as_millis() - detector_ms,
+            "OCR models loaded"
+        );
         let listed = match std::fs::read_to_string(dir.join(ALPHABET_FILE)) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -125,7 +133,9 @@ impl OcrEngine {
             detector_max_side: self.settings.skew_probe_max_side,
             ..self.settings
         };
+        let started = Instant::now();
         let angle = deskew_angle(&detect::detect(&self.detector, page, &probe)?);
+        let probe_ms = started.elapsed().as_millis();
         let straightened;
         let page = if angle.abs() >= self.settings.deskew_min_degrees {
             straightened = rotate(page, -angle);
@@ -134,12 +144,22 @@ impl OcrEngine {
             page
         };
         let lines = detect::detect(&self.detector, page, &self.settings)?;
-        recognise::recognise(
+        let detected_ms = started.elapsed().as_millis();
+        let words = recognise::recognise(
             &self.recogniser,
             &self.alphabet,
             page,
             &lines,
             self.settings.recogniser_batch,
-        )
+        )?;
+        // Durations and counts only: what a page says is never logged.
+        tracing::debug!(
+            probe_ms,
+            detect_ms = detected_ms - probe_ms,
+            recognise_ms = started.elapsed().as_millis() - detected_ms,
+            lines = lines.len(),
+            "OCR page read"
+        );
+        Ok(words)
     }
 }

@@ -78,12 +78,14 @@ pub fn recognise(
             }
         }
         let input = NdTensor::from_data([n, 3, HEIGHT as usize, width as usize], data);
+        let started = std::time::Instant::now();
         let output = model
             .run_one(input.view().into(), None)
             .map_err(|e| OcrError::Run(e.to_string()))?;
         let scores: NdTensor<f32, 3> = output.try_into().map_err(|_| {
             OcrError::Run("the recogniser's output is not a 3-d float tensor".into())
         })?;
+        tracing::debug!(lines = n, width, ms = started.elapsed().as_millis(), "recogniser batch");
         let [_, steps, classes] = scores.shape();
         let scores = scores.to_vec();
         let columns_per_step = width as f32 / steps as f32;
