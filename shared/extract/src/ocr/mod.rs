@@ -3,6 +3,7 @@
 //! The models are loaded once per process and shared; each page goes through detection (where are the
 //! text lines), an optional deskew, recognition of each line, and CTC decoding into words with boxes.
 
+mod batches;
 mod ctc;
 mod detect;
 mod geometry;
@@ -39,7 +40,7 @@ pub struct OcrSettings {
     pub skew_probe_max_side: u32,
     /// Pages whose estimated skew is above this (degrees) are straightened before reading.
     pub deskew_min_degrees: f32,
-    /// Lines recognised per model run.
+    /// Most lines recognised per model run (runs group lines of similar width, see `batches`).
     pub recogniser_batch: usize,
 }
 
@@ -49,7 +50,7 @@ impl Default for OcrSettings {
             detector_max_side: 1280,
             skew_probe_max_side: 640,
             deskew_min_degrees: 0.3,
-            recogniser_batch: 8,
+            recogniser_batch: 16,
         }
     }
 }
