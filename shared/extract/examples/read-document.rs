@@ -1,6 +1,9 @@
 //! Reads documents the way processing does and prints each page's lines with their confidence.
 //! Usage: PAGEWIRE_OCR_MODEL_DIR=... cargo run --release -p pagewire-extract --features ocr \
 //!          --example read-document -- FILE...
+//! With `RUST_LOG=pagewire_extract=debug` it also prints the OCR models' load time and each page's stage
+//! times (probe, detection, recognition) on stderr. Naming a file twice reads it twice (the first read of
+//! an image pays for loading the models).
 
 use pagewire_core::policy::layout::lines;
 use pagewire_core::ports::DocumentReader;
@@ -9,6 +12,10 @@ use pagewire_extract::{PagewireReader, ReaderLimits};
 use std::time::Instant;
 
 fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let models = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR").map(std::path::PathBuf::from);
     let reader = PagewireReader::new(ReaderLimits::from_settings(&Settings::default()))
         .with_ocr_models(models.as_deref());

@@ -3,6 +3,7 @@
 //! The models are loaded once per process and shared; each page goes through detection (where are the
 //! text lines), an optional deskew, recognition of each line, and CTC decoding into words with boxes.
 
+mod batches;
 mod ctc;
 mod detect;
 mod geometry;
@@ -11,6 +12,7 @@ mod recognise;
 use pagewire_core::ports::Word;
 use rten::Model;
 use std::path::Path;
+use std::time::Instant;
 
 pub use geometry::{deskew_angle, rotate};
 
@@ -38,7 +40,7 @@ pub struct OcrSettings {
     pub skew_probe_max_side: u32,
     /// Pages whose estimated skew is above this (degrees) are straightened before reading.
     pub deskew_min_degrees: f32,
-    /// Lines recognised per model run.
+    /// Most lines recognised per model run (runs group lines of similar width, see `batches`).
     pub recogniser_batch: usize,
 }
 
@@ -48,7 +50,7 @@ impl Default for OcrSettings {
             detector_max_side: 1280,
             skew_probe_max_side: 640,
             deskew_min_degrees: 0.3,
-            recogniser_batch: 8,
+            recogniser_batch: 16,
         }
     }
 }
@@ -86,8 +88,15 @@ impl OcrEngine {
                 reason: e.to_string(),
             })
         };
+        let started = Instant::now();
         let detector = load(DETECTOR_FILE)?;
+        let detector_ms = started.elapsed().as_millis();
         let recogniser = load(RECOGNISER_FILE)?;
+        tracing::debug!(
+            detector_ms,
+            recogniser_ms = started.elapsed().as_millis() - detector_ms,
+            "OCR models loaded"
+        );
         let listed = match std::fs::read_to_string(dir.join(ALPHABET_FILE)) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -125,7 +134,9 @@ impl OcrEngine {
             detector_max_side: self.settings.skew_probe_max_side,
             ..self.settings
         };
+        let started = Instant::now();
         let angle = deskew_angle(&detect::detect(&self.detector, page, &probe)?);
+        let probe_ms = started.elapsed().as_millis();
         let straightened;
         let page = if angle.abs() >= self.settings.deskew_min_degrees {
             straightened = rotate(page, -angle);
@@ -134,12 +145,22 @@ impl OcrEngine {
             page
         };
         let lines = detect::detect(&self.detector, page, &self.settings)?;
-        recognise::recognise(
+        let detected_ms = started.elapsed().as_millis();
+        let words = recognise::recognise(
             &self.recogniser,
             &self.alphabet,
             page,
             &lines,
             self.settings.recogniser_batch,
-        )
+        )?;
+        // Durations and counts only: what a page says is never logged.
+        tracing::debug!(
+            probe_ms,
+            detect_ms = detected_ms - probe_ms,
+            recognise_ms = started.elapsed().as_millis() - detected_ms,
+            lines = lines.len(),
+            "OCR page read"
+        );
+        Ok(words)
     }
 }
