@@ -3,11 +3,11 @@
 //! function timeouts. cfn-lint (scripts/check-template.sh) checks the template is valid CloudFormation;
 //! these tests check it is the right one for this code.
 
+use integration_tests::template::{workspace_root, Node, Template};
 use pagewire_core::policy::retry::{next_retry_delay, FailedAttempt, MAX_ATTEMPTS};
 use pagewire_core::usecases::keys::{DOCUMENTS_PREFIX, UPLOADS_PREFIX};
 use pagewire_embedded::{DELIVERY_MAX_RECEIVE_COUNT, PROCESS_MAX_RECEIVE_COUNT};
 use pagewire_lambda_kit::config::KEYS;
-use integration_tests::template::{workspace_root, Node, Template};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -61,10 +61,7 @@ fn the_resource_variables_point_at_the_resources_that_play_that_part() {
     let jobs = t.resource(target("PAGEWIRE_JOBS_TABLE"));
     let ttl = jobs.get("Properties").get("TimeToLiveSpecification");
     assert_eq!(ttl.get("AttributeName").str(), Some("expires_at"));
-    assert_eq!(
-        ttl.get("Enabled").bool(),
-        Some(true)
-    );
+    assert_eq!(ttl.get("Enabled").bool(), Some(true));
 
     // Charge markers expire on the same attribute; the config store writes it on nothing else.
     let config = t.resource(target("PAGEWIRE_CONFIG_TABLE"));
@@ -374,11 +371,7 @@ fn new_uploads_and_documents_notify_the_process_queue() {
         "IgnorePublicAcls",
         "RestrictPublicBuckets",
     ] {
-        assert_eq!(
-            block.get(key).bool(),
-            Some(true),
-            "{key}"
-        );
+        assert_eq!(block.get(key).bool(), Some(true), "{key}");
     }
     assert!(props.get("BucketEncryption").exists());
     assert!(props.get("LifecycleConfiguration").exists());

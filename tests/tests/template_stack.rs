@@ -37,7 +37,9 @@ async fn the_emulator_holds_each_queue_table_and_bucket_as_the_template_declares
                     .attributes
                     .unwrap();
                 let number = |attribute: QueueAttributeName| {
-                    attributes.get(&attribute).map(|v| v.parse::<u64>().unwrap())
+                    attributes
+                        .get(&attribute)
+                        .map(|v| v.parse::<u64>().unwrap())
                 };
                 if let Some(visibility) = declared.visibility_timeout {
                     assert_eq!(
@@ -58,7 +60,8 @@ async fn the_emulator_holds_each_queue_table_and_bucket_as_the_template_declares
                     .map(|p| serde_json::from_str(p).unwrap());
                 match &declared.redrive_policy {
                     Some(policy) => {
-                        let redrive = redrive.unwrap_or_else(|| panic!("{id} has no redrive policy"));
+                        let redrive =
+                            redrive.unwrap_or_else(|| panic!("{id} has no redrive policy"));
                         assert_eq!(
                             redrive["deadLetterTargetArn"], policy.dead_letter_target_arn,
                             "{id}"
@@ -86,7 +89,12 @@ async fn the_emulator_holds_each_queue_table_and_bucket_as_the_template_declares
                 let keys: Vec<(String, String)> = table
                     .key_schema()
                     .iter()
-                    .map(|k| (k.attribute_name().to_string(), k.key_type().as_str().to_string()))
+                    .map(|k| {
+                        (
+                            k.attribute_name().to_string(),
+                            k.key_type().as_str().to_string(),
+                        )
+                    })
                     .collect();
                 let declared_keys: Vec<(String, String)> = declared
                     .key_schema
@@ -147,7 +155,11 @@ async fn the_emulator_holds_each_queue_table_and_bucket_as_the_template_declares
                             .map(|r| r.value().unwrap_or_default())
                             .collect::<Vec<_>>()
                             .join(",");
-                        (c.queue_arn().to_string(), c.events()[0].as_str().to_string(), prefix)
+                        (
+                            c.queue_arn().to_string(),
+                            c.events()[0].as_str().to_string(),
+                            prefix,
+                        )
                     })
                     .collect();
                 let notification = declared.notification_configuration.as_ref().unwrap();

@@ -245,10 +245,19 @@ mod tests {
 
     #[test]
     fn routes_match_on_any_stage() {
-        assert_eq!(route_path(&staged_request("$default", "/templates")), "/templates");
-        assert_eq!(route_path(&staged_request("prod", "/prod/templates")), "/templates");
+        assert_eq!(
+            route_path(&staged_request("$default", "/templates")),
+            "/templates"
+        );
+        assert_eq!(
+            route_path(&staged_request("prod", "/prod/templates")),
+            "/templates"
+        );
         // lambda_http adds the stage when the raw path lacks it; it comes off all the same.
-        assert_eq!(route_path(&staged_request("prod", "/templates")), "/templates");
+        assert_eq!(
+            route_path(&staged_request("prod", "/templates")),
+            "/templates"
+        );
         // A path that only starts with the stage's letters keeps them.
         assert_eq!(route_path(&staged_request("job", "/job/jobs/1")), "/jobs/1");
         assert_eq!(route_path(&staged_request("job", "/jobs/1")), "/jobs/1");

@@ -27,11 +27,11 @@ use pagewire_core::{Services, SystemClock};
 use pagewire_lambda_kit::config::Config;
 use pagewire_lambda_kit::wiring;
 use runtime_api::{Outcome, RuntimeApi};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::AsyncReadExt;
 
 /// One function start: milliseconds to the first `next`, to the answer, and what it logged.
 struct Start {
@@ -44,7 +44,7 @@ struct Start {
 /// Starts `binary` with `env`, serves it `event`, and stops it once it answered.
 async fn start_once(binary: &Path, args: &[&str], env: &[(String, String)], event: Bytes) -> Start {
     let api = RuntimeApi::start(event).await;
-    let mut command = tokio::process::Command::new(binary);
+    let mut command = std::process::Command::new(binary);
     command
         .args(args)
         .env_clear()
@@ -52,28 +52,44 @@ async fn start_once(binary: &Path, args: &[&str], env: &[(String, String)], even
         .env("AWS_LAMBDA_RUNTIME_API", api.address())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+        .stderr(Stdio::piped());
     let spawned = Instant::now();
     let mut child = command
         .spawn()
         .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
-    let finished = api.wait(Duration::from_secs(120)).await;
-    let _ = child.start_kill();
-    let mut log = String::new();
-    for pipe in [
-        child.stdout.take().map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin>),
-        child.stderr.take().map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin>),
+    // The pipes are drained on their own threads so a chatty function never blocks on a full pipe.
+    let readers: Vec<_> = [
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
     ]
     .into_iter()
     .flatten()
-    {
-        let mut pipe = pipe;
-        let _ = pipe.read_to_string(&mut log).await;
-    }
-    let _ = child.wait().await;
+    .map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    })
+    .collect();
+    let finished = api.wait(Duration::from_secs(120)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let log: String = readers
+        .into_iter()
+        .map(|r| r.join().unwrap_or_default())
+        .collect();
     let Some((asked_at, answered_at, outcome)) = finished else {
-        panic!("{} answered no event within 120 s; its log:\n{log}", binary.display());
+        panic!(
+            "{} answered no event within 120 s; its log:\n{log}",
+            binary.display()
+        );
     };
     let asked_at = asked_at.expect("an answer comes after a `next`");
     Start {
@@ -89,7 +105,10 @@ fn lambda_env(function: &str, memory: i64) -> Vec<(String, String)> {
         ("AWS_LAMBDA_FUNCTION_NAME", function.to_string()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_string()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory.to_string()),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/pagewire/bench/{function}")),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/pagewire/bench/{function}"),
+        ),
         ("AWS_LAMBDA_LOG_STREAM_NAME", "cold-start".to_string()),
         ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_string()),
     ]
@@ -167,7 +186,8 @@ async fn fresh_notification(
             .await
             .expect("receive");
         if let Some(mine) = messages.iter().find(|m| m.body.contains(&job)) {
-            let event: SqsEvent = pagewire_cli::pump::sqs_event(std::slice::from_ref(mine), "process");
+            let event: SqsEvent =
+                pagewire_cli::pump::sqs_event(std::slice::from_ref(mine), "process");
             return serde_json::to_vec(&event).expect("event").into();
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -192,8 +212,7 @@ async fn measure(binaries: &Path, runs: usize) {
     .expect("services");
     let receiver = Receiver::start().await;
     sample_events::seed(&services, &receiver.url("/hooks/:id")).await;
-    let process_queue =
-        pagewire_aws::SqsQueue::new(clients.sqs.clone(), &stack.process_queue_url);
+    let process_queue = pagewire_aws::SqsQueue::new(clients.sqs.clone(), &stack.process_queue_url);
     let ocr_dir = std::env::var("PAGEWIRE_OCR_MODEL_DIR")
         .expect("PAGEWIRE_OCR_MODEL_DIR: scripts/bench-cold-start.sh fetches the OCR models");
 
@@ -214,12 +233,25 @@ async fn measure(binaries: &Path, runs: usize) {
     for (function, file, document) in cases {
         let binary = binaries.join(function);
         let size = std::fs::metadata(&binary)
-            .unwrap_or_else(|e| panic!("{}: {e} (build the release binaries first)", binary.display()))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (build the release binaries first)",
+                    binary.display()
+                )
+            })
             .len();
         let (_, resource) = template.function_by_binary(function);
-        let memory = template.function_property(resource, "MemorySize").int().unwrap_or(128);
+        let memory = template
+            .function_property(resource, "MemorySize")
+            .int()
+            .unwrap_or(128);
         let mut env = lambda_env(function, memory);
-        env.extend(stack.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
+        env.extend(
+            stack
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         env.push(("PAGEWIRE_ALLOW_HTTP_WEBHOOKS".into(), "true".into()));
         env.push(("PAGEWIRE_ALLOW_PRIVATE_WEBHOOKS".into(), "true".into()));
         if function == "process-document" {
@@ -229,10 +261,17 @@ async fn measure(binaries: &Path, runs: usize) {
         for _ in 0..runs {
             let event: Bytes = match document {
                 Some("pdf") => {
-                    fresh_notification(&services, &process_queue, integration_tests::stack::invoice_pdf(), "invoice.pdf").await
+                    fresh_notification(
+                        &services,
+                        &process_queue,
+                        integration_tests::stack::invoice_pdf(),
+                        "invoice.pdf",
+                    )
+                    .await
                 }
                 Some(_) => {
-                    let png = std::fs::read(workspace_root().join("tests/fixtures/invoice.png")).expect("PNG fixture");
+                    let png = std::fs::read(workspace_root().join("tests/fixtures/invoice.png"))
+                        .expect("PNG fixture");
                     fresh_notification(&services, &process_queue, png, "invoice.png").await
                 }
                 None => std::fs::read(events.join(file)).expect("event file").into(),
@@ -258,11 +297,17 @@ async fn measure(binaries: &Path, runs: usize) {
             let hi = v.iter().cloned().fold(0.0, f64::max);
             format!("[{lo:.0}-{hi:.0}]")
         };
-        let event = document.map(|d| format!("fresh {d} job")).unwrap_or_else(|| file.to_string());
+        let event = document
+            .map(|d| format!("fresh {d} job"))
+            .unwrap_or_else(|| file.to_string());
         let ocr = if model_load.is_empty() {
             "not loaded".to_string()
         } else {
-            format!("{:.0} ms {}", median(&mut model_load.clone()), range(&model_load))
+            format!(
+                "{:.0} ms {}",
+                median(&mut model_load.clone()),
+                range(&model_load)
+            )
         };
         println!(
             "| {function} | {event} | {:.2} MiB | {:.1} ms {} | {:.1} ms {} | {ocr} |",
@@ -280,7 +325,13 @@ async fn measure(binaries: &Path, runs: usize) {
 async fn check_runtime_api() {
     let me = std::env::current_exe().expect("own path");
     let event = Bytes::from_static(br#"{"ping":"cold start"}"#);
-    let start = start_once(&me, &["--as-echo-function"], &lambda_env("echo", 128), event.clone()).await;
+    let start = start_once(
+        &me,
+        &["--as-echo-function"],
+        &lambda_env("echo", 128),
+        event.clone(),
+    )
+    .await;
     match &start.outcome {
         Outcome::Response(body) => assert_eq!(body, &event, "the echo function answers its event"),
         Outcome::Error(body) => panic!("the echo function failed: {body:?}\n{}", start.log),

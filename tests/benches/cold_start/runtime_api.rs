@@ -91,10 +91,17 @@ impl RuntimeApi {
         }
     }
 
-    async fn answer(&self, req: hyper::Request<hyper::body::Incoming>) -> hyper::Response<Full<Bytes>> {
+    async fn answer(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+    ) -> hyper::Response<Full<Bytes>> {
         let arrived = Instant::now();
         let (parts, body) = req.into_parts();
-        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let body = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
         let path = parts.uri.path();
         if parts.method == hyper::Method::GET && path == "/2018-06-01/runtime/invocation/next" {
             let event = {
@@ -125,7 +132,10 @@ impl RuntimeApi {
                     "lambda-runtime-invoked-function-arn",
                     "arn:aws:lambda:us-east-1:123456789012:function:cold-start",
                 )
-                .header("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000")
+                .header(
+                    "lambda-runtime-trace-id",
+                    "Root=1-00000000-000000000000000000000000",
+                )
                 .body(Full::new(event))
                 .unwrap();
         }

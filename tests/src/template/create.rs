@@ -41,7 +41,10 @@ async fn create_queue(
             QueueAttributeName::ReceiveMessageWaitTimeSeconds,
             q.receive_message_wait_time_seconds,
         ),
-        (QueueAttributeName::MaximumMessageSize, q.maximum_message_size),
+        (
+            QueueAttributeName::MaximumMessageSize,
+            q.maximum_message_size,
+        ),
     ];
     let mut request = aws.sqs.create_queue().queue_name(&resource.physical_name);
     for (attribute, value) in numbers {
@@ -74,7 +77,10 @@ async fn create_table(aws: &AwsClients, resource: &PlannedResource, t: &TablePro
     let name = &resource.physical_name;
     let billing = t.billing_mode.as_deref().unwrap_or("PROVISIONED");
     // Provisioned capacity would need ProvisionedThroughput, which the template must not have either.
-    assert_eq!(billing, "PAY_PER_REQUEST", "{id}: only on-demand tables are emulated");
+    assert_eq!(
+        billing, "PAY_PER_REQUEST",
+        "{id}: only on-demand tables are emulated"
+    );
     let mut request = aws
         .dynamodb
         .create_table()
@@ -162,7 +168,9 @@ async fn create_bucket(
         for rule in &encryption.server_side_encryption_configuration {
             let default = s3::ServerSideEncryptionByDefault::builder()
                 .sse_algorithm(s3::ServerSideEncryption::from(
-                    rule.server_side_encryption_by_default.sse_algorithm.as_str(),
+                    rule.server_side_encryption_by_default
+                        .sse_algorithm
+                        .as_str(),
                 ))
                 .build()
                 .expect("encryption default");

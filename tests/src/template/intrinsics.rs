@@ -56,9 +56,9 @@ pub fn resolve(node: Node<'_>, names: &Names) -> Result<Value, String> {
             match tag.suffix.as_str() {
                 "Ref" => names.reference(argument).map(Value::from),
                 "GetAtt" => {
-                    let (resource, attribute) = argument
-                        .split_once('.')
-                        .ok_or_else(|| format!("!GetAtt {argument}: expected Resource.Attribute"))?;
+                    let (resource, attribute) = argument.split_once('.').ok_or_else(|| {
+                        format!("!GetAtt {argument}: expected Resource.Attribute")
+                    })?;
                     names.attribute(resource, attribute).map(Value::from)
                 }
                 "Sub" => substitute(argument, names).map(Value::from),
@@ -175,10 +175,16 @@ mod tests {
     #[test]
     fn sub_replaces_references_attributes_and_keeps_escaped_literals() {
         assert_eq!(
-            substitute("a-${Stage}-${AWS::Region}/${Queue.Arn}/${!Literal}", &names()).unwrap(),
+            substitute(
+                "a-${Stage}-${AWS::Region}/${Queue.Arn}/${!Literal}",
+                &names()
+            )
+            .unwrap(),
             "a-t1-us-east-1/arn:aws:sqs:us-east-1:1:q/${Literal}"
         );
-        assert!(substitute("${Nope}", &names()).unwrap_err().contains("Nope"));
+        assert!(substitute("${Nope}", &names())
+            .unwrap_err()
+            .contains("Nope"));
         assert!(substitute("${Stage", &names()).is_err());
     }
 
@@ -198,7 +204,9 @@ mod tests {
             resolve(root.get("C"), &names()).unwrap(),
             serde_json::json!(["x-t1", 3, true])
         );
-        assert!(resolve(root.get("D"), &names()).unwrap_err().contains("!If"));
+        assert!(resolve(root.get("D"), &names())
+            .unwrap_err()
+            .contains("!If"));
         assert!(resolve(root.get("E"), &names())
             .unwrap_err()
             .contains("long form"));

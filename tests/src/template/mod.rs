@@ -32,15 +32,24 @@ mod tests {
         let text = template_text();
         let anchor = format!("\n  {resource}:\n");
         let at = text.find(&anchor).expect("the resource is in the template");
-        let properties = at + text[at..].find("    Properties:\n").unwrap() + "    Properties:\n".len();
-        let edited = format!("{}      {extra}\n{}", &text[..properties], &text[properties..]);
+        let properties =
+            at + text[at..].find("    Properties:\n").unwrap() + "    Properties:\n".len();
+        let edited = format!(
+            "{}      {extra}\n{}",
+            &text[..properties],
+            &text[properties..]
+        );
         Template::parse(&edited).unwrap()
     }
 
     #[test]
     fn the_template_plans_with_references_resolved_and_dead_letter_queues_first() {
         let plan = StackPlan::new(&Template::load(), "t1", &target()).unwrap();
-        let order: Vec<&str> = plan.resources.iter().map(|r| r.logical_id.as_str()).collect();
+        let order: Vec<&str> = plan
+            .resources
+            .iter()
+            .map(|r| r.logical_id.as_str())
+            .collect();
         let position = |id: &str| order.iter().position(|r| *r == id).unwrap();
         assert!(position("ProcessDeadLetterQueue") < position("ProcessQueue"));
         assert!(position("DeliveryDeadLetterQueue") < position("DeliveryQueue"));
@@ -64,8 +73,16 @@ mod tests {
     fn a_property_the_emulator_does_not_apply_fails_with_its_name() {
         for (resource, extra, named) in [
             ("ProcessQueue", "FifoQueue: true", "FifoQueue"),
-            ("JobsTable", "StreamSpecification: {StreamViewType: NEW_IMAGE}", "StreamSpecification"),
-            ("DocumentBucket", "VersioningConfiguration: {Status: Enabled}", "VersioningConfiguration"),
+            (
+                "JobsTable",
+                "StreamSpecification: {StreamViewType: NEW_IMAGE}",
+                "StreamSpecification",
+            ),
+            (
+                "DocumentBucket",
+                "VersioningConfiguration: {Status: Enabled}",
+                "VersioningConfiguration",
+            ),
         ] {
             let err = StackPlan::new(&with_property(resource, extra), "t1", &target()).unwrap_err();
             assert!(err.contains(resource) && err.contains(named), "{err}");
@@ -75,12 +92,18 @@ mod tests {
     #[test]
     fn a_reference_the_emulator_cannot_resolve_fails_with_its_name() {
         let err = StackPlan::new(
-            &with_property("DeliveryQueue", "DelaySeconds: !If [AllowHttpWebhooks, 1, 0]"),
+            &with_property(
+                "DeliveryQueue",
+                "DelaySeconds: !If [AllowHttpWebhooks, 1, 0]",
+            ),
             "t1",
             &target(),
         )
         .unwrap_err();
-        assert!(err.contains("DeliveryQueue") && err.contains("!If"), "{err}");
+        assert!(
+            err.contains("DeliveryQueue") && err.contains("!If"),
+            "{err}"
+        );
         let err = StackPlan::new(
             &with_property("DeliveryQueue", "KmsMasterKeyId: !Ref SubmitJobFunction"),
             "t1",

@@ -15,8 +15,12 @@ pub const BUCKET: &str = "AWS::S3::Bucket";
 
 /// Resource attributes that only matter to a CloudFormation deployment (what happens on delete or
 /// replace, explicit ordering); anything else at that level (`Condition`, say) is refused.
-const DEPLOYMENT_ONLY_ATTRIBUTES: [&str; 4] =
-    ["DeletionPolicy", "UpdateReplacePolicy", "DependsOn", "Metadata"];
+const DEPLOYMENT_ONLY_ATTRIBUTES: [&str; 4] = [
+    "DeletionPolicy",
+    "UpdateReplacePolicy",
+    "DependsOn",
+    "Metadata",
+];
 
 /// Where the stack is created: the emulator's endpoint, the region and the account it answers for.
 #[derive(Debug, Clone)]
@@ -58,15 +62,22 @@ impl StackPlan {
             .into_iter()
             .filter_map(|(id, r)| {
                 let kind = r.get("Type").str()?;
-                [QUEUE, TABLE, BUCKET].contains(&kind).then_some((id, r, kind))
+                [QUEUE, TABLE, BUCKET]
+                    .contains(&kind)
+                    .then_some((id, r, kind))
             })
             .collect();
 
         let mut physical = Vec::new();
         for &(id, resource, kind) in &emulated {
             for key in resource.keys() {
-                if key != "Type" && key != "Properties" && !DEPLOYMENT_ONLY_ATTRIBUTES.contains(&key) {
-                    return Err(format!("{id}: the resource attribute {key} is not emulated"));
+                if key != "Type"
+                    && key != "Properties"
+                    && !DEPLOYMENT_ONLY_ATTRIBUTES.contains(&key)
+                {
+                    return Err(format!(
+                        "{id}: the resource attribute {key} is not emulated"
+                    ));
                 }
             }
             let name = physical_name(id, resource, kind, &stack_name, &names)?;
@@ -128,7 +139,9 @@ impl StackPlan {
         self.resources
             .iter()
             .find(|r| r.logical_id == logical_id)
-            .unwrap_or_else(|| panic!("{logical_id} is not a queue, table or bucket of the template"))
+            .unwrap_or_else(|| {
+                panic!("{logical_id} is not a queue, table or bucket of the template")
+            })
     }
 
     pub fn queue(&self, logical_id: &str) -> &QueueProperties {
@@ -194,7 +207,9 @@ fn physical_name(
     }
     if kind != BUCKET {
         // A fixed queue or table name would collide between tests (and between stages on AWS).
-        return Err(format!("{id}: a fixed name is not emulated; leave it to CloudFormation"));
+        return Err(format!(
+            "{id}: a fixed name is not emulated; leave it to CloudFormation"
+        ));
     }
     match (given.tag(), given.str()) {
         (Some("Sub"), Some(text)) => substitute(text, names),

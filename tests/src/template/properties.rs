@@ -19,11 +19,11 @@ impl<'de> Deserialize<'de> for Number {
         }
         match Written::deserialize(deserializer)? {
             Written::Number(n) => Ok(Number(n)),
-            Written::Text(text) => text
-                .trim()
-                .parse()
-                .map(Number)
-                .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a whole number"))),
+            Written::Text(text) => {
+                text.trim().parse().map(Number).map_err(|_| {
+                    serde::de::Error::custom(format!("{text:?} is not a whole number"))
+                })
+            }
         }
     }
 }

@@ -30,8 +30,7 @@ impl Template {
 
     /// A template from its text (tests feed edited copies).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let mut documents =
-            YamlOwned::load_from_str(text).map_err(|e| format!("not YAML: {e}"))?;
+        let mut documents = YamlOwned::load_from_str(text).map_err(|e| format!("not YAML: {e}"))?;
         if documents.len() != 1 {
             return Err(format!(
                 "a template is one YAML document, this has {}",
@@ -104,9 +103,7 @@ impl Template {
         let sources: Vec<&str> = self
             .resources_of_type("AWS::Lambda::EventSourceMapping")
             .into_iter()
-            .filter(|(_, m)| {
-                m.get("Properties").get("FunctionName").ref_target() == Some(function)
-            })
+            .filter(|(_, m)| m.get("Properties").get("FunctionName").ref_target() == Some(function))
             .map(|(name, m)| {
                 m.get("Properties")
                     .get("EventSourceArn")
