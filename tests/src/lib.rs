@@ -1,11 +1,13 @@
-//! Helpers shared by the whole-pipeline tests: a stack per test, a recording webhook receiver, and the
-//! sample AWS events of `events/` with the items they name.
+//! Helpers shared by the whole-pipeline tests: a stack per test, a recording webhook receiver, the
+//! sample AWS events of `events/` with the items they name, and infra/template.yaml (read, and created
+//! in the emulator).
 
 pub mod moto;
 pub mod receiver;
 pub mod sample_events;
 pub mod signature;
 pub mod stack;
+pub mod template;
 
 /// Runs each named scenario, an `async fn(Backend)`, as two tests: on the embedded backend and on the AWS
 /// adapters against the emulator. One scenario suite, two backends.

@@ -1,29 +1,31 @@
-//! Per-test AWS resources in the emulator the test script starts (`AWS_ENDPOINT_URL`): two tables with TTL,
-//! a bucket that notifies the process queue of new objects under `uploads/` and `documents/`, and the two
-//! queues with dead-letter queues. Names carry a random suffix so tests run side by side.
+//! Per-test AWS resources in the emulator the test script starts (`AWS_ENDPOINT_URL`): the queues, tables
+//! and bucket of infra/template.yaml, created from the template itself (`crate::template`), named with a
+//! random stage so tests run side by side. What the tests need to know about them (which queue feeds
+//! which function, where dead letters go, after how many receives) is read from the template too.
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
-};
-use aws_sdk_s3::types::{
-    Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
-    QueueConfiguration, S3KeyFilter,
-};
+use crate::template::{StackPlan, Target, Template};
 use aws_sdk_sqs::types::QueueAttributeName;
 use pagewire_aws::AwsClients;
-use pagewire_lambda_kit::config::AwsResources;
+use pagewire_lambda_kit::config::{AwsResources, Config};
+use std::collections::BTreeMap;
 
-/// Receives before SQS moves a message to the dead-letter queue; the same as the embedded backend's.
-pub const PROCESS_MAX_RECEIVES: u32 = 5;
-pub const DELIVERY_MAX_RECEIVES: u32 = 8;
+/// The account moto answers for when none is configured.
+pub const EMULATOR_ACCOUNT: &str = "123456789012";
 
 #[derive(Debug, Clone)]
 pub struct AwsTestResources {
+    pub plan: StackPlan,
+    /// The functions' environment variables the template sets with a `!Ref` (the resources, and parameters
+    /// at their defaults), resolved.
+    pub environment: BTreeMap<String, String>,
+    /// The same, as `Config::from_env` reads it.
     pub resources: AwsResources,
     pub process_queue_url: String,
     pub process_dlq_url: String,
     pub delivery_dlq_url: String,
+    /// Receives before SQS moves a message to the dead-letter queue (the redrive policies).
+    pub process_max_receives: u32,
+    pub delivery_max_receives: u32,
 }
 
 /// The emulator's address. The emulator-backed tests are part of the suite: without it they fail, they
@@ -42,163 +44,89 @@ pub async fn clients() -> AwsClients {
     AwsClients::from_env().await
 }
 
+/// Where the emulator's resources live: its endpoint, the region of the SDK environment, moto's account.
+pub fn target() -> Target {
+    Target {
+        endpoint: endpoint(),
+        region: std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_string()),
+        account: EMULATOR_ACCOUNT.to_string(),
+    }
+}
+
 impl AwsTestResources {
     pub async fn create() -> Self {
         let aws = clients().await;
-        let suffix = &uuid::Uuid::new_v4().simple().to_string()[..12];
-        let jobs_table = format!("pagewire-jobs-{suffix}");
-        let config_table = format!("pagewire-config-{suffix}");
-        let bucket = format!("pagewire-{suffix}");
-        create_table(&aws, &jobs_table, true).await;
-        create_table(&aws, &config_table, false).await;
-        let (process_queue_url, process_dlq_url) = queue_with_dlq(
-            &aws,
-            &format!("pagewire-process-{suffix}"),
-            PROCESS_MAX_RECEIVES,
-            900,
-        )
-        .await;
-        let (delivery_queue_url, delivery_dlq_url) = queue_with_dlq(
-            &aws,
-            &format!("pagewire-delivery-{suffix}"),
-            DELIVERY_MAX_RECEIVES,
-            300,
-        )
-        .await;
-        let process_arn = queue_arn(&aws, &process_queue_url).await;
-        aws.s3
-            .create_bucket()
-            .bucket(&bucket)
-            .send()
-            .await
-            .expect("create bucket");
-        let notify = |prefix: &str| {
-            QueueConfiguration::builder()
-                .queue_arn(&process_arn)
-                .events(Event::S3ObjectCreated)
-                .filter(
-                    NotificationConfigurationFilter::builder()
-                        .key(
-                            S3KeyFilter::builder()
-                                .filter_rules(
-                                    FilterRule::builder()
-                                        .name(FilterRuleName::Prefix)
-                                        .value(prefix)
-                                        .build(),
-                                )
-                                .build(),
-                        )
-                        .build(),
-                )
-                .build()
-                .expect("queue configuration")
-        };
-        aws.s3
-            .put_bucket_notification_configuration()
-            .bucket(&bucket)
-            .notification_configuration(
-                NotificationConfiguration::builder()
-                    .queue_configurations(notify("uploads/"))
-                    .queue_configurations(notify("documents/"))
-                    .build(),
+        let template = Template::load();
+        // `Stage` names the bucket, and the stack name prefixes the queues and tables: 10 characters at
+        // most, a lowercase letter first (the parameter's AllowedPattern).
+        let stage = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..9]);
+        let plan = StackPlan::new(&template, &stage, &target()).unwrap_or_else(|e| panic!("{e}"));
+        plan.create(&aws).await;
+        Self::describe(&template, plan)
+    }
+
+    /// The functions' view of a created stack, from the template's wiring.
+    fn describe(template: &Template, plan: StackPlan) -> Self {
+        // The variables of the functions' environment that name a resource of the stack.
+        let variables = template
+            .root()
+            .get("Globals")
+            .get("Function")
+            .get("Environment")
+            .get("Variables");
+        let environment: BTreeMap<String, String> = variables
+            .entries()
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let resource = plan.names.reference(value.ref_target()?).ok()?;
+                Some((key.to_string(), resource.to_string()))
+            })
+            .collect();
+        let config = Config::from_lookup(|key| environment.get(key).cloned())
+            .expect("the template's resource variables are a valid configuration");
+
+        let consumed = |binary: &str| {
+            let (function, _) = template.function_by_binary(binary);
+            let queue = template.consumed_queue(function);
+            let dead_letters = template
+                .resource(queue)
+                .get("Properties")
+                .get("RedrivePolicy")
+                .get("deadLetterTargetArn")
+                .getatt_target()
+                .unwrap_or_else(|| panic!("{queue} has no dead-letter queue"));
+            let max_receives = plan
+                .queue(queue)
+                .redrive_policy
+                .as_ref()
+                .map(|r| r.max_receive_count.0 as u32)
+                .unwrap_or_else(|| panic!("{queue} has no redrive policy"));
+            (
+                plan.reference(queue).to_string(),
+                plan.reference(dead_letters).to_string(),
+                max_receives,
             )
-            .send()
-            .await
-            .expect("bucket notification");
+        };
+        let (process_queue_url, process_dlq_url, process_max_receives) =
+            consumed("process-document");
+        let (delivery_queue_url, delivery_dlq_url, delivery_max_receives) =
+            consumed("deliver-webhook");
+        assert_eq!(
+            config.resources.delivery_queue_url.as_deref(),
+            Some(delivery_queue_url.as_str()),
+            "the functions enqueue deliveries on the queue deliver-webhook consumes"
+        );
         Self {
-            resources: AwsResources {
-                jobs_table: Some(jobs_table),
-                config_table: Some(config_table),
-                bucket: Some(bucket),
-                delivery_queue_url: Some(delivery_queue_url),
-            },
+            environment,
+            resources: config.resources,
+            plan,
             process_queue_url,
             process_dlq_url,
             delivery_dlq_url,
+            process_max_receives,
+            delivery_max_receives,
         }
     }
-}
-
-async fn create_table(aws: &AwsClients, name: &str, ttl: bool) {
-    let attribute = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .expect("attribute")
-    };
-    let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .expect("key")
-    };
-    aws.dynamodb
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute("pk"))
-        .attribute_definitions(attribute("sk"))
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .send()
-        .await
-        .expect("create table");
-    if ttl {
-        aws.dynamodb
-            .update_time_to_live()
-            .table_name(name)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .enabled(true)
-                    .attribute_name("expires_at")
-                    .build()
-                    .expect("ttl"),
-            )
-            .send()
-            .await
-            .expect("enable TTL");
-    }
-}
-
-/// A queue whose messages move to its own dead-letter queue after `max_receives` receives.
-async fn queue_with_dlq(
-    aws: &AwsClients,
-    name: &str,
-    max_receives: u32,
-    visibility_secs: u32,
-) -> (String, String) {
-    let dlq_url = aws
-        .sqs
-        .create_queue()
-        .queue_name(format!("{name}-dlq"))
-        .attributes(QueueAttributeName::MessageRetentionPeriod, "1209600")
-        .send()
-        .await
-        .expect("create DLQ")
-        .queue_url
-        .expect("DLQ url");
-    let redrive = serde_json::json!({
-        "deadLetterTargetArn": queue_arn(aws, &dlq_url).await,
-        "maxReceiveCount": max_receives,
-    });
-    let url = aws
-        .sqs
-        .create_queue()
-        .queue_name(name)
-        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
-        .attributes(
-            QueueAttributeName::VisibilityTimeout,
-            visibility_secs.to_string(),
-        )
-        .attributes(QueueAttributeName::MessageRetentionPeriod, "345600")
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url");
-    (url, dlq_url)
 }
 
 pub async fn queue_arn(aws: &AwsClients, url: &str) -> String {

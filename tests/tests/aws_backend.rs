@@ -4,7 +4,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::Utc;
-use integration_tests::moto::{self, DELIVERY_MAX_RECEIVES};
+use integration_tests::moto;
 use integration_tests::receiver::Receiver;
 use integration_tests::stack::{invoice_pdf, Backend, TestApp, TestEnv};
 use lambda_runtime::{Context, LambdaEvent};
@@ -177,7 +177,7 @@ async fn a_delivery_whose_attempts_are_exhausted_lands_in_the_dead_letter_queue(
         assert_eq!(messages.len(), 1);
         receives += 1;
         assert!(
-            receives <= DELIVERY_MAX_RECEIVES,
+            receives <= aws.delivery_max_receives,
             "SQS hands a message out at most maxReceiveCount times"
         );
         assert_eq!(messages[0].receive_count, receives);

@@ -3,170 +3,13 @@
 //! function timeouts. cfn-lint (scripts/check-template.sh) checks the template is valid CloudFormation;
 //! these tests check it is the right one for this code.
 
+use integration_tests::template::{workspace_root, Node, Template};
 use pagewire_core::policy::retry::{next_retry_delay, FailedAttempt, MAX_ATTEMPTS};
 use pagewire_core::usecases::keys::{DOCUMENTS_PREFIX, UPLOADS_PREFIX};
 use pagewire_embedded::{DELIVERY_MAX_RECEIVE_COUNT, PROCESS_MAX_RECEIVE_COUNT};
 use pagewire_lambda_kit::config::KEYS;
-use saphyr::{LoadableYamlNode, YamlOwned};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the workspace")
-        .to_path_buf()
-}
-
-/// The template as plain YAML. CloudFormation's short forms (`!Ref X`, `!GetAtt X.Arn`, `!Sub ...`) come
-/// back as tagged nodes; [`Node`] reads through them.
-struct Template {
-    root: YamlOwned,
-}
-
-/// A borrowed node of the template with the accessors these checks need.
-#[derive(Clone, Copy)]
-struct Node<'a>(Option<&'a YamlOwned>);
-
-impl Template {
-    fn load() -> Self {
-        let path = workspace_root().join("infra/template.yaml");
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        let mut documents = YamlOwned::load_from_str(&text)
-            .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
-        assert_eq!(documents.len(), 1, "the template is one YAML document");
-        Self {
-            root: documents.remove(0),
-        }
-    }
-
-    fn root(&self) -> Node<'_> {
-        Node(Some(&self.root))
-    }
-
-    fn resources(&self) -> Vec<(&str, Node<'_>)> {
-        self.root().get("Resources").entries()
-    }
-
-    fn resource(&self, name: &str) -> Node<'_> {
-        let node = self.root().get("Resources").get(name);
-        assert!(node.exists(), "the template has no resource {name}");
-        node
-    }
-
-    fn resources_of_type(&self, kind: &str) -> Vec<(&str, Node<'_>)> {
-        self.resources()
-            .into_iter()
-            .filter(|(_, r)| r.get("Type").str() == Some(kind))
-            .collect()
-    }
-
-    /// Every function, by the binary SAM builds for it.
-    fn functions(&self) -> Vec<(&str, &str, Node<'_>)> {
-        self.resources_of_type("AWS::Serverless::Function")
-            .into_iter()
-            .map(|(name, f)| {
-                let binary = f
-                    .get("Metadata")
-                    .get("BuildProperties")
-                    .get("Binary")
-                    .str()
-                    .unwrap_or_else(|| panic!("{name} names no Metadata.BuildProperties.Binary"));
-                (name, binary, f)
-            })
-            .collect()
-    }
-
-    fn function_by_binary(&self, binary: &str) -> (&str, Node<'_>) {
-        self.functions()
-            .into_iter()
-            .find(|(_, b, _)| *b == binary)
-            .map(|(name, _, f)| (name, f))
-            .unwrap_or_else(|| panic!("no function of the template builds the binary {binary}"))
-    }
-
-    /// A function property, or the Globals value when the function does not set it.
-    fn function_property<'a>(&'a self, function: Node<'a>, key: &str) -> Node<'a> {
-        let own = function.get("Properties").get(key);
-        if own.exists() {
-            own
-        } else {
-            self.root().get("Globals").get("Function").get(key)
-        }
-    }
-}
-
-impl<'a> Node<'a> {
-    /// The node itself, or what a tag such as `!Ref` wraps.
-    fn untagged(self) -> Option<&'a YamlOwned> {
-        match self.0? {
-            YamlOwned::Tagged(_, inner) => Some(inner),
-            node => Some(node),
-        }
-    }
-
-    fn exists(self) -> bool {
-        self.0.is_some()
-    }
-
-    fn get(self, key: &str) -> Node<'a> {
-        Node(self.untagged().and_then(|n| n.as_mapping_get(key)))
-    }
-
-    fn entries(self) -> Vec<(&'a str, Node<'a>)> {
-        self.untagged()
-            .and_then(YamlOwned::as_mapping)
-            .map(|map| {
-                map.iter()
-                    .map(|(k, v)| (k.as_str().expect("mapping keys are strings"), Node(Some(v))))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn keys(self) -> Vec<&'a str> {
-        self.entries().into_iter().map(|(k, _)| k).collect()
-    }
-
-    fn items(self) -> Vec<Node<'a>> {
-        self.untagged()
-            .and_then(YamlOwned::as_sequence)
-            .map(|seq| seq.iter().map(|n| Node(Some(n))).collect())
-            .unwrap_or_default()
-    }
-
-    fn str(self) -> Option<&'a str> {
-        self.untagged().and_then(YamlOwned::as_str)
-    }
-
-    fn int(self) -> Option<i64> {
-        let node = self.untagged()?;
-        node.as_integer()
-            .or_else(|| node.as_str().and_then(|s| s.parse().ok()))
-    }
-
-    fn tag(self) -> Option<&'a str> {
-        match self.0? {
-            YamlOwned::Tagged(tag, _) => Some(tag.suffix.as_str()),
-            _ => None,
-        }
-    }
-
-    /// The resource a `!Ref X` names.
-    fn ref_target(self) -> Option<&'a str> {
-        (self.tag() == Some("Ref")).then(|| self.str()).flatten()
-    }
-
-    /// The resource a `!GetAtt X.Attribute` names.
-    fn getatt_target(self) -> Option<&'a str> {
-        (self.tag() == Some("GetAtt"))
-            .then(|| self.str())
-            .flatten()
-            .and_then(|s| s.split('.').next())
-    }
-}
 
 #[test]
 fn the_functions_get_exactly_the_variables_config_reads() {
@@ -218,20 +61,14 @@ fn the_resource_variables_point_at_the_resources_that_play_that_part() {
     let jobs = t.resource(target("PAGEWIRE_JOBS_TABLE"));
     let ttl = jobs.get("Properties").get("TimeToLiveSpecification");
     assert_eq!(ttl.get("AttributeName").str(), Some("expires_at"));
-    assert_eq!(
-        ttl.get("Enabled").untagged().and_then(YamlOwned::as_bool),
-        Some(true)
-    );
+    assert_eq!(ttl.get("Enabled").bool(), Some(true));
 
+    // Charge markers expire on the same attribute; the config store writes it on nothing else.
     let config = t.resource(target("PAGEWIRE_CONFIG_TABLE"));
     assert_eq!(config.get("Type").str(), Some("AWS::DynamoDB::Table"));
-    assert!(
-        !config
-            .get("Properties")
-            .get("TimeToLiveSpecification")
-            .exists(),
-        "config items never expire"
-    );
+    let ttl = config.get("Properties").get("TimeToLiveSpecification");
+    assert_eq!(ttl.get("AttributeName").str(), Some("expires_at"));
+    assert_eq!(ttl.get("Enabled").bool(), Some(true));
 
     let bucket = target("PAGEWIRE_BUCKET");
     assert_eq!(
@@ -242,7 +79,7 @@ fn the_resource_variables_point_at_the_resources_that_play_that_part() {
     let delivery_queue = target("PAGEWIRE_DELIVERY_QUEUE_URL");
     let (deliver, _) = t.function_by_binary("deliver-webhook");
     assert_eq!(
-        consumed_queue(&t, deliver),
+        t.consumed_queue(deliver),
         delivery_queue,
         "PAGEWIRE_DELIVERY_QUEUE_URL must name the queue deliver-webhook consumes"
     );
@@ -386,25 +223,6 @@ fn http_events(function: Node<'_>) -> Vec<Node<'_>> {
         .collect()
 }
 
-/// The queue an event source mapping feeds to this function resource.
-fn consumed_queue<'a>(t: &'a Template, function_resource: &str) -> &'a str {
-    let sources: Vec<&str> = t
-        .resources_of_type("AWS::Lambda::EventSourceMapping")
-        .into_iter()
-        .filter(|(_, m)| {
-            m.get("Properties").get("FunctionName").ref_target() == Some(function_resource)
-        })
-        .map(|(name, m)| {
-            m.get("Properties")
-                .get("EventSourceArn")
-                .getatt_target()
-                .unwrap_or_else(|| panic!("{name}: EventSourceArn is not a !GetAtt of a queue"))
-        })
-        .collect();
-    assert_eq!(sources.len(), 1, "{function_resource} consumes one queue");
-    sources[0]
-}
-
 #[test]
 fn queue_messages_stay_invisible_while_a_batch_runs_and_failures_are_partial() {
     let t = Template::load();
@@ -451,7 +269,7 @@ fn queue_messages_stay_invisible_while_a_batch_runs_and_failures_are_partial() {
 fn the_delivery_queue_outlasts_the_whole_retry_schedule() {
     let t = Template::load();
     let (deliver, _) = t.function_by_binary("deliver-webhook");
-    let queue = t.resource(consumed_queue(&t, deliver)).get("Properties");
+    let queue = t.resource(t.consumed_queue(deliver)).get("Properties");
 
     let max_receives = queue
         .get("RedrivePolicy")
@@ -484,9 +302,9 @@ fn the_delivery_queue_outlasts_the_whole_retry_schedule() {
 fn dead_letter_queues_keep_messages_longer_than_their_source() {
     let t = Template::load();
     let (process, _) = t.function_by_binary("process-document");
-    let process_queue = consumed_queue(&t, process);
+    let process_queue = t.consumed_queue(process);
     let (deliver, _) = t.function_by_binary("deliver-webhook");
-    let delivery_queue = consumed_queue(&t, deliver);
+    let delivery_queue = t.consumed_queue(deliver);
     for (queue, max_receives) in [
         (process_queue, PROCESS_MAX_RECEIVE_COUNT),
         (delivery_queue, DELIVERY_MAX_RECEIVE_COUNT),
@@ -521,7 +339,7 @@ fn dead_letter_queues_keep_messages_longer_than_their_source() {
 fn new_uploads_and_documents_notify_the_process_queue() {
     let t = Template::load();
     let (process, _) = t.function_by_binary("process-document");
-    let process_queue = consumed_queue(&t, process);
+    let process_queue = t.consumed_queue(process);
     let buckets = t.resources_of_type("AWS::S3::Bucket");
     assert_eq!(buckets.len(), 1);
     let props = buckets[0].1.get("Properties");
@@ -553,11 +371,7 @@ fn new_uploads_and_documents_notify_the_process_queue() {
         "IgnorePublicAcls",
         "RestrictPublicBuckets",
     ] {
-        assert_eq!(
-            block.get(key).untagged().and_then(YamlOwned::as_bool),
-            Some(true),
-            "{key}"
-        );
+        assert_eq!(block.get(key).bool(), Some(true), "{key}");
     }
     assert!(props.get("BucketEncryption").exists());
     assert!(props.get("LifecycleConfiguration").exists());

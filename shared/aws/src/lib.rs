@@ -11,7 +11,7 @@ mod s3;
 mod sqs;
 
 pub use clients::AwsClients;
-pub use dynamo::config_store::DynamoConfigStore;
+pub use dynamo::config_store::{DynamoConfigStore, CHARGE_MARKER_DAYS};
 pub use dynamo::job_store::DynamoJobStore;
 pub use s3::S3ObjectStore;
 pub use sqs::SqsQueue;

@@ -3,7 +3,8 @@
 
 use crate::routes::{self, Route};
 use lambda_http::http::{header, HeaderValue, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
 use pagewire_core::usecases::auth::authenticate;
 use pagewire_core::{CoreError, Services};
 use serde::de::DeserializeOwned;
@@ -143,6 +144,26 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, CoreError> {
     })
 }
 
+/// The request's path as the routes spell it. Behind an API Gateway stage other than `$default`, an HTTP
+/// API's `rawPath` starts with the stage's name and lambda_http keeps it there
+/// (`AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` only stops it adding one), so the stage is taken off here:
+/// the routes then match whichever stage the API is deployed on.
+pub fn route_path(req: &Request) -> &str {
+    let path = req.uri().path();
+    let stage = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.stage.as_deref(),
+        _ => None,
+    };
+    match stage {
+        Some(stage) if stage != "$default" => path
+            .strip_prefix('/')
+            .and_then(|p| p.strip_prefix(stage))
+            .filter(|rest| rest.starts_with('/'))
+            .unwrap_or(path),
+        _ => path,
+    }
+}
+
 /// The common front of every API handler: find the route (404/405), authenticate (401), then run `action`
 /// with the tenant, the matched route and its path parameters.
 pub async fn dispatch<'r, F, Fut>(
@@ -155,7 +176,7 @@ where
     F: FnOnce(pagewire_core::ids::TenantId, &'r Route, Vec<String>, Request) -> Fut,
     Fut: std::future::Future<Output = Response<Body>>,
 {
-    let path = req.uri().path().to_string();
+    let path = route_path(&req).to_string();
     let (route, params) = match routes::find(routes, req.method().as_str(), &path) {
         Ok(found) => found,
         Err(true) => {
@@ -201,6 +222,46 @@ mod tests {
             builder = builder.header(*k, *v);
         }
         builder.body(Body::Text(body.to_string())).unwrap()
+    }
+
+    /// An HTTP API request (payload 2.0) for `raw_path` on `stage`, as lambda_http reads it.
+    fn staged_request(stage: &str, raw_path: &str) -> Request {
+        let event = serde_json::json!({
+            "version": "2.0",
+            "routeKey": "GET /templates",
+            "rawPath": raw_path,
+            "rawQueryString": "",
+            "headers": {"host": "abc.execute-api.eu-west-1.amazonaws.com"},
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "abc", "domainName": "abc.execute-api.eu-west-1.amazonaws.com",
+                "domainPrefix": "abc", "requestId": "r", "routeKey": "GET /templates", "stage": stage,
+                "time": "14/Mar/2025:09:32:18 +0000", "timeEpoch": 1741944738200_i64,
+                "http": {"method": "GET", "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "t"}
+            },
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("an HTTP API event")
+    }
+
+    #[test]
+    fn routes_match_on_any_stage() {
+        assert_eq!(
+            route_path(&staged_request("$default", "/templates")),
+            "/templates"
+        );
+        assert_eq!(
+            route_path(&staged_request("prod", "/prod/templates")),
+            "/templates"
+        );
+        // lambda_http adds the stage when the raw path lacks it; it comes off all the same.
+        assert_eq!(
+            route_path(&staged_request("prod", "/templates")),
+            "/templates"
+        );
+        // A path that only starts with the stage's letters keeps them.
+        assert_eq!(route_path(&staged_request("job", "/job/jobs/1")), "/jobs/1");
+        assert_eq!(route_path(&staged_request("job", "/jobs/1")), "/jobs/1");
+        assert_eq!(route_path(&request(&[], "")), "/jobs");
     }
 
     #[test]

@@ -1,13 +1,14 @@
-//! [`ConfigStore`] on the DynamoDB `config` table (no TTL). Keys:
+//! [`ConfigStore`] on the DynamoDB `config` table. Keys:
 //! - tenant `TENANT#<id>` / `#TENANT`, with the balance in its own number attribute `credits` (it changes
 //!   without the rest of the tenant, so the body's copy is stale by design and replaced on every read);
-//! - charge markers `TENANT#<id>` / `CHARGE#<charge id>`, written in one transaction with the balance change;
+//! - charge markers `TENANT#<id>` / `CHARGE#<charge id>`, written in one transaction with the balance change,
+//!   the only items that expire (TTL attribute `expires_at`, see [`CHARGE_MARKER_DAYS`]);
 //! - templates and endpoints `TENANT#<id>` / `TEMPLATE#<id>`, `ENDPOINT#<id>`: one query lists a tenant's;
 //! - API keys `APIKEY#<sha-256>` / `#APIKEY`: the lookup on every request is one strongly consistent read.
 
 use super::item::{
-    conditional, decode, encode, get_item, is_condition_failure, key, n, number_attr,
-    query_partition, s, string_attr, Item, BODY, PK, SK,
+    conditional, decode, encode, epoch, get_item, is_condition_failure, key, n, number_attr,
+    query_partition, s, string_attr, Item, BODY, EXPIRES_AT, PK, SK,
 };
 use crate::error::store_error;
 use async_trait::async_trait;
@@ -27,6 +28,11 @@ const API_KEY_SK: &str = "#APIKEY";
 const TEMPLATE: &str = "TEMPLATE#";
 const ENDPOINT: &str = "ENDPOINT#";
 const CHARGE: &str = "CHARGE#";
+/// How long a charge marker is kept before DynamoDB's TTL removes it. A repeated event can only charge a
+/// document again while its job exists (processing skips an expired job), and a job lives at most 36 h
+/// (the template's RetentionHours maximum); 14 days also outlasts every queue that can hold such an
+/// event (the process DLQ keeps messages 14 days). Measured from the wall clock, as TTL is.
+pub const CHARGE_MARKER_DAYS: i64 = 14;
 /// Transactions tried before a charge reports the backend as busy.
 const CHARGE_ATTEMPTS: u32 = 8;
 
@@ -304,6 +310,12 @@ impl DynamoConfigStore {
             .table_name(&self.table)
             .set_item(Some(key(tenant_pk(id), format!("{CHARGE}{charge_id}"))))
             .item("pages", n(pages))
+            .item(
+                EXPIRES_AT,
+                n(epoch(
+                    chrono::Utc::now() + chrono::Duration::days(CHARGE_MARKER_DAYS),
+                )),
+            )
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .build()
