@@ -2,6 +2,7 @@
 //! function and the deliver-webhook function all run through the same handlers as on AWS.
 
 use crate::backend::{self, Backend};
+use crate::local_upload::{is_local_upload, serve_local_upload, LocalUploads};
 use crate::pump::{pump_once, Consumer};
 use crate::server::serve_hyper;
 use hyper::server::conn::http1;
@@ -74,12 +75,7 @@ pub struct DevStack {
 
 impl DevStack {
     pub async fn start(options: DevOptions) -> Result<Self, DevError> {
-        let Backend {
-            services,
-            process_queue,
-            delivery_queue,
-            embedded,
-        } = backend::open(&options).await?;
+        // Bound first: the embedded backend's upload URLs name the server's address.
         let listener = TcpListener::bind(("127.0.0.1", options.port))
             .await
             .map_err(|source| DevError::Bind {
@@ -90,10 +86,18 @@ impl DevStack {
             port: options.port,
             source,
         })?;
+        let Backend {
+            services,
+            process_queue,
+            delivery_queue,
+            embedded,
+            local_uploads,
+        } = backend::open_at(&options, &format!("http://{addr}")).await?;
         let (shutdown, _) = watch::channel(false);
         let mut tasks = vec![tokio::spawn(serve(
             listener,
             services.clone(),
+            local_uploads,
             shutdown.subscribe(),
         ))];
         if options.background_consumers {
@@ -179,18 +183,33 @@ impl DevStack {
     }
 }
 
-async fn serve(listener: TcpListener, services: Services, mut shutdown: watch::Receiver<bool>) {
+async fn serve(
+    listener: TcpListener,
+    services: Services,
+    local_uploads: Option<Arc<LocalUploads>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let services = services.clone();
+                let local_uploads = local_uploads.clone();
                 let mut stop = shutdown.clone();
                 connections.spawn(async move {
-                    let service = service_fn(move |req| {
+                    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let services = services.clone();
-                        async move { Ok::<_, std::convert::Infallible>(serve_hyper(&services, req).await) }
+                        let local_uploads = local_uploads.clone();
+                        async move {
+                            let response = match &local_uploads {
+                                Some(uploads) if is_local_upload(req.uri().path()) => {
+                                    serve_local_upload(&services, uploads, req).await
+                                }
+                                _ => serve_hyper(&services, req).await,
+                            };
+                            Ok::<_, std::convert::Infallible>(response)
+                        }
                     });
                     let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
                     tokio::pin!(conn);

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod deliver;
 pub mod endpoints;
+mod idempotent;
 pub mod jobs;
 pub mod keys;
 pub mod payload;
@@ -10,5 +11,6 @@ pub mod process;
 pub mod send;
 pub mod submit;
 pub mod templates;
+pub mod uploads;
 pub mod tenants;
 mod update;
