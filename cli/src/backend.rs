@@ -1,10 +1,10 @@
 //! The storage a local stack runs on: the embedded backend (SQLite + files, the default of `pagewire dev`)
 //! or the AWS adapters over existing tables, bucket and queues (an emulator or a real account).
 
+use crate::local_upload::LocalUploads;
 use pagewire_aws::{AwsClients, SqsQueue};
 use pagewire_core::ports::MessageQueue;
 use pagewire_core::{Clock, Services};
-use crate::local_upload::LocalUploads;
 use pagewire_embedded::{EmbeddedBackend, LocalUploadUrls};
 use pagewire_lambda_kit::wiring::{self, Storage, WiringError};
 use pagewire_lambda_kit::Config;

@@ -169,15 +169,12 @@ impl Receiver {
             headers,
             body,
         });
-        let reply = self
-            .script
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or_else(|| match self.fallback.load(Ordering::SeqCst) {
+        let reply = self.script.lock().unwrap().pop_front().unwrap_or_else(|| {
+            match self.fallback.load(Ordering::SeqCst) {
                 0 => Reply::status(200),
                 status => Reply::status(status),
-            });
+            }
+        });
         if !reply.delay.is_zero() {
             tokio::time::sleep(reply.delay).await;
         }

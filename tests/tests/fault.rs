@@ -15,7 +15,12 @@ const PER_PHASE: usize = 100;
 const CLIENTS: usize = 8;
 
 /// `count` submissions from `CLIENTS` concurrent clients; returns the job ids.
-async fn submit_concurrently(app: &TestApp, key: &str, template: &str, count: usize) -> Vec<String> {
+async fn submit_concurrently(
+    app: &TestApp,
+    key: &str,
+    template: &str,
+    count: usize,
+) -> Vec<String> {
     use base64::Engine;
     let body = json!({
         "template_id": template,
@@ -24,7 +29,12 @@ async fn submit_concurrently(app: &TestApp, key: &str, template: &str, count: us
     .to_string();
     let url = app.url("/process-job");
     let clients = (0..CLIENTS).map(|c| {
-        let (client, url, body, key) = (app.client.clone(), url.clone(), body.clone(), key.to_string());
+        let (client, url, body, key) = (
+            app.client.clone(),
+            url.clone(),
+            body.clone(),
+            key.to_string(),
+        );
         async move {
             let mut jobs = Vec::new();
             for _ in (c..count).step_by(CLIENTS) {
@@ -85,7 +95,11 @@ async fn webhooks_survive_a_receiver_outage_during_a_load() {
     app.stack.drain().await;
     clock.set(t0 + Duration::seconds(5));
     app.stack.drain().await;
-    assert_eq!(rx.received().len(), 2 * PER_PHASE, "nothing reached a down receiver");
+    assert_eq!(
+        rx.received().len(),
+        2 * PER_PHASE,
+        "nothing reached a down receiver"
+    );
 
     // Back: the retry schedule brings every webhook, within the schedule's 17.6 hours.
     rx.answer_all(200);
@@ -122,7 +136,10 @@ async fn webhooks_survive_a_receiver_outage_during_a_load() {
             .insert(hit.header("webhook-id").unwrap().to_string());
     }
     assert_eq!(ids.len(), total, "every document reached the receiver");
-    assert!(ids.values().all(|set| set.len() == 1), "one webhook-id per document");
+    assert!(
+        ids.values().all(|set| set.len() == 1),
+        "one webhook-id per document"
+    );
     let mut job_set = BTreeSet::new();
     for job in &jobs {
         assert!(job_set.insert(job.clone()), "job ids are unique");

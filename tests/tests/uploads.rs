@@ -28,11 +28,7 @@ async fn setup(env: &TestEnv, receiver: &Receiver) -> Setup {
         json!({"template_id": template, "name": "hook", "url": receiver.url("/hooks/:id")}),
     )
     .await;
-    Setup {
-        app,
-        key,
-        template,
-    }
+    Setup { app, key, template }
 }
 
 async fn create(s: &Setup, body: Value, idempotency_key: Option<&str>) -> (u16, Value) {
@@ -60,7 +56,10 @@ async fn put_file(app: &TestApp, created: &Value, bytes: Vec<u8>) -> (u16, Strin
         req = req.header(name.as_str(), value.as_str().unwrap());
     }
     let resp = req.body(bytes).send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+    (
+        resp.status().as_u16(),
+        resp.text().await.unwrap_or_default(),
+    )
 }
 
 async fn status_of(s: &Setup, job: &str) -> (u16, Value) {
@@ -98,25 +97,40 @@ async fn upload_is_processed_and_delivered_once(backend: Backend) {
         "application/octet-stream"
     );
     let expires: chrono::DateTime<Utc> = upload["expires_at"].as_str().unwrap().parse().unwrap();
-    assert!(expires >= before + Duration::minutes(59) && expires <= Utc::now() + Duration::hours(1));
+    assert!(
+        expires >= before + Duration::minutes(59) && expires <= Utc::now() + Duration::hours(1)
+    );
     let url = upload["url"].as_str().unwrap();
     match backend {
         Backend::Embedded => assert!(url.starts_with(&s.app.url("/local-uploads/")), "{url}"),
         Backend::Aws => {
-            assert!(url.contains("/uploads/") && url.contains(&format!("/{job}/source?")), "{url}");
-            assert!(url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=3600"), "{url}");
+            assert!(
+                url.contains("/uploads/") && url.contains(&format!("/{job}/source?")),
+                "{url}"
+            );
+            assert!(
+                url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=3600"),
+                "{url}"
+            );
         }
     }
 
     // Nothing arrived yet: the job is NEW, and stays so however often the queues run.
     s.app.stack.drain().await;
     let (code, view) = status_of(&s, &job).await;
-    assert_eq!((code, view["status"].as_str()), (200, Some("NEW")), "{view}");
+    assert_eq!(
+        (code, view["status"].as_str()),
+        (200, Some("NEW")),
+        "{view}"
+    );
     assert_eq!(s.app.job(&s.key, &job).await["status"], "NEW");
 
     let (code, text) = put_file(&s.app, &created, invoice_pdf()).await;
     assert_eq!(code, 200, "{text}");
-    assert!(s.app.stack.drain().await >= 2, "processing and delivery ran");
+    assert!(
+        s.app.stack.drain().await >= 2,
+        "processing and delivery ran"
+    );
     let (_, view) = status_of(&s, &job).await;
     assert_eq!(view["status"], "SUCCESS", "{view}");
     assert_eq!(view["pages"], 2);
@@ -159,11 +173,18 @@ async fn upload_never_sent_stays_new_until_it_expires(backend: Backend) {
         clock.set(t0 + Duration::hours(hours));
         s.app.stack.drain().await;
         let (code, view) = status_of(&s, &job).await;
-        assert_eq!((code, view["status"].as_str()), (200, Some("NEW")), "{view}");
+        assert_eq!(
+            (code, view["status"].as_str()),
+            (200, Some("NEW")),
+            "{view}"
+        );
     }
     clock.set(t0 + Duration::hours(24));
     let (code, view) = status_of(&s, &job).await;
-    assert_eq!((code, view["error"]["code"].as_str()), (410, Some("job_expired")));
+    assert_eq!(
+        (code, view["error"]["code"].as_str()),
+        (410, Some("job_expired"))
+    );
     assert!(receiver.received().is_empty());
 }
 
@@ -190,7 +211,11 @@ async fn oversized_files_are_refused(backend: Backend) {
         None,
     )
     .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (413, Some("file_too_large")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("file_too_large")),
+        "{body}"
+    );
 
     // Not announced, and sent too large.
     let (status, created) = create(&s, json!({"template_id": s.template}), None).await;
@@ -232,7 +257,10 @@ async fn idempotency_key_replays_the_first_upload(backend: Backend) {
     assert_eq!(first_status, 201, "{first}");
     let (again_status, again) = create(&s, body.clone(), Some("upload-1")).await;
     assert_eq!(again_status, 201);
-    assert_eq!(again, first, "the first answer, replayed: same job, same URL");
+    assert_eq!(
+        again, first,
+        "the first answer, replayed: same job, same URL"
+    );
 
     let (status, other) = create(
         &s,
@@ -240,7 +268,10 @@ async fn idempotency_key_replays_the_first_upload(backend: Backend) {
         Some("upload-1"),
     )
     .await;
-    assert_eq!((status, other["error"]["code"].as_str()), (409, Some("idempotency_key_reused")));
+    assert_eq!(
+        (status, other["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
     // The key belongs to an /uploads request: /process-job under it is another request.
     let resp = s
         .app
@@ -292,15 +323,28 @@ async fn uploads_are_checked_like_submissions(backend: Backend) {
             400,
             "invalid_static_values",
         ),
-        (json!({"template_id": s.template, "file_size": 0}), 400, "empty_file"),
+        (
+            json!({"template_id": s.template, "file_size": 0}),
+            400,
+            "empty_file",
+        ),
     ];
     for (body, status, code) in cases {
         let (got, answer) = create(&s, body.clone(), None).await;
-        assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{body}");
+        assert_eq!(
+            (got, answer["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
     }
     let (status, _) = s
         .app
-        .call("POST", "/uploads", None, Some(json!({"template_id": s.template})))
+        .call(
+            "POST",
+            "/uploads",
+            None,
+            Some(json!({"template_id": s.template})),
+        )
         .await;
     assert_eq!(status, 401);
     // No credits: refused at once, as /process-job does.
@@ -315,7 +359,10 @@ async fn uploads_are_checked_like_submissions(backend: Backend) {
             Some(json!({"template_id": broke_template})),
         )
         .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (402, Some("insufficient_credits")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (402, Some("insufficient_credits"))
+    );
 }
 
 fn base64_pdf() -> String {
@@ -355,7 +402,10 @@ async fn local_upload_urls_refuse_altered_expired_and_reused_tokens() {
                 .unwrap();
             let status = resp.status().as_u16();
             let body: Value = resp.json().await.unwrap_or(Value::Null);
-            (status, body["error"]["code"].as_str().unwrap_or("").to_string())
+            (
+                status,
+                body["error"]["code"].as_str().unwrap_or("").to_string(),
+            )
         }
     };
     let ok = "application/octet-stream";
@@ -374,7 +424,11 @@ async fn local_upload_urls_refuse_altered_expired_and_reused_tokens() {
         format!("{base}/not-a-token"),
         format!("{base}/"),
     ] {
-        assert_eq!(put(bad.clone(), ok).await, (403, "invalid_upload_url".into()), "{bad}");
+        assert_eq!(
+            put(bad.clone(), ok).await,
+            (403, "invalid_upload_url".into()),
+            "{bad}"
+        );
     }
     // Without the headers the upload listed.
     assert_eq!(put(url.clone(), "application/pdf").await.0, 403);
@@ -384,11 +438,17 @@ async fn local_upload_urls_refuse_altered_expired_and_reused_tokens() {
 
     // Expired: one hour after it was made.
     clock.set(t0 + Duration::hours(1));
-    assert_eq!(put(url.clone(), ok).await, (403, "upload_url_expired".into()));
+    assert_eq!(
+        put(url.clone(), ok).await,
+        (403, "upload_url_expired".into())
+    );
     clock.set(t0 + Duration::minutes(59));
     assert_eq!(put(url.clone(), ok).await.0, 200);
     // Used: the file is there; the same URL cannot replace it.
-    assert_eq!(put(url.clone(), ok).await, (409, "upload_already_received".into()));
+    assert_eq!(
+        put(url.clone(), ok).await,
+        (409, "upload_already_received".into())
+    );
     s.app.stack.drain().await;
     assert_eq!(put(url, ok).await, (409, "upload_already_received".into()));
     assert_eq!(receiver.received().len(), 1);

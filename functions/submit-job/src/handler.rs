@@ -17,37 +17,39 @@ use serde_json::Value;
 pub const ROUTES: &[Route] = &[route("POST", "/process-job"), route("POST", "/uploads")];
 
 pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(dispatch(s, ROUTES, req, |tenant, route, _, req| async move {
-        let key = match idempotency_key(&req) {
-            Ok(key) => key,
-            Err(err) => return error_response(&err),
-        };
-        if route.pattern == "/uploads" {
-            return match upload_request(&req) {
-                Ok(upload) => respond(
-                    StatusCode::CREATED,
-                    create_upload_once(s, tenant, key.as_deref(), upload).await,
+    Ok(
+        dispatch(s, ROUTES, req, |tenant, route, _, req| async move {
+            let key = match idempotency_key(&req) {
+                Ok(key) => key,
+                Err(err) => return error_response(&err),
+            };
+            if route.pattern == "/uploads" {
+                return match upload_request(&req) {
+                    Ok(upload) => respond(
+                        StatusCode::CREATED,
+                        create_upload_once(s, tenant, key.as_deref(), upload).await,
+                    ),
+                    Err(err) => error_response(&err),
+                };
+            }
+            let submission = if content_type(&req)
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+            {
+                from_multipart(&req, s.settings.max_inline_file_bytes).await
+            } else {
+                from_json(&req)
+            };
+            match submission {
+                Ok(sub) => respond(
+                    StatusCode::ACCEPTED,
+                    submit_job_once(s, tenant, key.as_deref(), sub).await,
                 ),
                 Err(err) => error_response(&err),
-            };
-        }
-        let submission = if content_type(&req)
-            .to_ascii_lowercase()
-            .starts_with("multipart/form-data")
-        {
-            from_multipart(&req, s.settings.max_inline_file_bytes).await
-        } else {
-            from_json(&req)
-        };
-        match submission {
-            Ok(sub) => respond(
-                StatusCode::ACCEPTED,
-                submit_job_once(s, tenant, key.as_deref(), sub).await,
-            ),
-            Err(err) => error_response(&err),
-        }
-    })
-    .await)
+            }
+        })
+        .await,
+    )
 }
 
 /// The `Idempotency-Key` header, when given; a value that is not text is refused like a malformed key.

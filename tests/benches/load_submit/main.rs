@@ -166,7 +166,11 @@ async fn run(round: Round) {
     let rss_after_submit = rss::current_kib();
 
     let jobs: HashSet<String> = results.iter().map(|(job, _)| job.clone()).collect();
-    assert_eq!(jobs.len(), round.submissions, "every submission got its own job id");
+    assert_eq!(
+        jobs.len(),
+        round.submissions,
+        "every submission got its own job id"
+    );
     let mut latencies: Vec<Duration> = results.iter().map(|(_, l)| *l).collect();
     latencies.sort();
 

@@ -21,8 +21,7 @@ pub enum TokenRefusal {
 
 fn mac(secret: &[u8], claims: &[u8]) -> Hmac<Sha256> {
     // HMAC accepts keys of any length.
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
     mac.update(claims);
     mac
 }
@@ -105,7 +104,11 @@ mod tests {
             "..".to_string(),
             "%%%.%%%".to_string(),
         ] {
-            assert_eq!(verify(SECRET, &bad, now), Err(TokenRefusal::Invalid), "{bad}");
+            assert_eq!(
+                verify(SECRET, &bad, now),
+                Err(TokenRefusal::Invalid),
+                "{bad}"
+            );
         }
         assert_eq!(
             verify(b"another secret", &token, now),

@@ -11,6 +11,6 @@ pub mod process;
 pub mod send;
 pub mod submit;
 pub mod templates;
-pub mod uploads;
 pub mod tenants;
 mod update;
+pub mod uploads;

@@ -127,14 +127,7 @@ pub async fn submit_job(
 ) -> Result<Accepted, CoreError> {
     let template_text = required_template_id(sub.template_id.as_deref())?;
     let file = sub.file.ok_or_else(|| missing("actual_image"))?;
-    let target = job_target(
-        s,
-        tenant,
-        template_text,
-        sub.static_values,
-        sub.webhook_ids,
-    )
-    .await?;
+    let target = job_target(s, tenant, template_text, sub.static_values, sub.webhook_ids).await?;
 
     if file.is_empty() {
         return Err(CoreError::invalid("empty_file", "actual_image is empty"));
@@ -182,7 +175,15 @@ pub async fn submit_job_once(
         return submit_job(s, tenant, sub).await;
     };
     let request_sha256 = submission_fingerprint(&sub);
-    create_once(s, tenant, key, request_sha256, 202, submit_job(s, tenant, sub)).await
+    create_once(
+        s,
+        tenant,
+        key,
+        request_sha256,
+        202,
+        submit_job(s, tenant, sub),
+    )
+    .await
 }
 
 /// The SHA-256 that identifies a submission's content, whichever encoding (JSON or multipart) carried it.
@@ -327,7 +328,10 @@ mod tests {
         );
         assert_eq!(clean_file_name(None, Some(FileKind::Zip)), "document.zip");
         assert_eq!(clean_file_name(None, None), "document");
-        assert_eq!(clean_file_name(Some(".."), Some(FileKind::Png)), "document.png");
+        assert_eq!(
+            clean_file_name(Some(".."), Some(FileKind::Png)),
+            "document.png"
+        );
         assert_eq!(
             clean_file_name(Some(&"é".repeat(300)), Some(FileKind::Png)).len(),
             254

@@ -67,14 +67,7 @@ pub async fn create_upload(
     req: UploadRequest,
 ) -> Result<UploadCreated, CoreError> {
     let template_text = required_template_id(req.template_id.as_deref())?;
-    let target = job_target(
-        s,
-        tenant,
-        template_text,
-        req.static_values,
-        req.webhook_ids,
-    )
-    .await?;
+    let target = job_target(s, tenant, template_text, req.static_values, req.webhook_ids).await?;
     let max = s.settings.max_upload_file_bytes;
     match req.file_size {
         Some(0) => return Err(CoreError::invalid("empty_file", "file_size is 0")),
@@ -122,7 +115,15 @@ pub async fn create_upload_once(
         return create_upload(s, tenant, req).await;
     };
     let request_sha256 = upload_fingerprint(&req);
-    create_once(s, tenant, key, request_sha256, 201, create_upload(s, tenant, req)).await
+    create_once(
+        s,
+        tenant,
+        key,
+        request_sha256,
+        201,
+        create_upload(s, tenant, req),
+    )
+    .await
 }
 
 /// The SHA-256 that identifies an upload request's content. It starts with the route's name, so the same
