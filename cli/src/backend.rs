@@ -1,10 +1,11 @@
 //! The storage a local stack runs on: the embedded backend (SQLite + files, the default of `pagewire dev`)
 //! or the AWS adapters over existing tables, bucket and queues (an emulator or a real account).
 
+use crate::local_upload::LocalUploads;
 use pagewire_aws::{AwsClients, SqsQueue};
 use pagewire_core::ports::MessageQueue;
 use pagewire_core::{Clock, Services};
-use pagewire_embedded::EmbeddedBackend;
+use pagewire_embedded::{EmbeddedBackend, LocalUploadUrls};
 use pagewire_lambda_kit::wiring::{self, Storage, WiringError};
 use pagewire_lambda_kit::Config;
 use std::path::Path;
@@ -18,12 +19,25 @@ pub struct Backend {
     pub delivery_queue: Arc<dyn MessageQueue>,
     /// Set on the embedded backend: its queues can wake consumers and it purges expired rows itself.
     pub embedded: Option<Arc<EmbeddedBackend>>,
+    /// Set on the embedded backend: what receives the files sent to its upload URLs.
+    pub local_uploads: Option<Arc<LocalUploads>>,
 }
 
-/// The backend `options` ask for: AWS when a process queue URL is given, else embedded.
+/// The backend `options` ask for: AWS when a process queue URL is given, else embedded, with local upload
+/// URLs on `options.port`.
 pub async fn open(options: &crate::DevOptions) -> Result<Backend, WiringError> {
+    open_at(options, &format!("http://127.0.0.1:{}", options.port)).await
+}
+
+/// As [`open`], with the embedded backend's upload URLs under `base_url` (the dev server's address).
+pub async fn open_at(options: &crate::DevOptions, base_url: &str) -> Result<Backend, WiringError> {
     match &options.aws_process_queue_url {
-        None => embedded(&options.config, &options.data_dir, options.clock.clone()),
+        None => embedded(
+            &options.config,
+            &options.data_dir,
+            base_url,
+            options.clock.clone(),
+        ),
         Some(url) => aws(&options.config, url, options.clock.clone()).await,
     }
 }
@@ -31,22 +45,32 @@ pub async fn open(options: &crate::DevOptions) -> Result<Backend, WiringError> {
 pub fn embedded(
     config: &Config,
     data_dir: &Path,
+    base_url: &str,
     clock: Arc<dyn Clock>,
 ) -> Result<Backend, WiringError> {
     let backend = Arc::new(
         EmbeddedBackend::open(data_dir, clock.clone())
             .map_err(|e| WiringError::Storage(e.to_string()))?,
     );
+    let urls = Arc::new(
+        LocalUploadUrls::open(data_dir, base_url)
+            .map_err(|e| WiringError::Storage(format!("the upload URL key: {e}")))?,
+    );
     let storage = Storage {
         jobs: backend.jobs.clone(),
         config: backend.config.clone(),
         objects: backend.objects.clone(),
+        uploads: urls.clone(),
         delivery_queue: backend.delivery_queue.clone(),
     };
     Ok(Backend {
         services: wiring::services(config, storage, clock)?,
         process_queue: backend.process_queue.clone(),
         delivery_queue: backend.delivery_queue.clone(),
+        local_uploads: Some(Arc::new(LocalUploads {
+            urls,
+            objects: backend.objects.clone(),
+        })),
         embedded: Some(backend),
     })
 }
@@ -66,6 +90,7 @@ pub async fn aws(
         process_queue: Arc::new(SqsQueue::new(clients.sqs.clone(), process_queue_url)),
         delivery_queue,
         embedded: None,
+        local_uploads: None,
     })
 }
 

@@ -2,6 +2,7 @@
 //! function and the deliver-webhook function all run through the same handlers as on AWS.
 
 use crate::backend::{self, Backend};
+use crate::local_upload::{is_local_upload, serve_local_upload, LocalUploads};
 use crate::pump::{pump_once, Consumer};
 use crate::server::serve_hyper;
 use crate::static_files::StaticSite;
@@ -78,12 +79,7 @@ pub struct DevStack {
 
 impl DevStack {
     pub async fn start(options: DevOptions) -> Result<Self, DevError> {
-        let Backend {
-            services,
-            process_queue,
-            delivery_queue,
-            embedded,
-        } = backend::open(&options).await?;
+        // Bound first: the embedded backend's upload URLs name the server's address.
         let listener = TcpListener::bind(("127.0.0.1", options.port))
             .await
             .map_err(|source| DevError::Bind {
@@ -94,6 +90,13 @@ impl DevStack {
             port: options.port,
             source,
         })?;
+        let Backend {
+            services,
+            process_queue,
+            delivery_queue,
+            embedded,
+            local_uploads,
+        } = backend::open_at(&options, &format!("http://{addr}")).await?;
         let (shutdown, _) = watch::channel(false);
         let site = options
             .dashboard_dir
@@ -104,6 +107,7 @@ impl DevStack {
             listener,
             services.clone(),
             site,
+            local_uploads,
             shutdown.subscribe(),
         ))];
         if options.background_consumers {
@@ -193,6 +197,7 @@ async fn serve(
     listener: TcpListener,
     services: Services,
     site: Option<Arc<StaticSite>>,
+    local_uploads: Option<Arc<LocalUploads>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut connections = tokio::task::JoinSet::new();
@@ -202,13 +207,20 @@ async fn serve(
                 let Ok((stream, _)) = accepted else { continue };
                 let services = services.clone();
                 let site = site.clone();
+                let local_uploads = local_uploads.clone();
                 let mut stop = shutdown.clone();
                 connections.spawn(async move {
-                    let service = service_fn(move |req| {
+                    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let services = services.clone();
                         let site = site.clone();
+                        let local_uploads = local_uploads.clone();
                         async move {
-                            let response = serve_hyper(&services, site.as_deref(), req).await;
+                            let response = match &local_uploads {
+                                Some(uploads) if is_local_upload(req.uri().path()) => {
+                                    serve_local_upload(&services, uploads, req).await
+                                }
+                                _ => serve_hyper(&services, site.as_deref(), req).await,
+                            };
                             Ok::<_, std::convert::Infallible>(response)
                         }
                     });

@@ -133,7 +133,7 @@ async fn run_tenant(config: Config, cli: &Cli, action: TenantAction) -> Result<(
     let clock = Arc::new(SystemClock);
     let services = match cli.backend {
         BackendKind::Embedded => {
-            backend::embedded(&config, &cli.data_dir, clock).map(|b| b.services)
+            backend::embedded(&config, &cli.data_dir, "http://127.0.0.1", clock).map(|b| b.services)
         }
         BackendKind::Aws => backend::aws_services(&config, clock).await,
     }

@@ -84,6 +84,11 @@ pub async fn serve_hyper(
             ),
         }),
     };
+    into_hyper(response)
+}
+
+/// A `lambda_http` response as hyper sends it.
+pub fn into_hyper(response: Response<Body>) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = response.into_parts();
     let bytes = match body {
         Body::Empty => Bytes::new(),

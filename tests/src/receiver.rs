@@ -1,5 +1,6 @@
 //! A webhook receiver on 127.0.0.1:0 that records every request and connection, and answers with
-//! scripted replies (status, headers, body, delay) before falling back to 200.
+//! scripted replies (status, headers, body, delay) before falling back to 200. It can go down (its port
+//! refuses connections and open ones are cut) and come back on the same address.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -8,10 +9,11 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
 
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -76,6 +78,10 @@ pub struct Receiver {
     received: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<VecDeque<Reply>>>,
     connections: Arc<AtomicUsize>,
+    /// The status answered once the script is used up (0 means 200).
+    fallback: Arc<AtomicU16>,
+    /// The accept loop; it owns every connection's task, so aborting it cuts them all.
+    server: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl Receiver {
@@ -91,15 +97,21 @@ impl Receiver {
             addr: Some(listener.local_addr().expect("addr")),
             ..Default::default()
         };
-        let shared = receiver.clone();
-        tokio::spawn(async move {
+        receiver.serve(listener);
+        receiver
+    }
+
+    fn serve(&self, listener: TcpListener) {
+        let shared = self.clone();
+        let task = tokio::spawn(async move {
+            let mut connections = JoinSet::new();
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
                 shared.connections.fetch_add(1, Ordering::SeqCst);
                 let shared = shared.clone();
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let shared = shared.clone();
                         async move { Ok::<_, std::convert::Infallible>(shared.answer_one(req).await) }
@@ -108,9 +120,32 @@ impl Receiver {
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
+                // Finished connections leave the set as they go.
+                while connections.try_join_next().is_some() {}
             }
         });
-        receiver
+        *self.server.lock().unwrap() = Some(task);
+    }
+
+    /// Goes down: the port stops listening (connections are refused) and open connections are cut.
+    pub async fn go_down(&self) {
+        let task = self.server.lock().unwrap().take();
+        if let Some(task) = task {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Comes back on the same address.
+    pub async fn come_back(&self) {
+        let addr = self.addr.expect("started");
+        let listener = TcpListener::bind(addr).await.expect("bind receiver again");
+        self.serve(listener);
+    }
+
+    /// Once the script is used up, answer `status` (200 again with `answer_all(200)`).
+    pub fn answer_all(&self, status: u16) {
+        self.fallback.store(status, Ordering::SeqCst);
     }
 
     async fn answer_one(
@@ -134,12 +169,12 @@ impl Receiver {
             headers,
             body,
         });
-        let reply = self
-            .script
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or_else(|| Reply::status(200));
+        let reply = self.script.lock().unwrap().pop_front().unwrap_or_else(|| {
+            match self.fallback.load(Ordering::SeqCst) {
+                0 => Reply::status(200),
+                status => Reply::status(status),
+            }
+        });
         if !reply.delay.is_zero() {
             tokio::time::sleep(reply.delay).await;
         }

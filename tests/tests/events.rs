@@ -52,6 +52,7 @@ const EXPECTED: &[(&str, Expected)] = &[
     ),
     ("process-document/sqs-s3-object-created.json", Batch(&[])),
     ("process-document/sqs-s3-test-event.json", Batch(&[])),
+    ("submit-job/create-upload.json", Http(201)),
     ("submit-job/json-base64.json", Http(202)),
     ("submit-job/missing-api-key.json", Http(401)),
     ("submit-job/multipart.json", Http(202)),
@@ -202,6 +203,21 @@ async fn check_submissions(s: &Services, answers: &Answers<'_>) {
         answers.body("submit-job/missing-api-key.json")["error"]["code"],
         "missing_api_key"
     );
+    // The upload: a NEW job waiting for its file, and where to PUT it.
+    let created = answers.body("submit-job/create-upload.json");
+    assert_eq!(created["status"], "NEW");
+    assert_eq!(created["upload"]["method"], "PUT");
+    let job = s
+        .jobs
+        .get_job(job_id(created["job_id"].as_str().expect("job_id")))
+        .await
+        .unwrap()
+        .expect("job stored");
+    assert_eq!(
+        (job.status, job.file_name.as_str(), job.file_kind),
+        (Status::New, "scan-2024-044.pdf", None)
+    );
+    assert_eq!(s.objects.get(&job.upload_key).await.unwrap(), None);
 }
 
 fn check_polling(answers: &Answers<'_>) {

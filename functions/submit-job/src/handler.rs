@@ -1,4 +1,5 @@
-//! `POST /process-job`: a file (base64 in JSON, or a multipart upload) against a template.
+//! `POST /process-job`: a file (base64 in JSON, or a multipart upload) against a template; and
+//! `POST /uploads`: the same without the file, which the client then PUTs to the URL it gets back.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use base64::Engine;
@@ -6,37 +7,49 @@ use bytes::Bytes;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use pagewire_core::usecases::submit::{submit_job_once, Submission};
+use pagewire_core::usecases::uploads::{create_upload_once, UploadRequest};
 use pagewire_core::{CoreError, Services};
 use pagewire_lambda_kit::http::{content_type, dispatch, error_response, json_body, respond};
 use pagewire_lambda_kit::routes::{route, Route};
 use serde::Deserialize;
 use serde_json::Value;
 
-pub const ROUTES: &[Route] = &[route("POST", "/process-job")];
+pub const ROUTES: &[Route] = &[route("POST", "/process-job"), route("POST", "/uploads")];
 
 pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(dispatch(s, ROUTES, req, |tenant, _, _, req| async move {
-        let submission = if content_type(&req)
-            .to_ascii_lowercase()
-            .starts_with("multipart/form-data")
-        {
-            from_multipart(&req, s.settings.max_inline_file_bytes).await
-        } else {
-            from_json(&req)
-        };
-        let key = match idempotency_key(&req) {
-            Ok(key) => key,
-            Err(err) => return error_response(&err),
-        };
-        match submission {
-            Ok(sub) => respond(
-                StatusCode::ACCEPTED,
-                submit_job_once(s, tenant, key.as_deref(), sub).await,
-            ),
-            Err(err) => error_response(&err),
-        }
-    })
-    .await)
+    Ok(
+        dispatch(s, ROUTES, req, |tenant, route, _, req| async move {
+            let key = match idempotency_key(&req) {
+                Ok(key) => key,
+                Err(err) => return error_response(&err),
+            };
+            if route.pattern == "/uploads" {
+                return match upload_request(&req) {
+                    Ok(upload) => respond(
+                        StatusCode::CREATED,
+                        create_upload_once(s, tenant, key.as_deref(), upload).await,
+                    ),
+                    Err(err) => error_response(&err),
+                };
+            }
+            let submission = if content_type(&req)
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+            {
+                from_multipart(&req, s.settings.max_inline_file_bytes).await
+            } else {
+                from_json(&req)
+            };
+            match submission {
+                Ok(sub) => respond(
+                    StatusCode::ACCEPTED,
+                    submit_job_once(s, tenant, key.as_deref(), sub).await,
+                ),
+                Err(err) => error_response(&err),
+            }
+        })
+        .await,
+    )
 }
 
 /// The `Idempotency-Key` header, when given; a value that is not text is refused like a malformed key.
@@ -61,12 +74,41 @@ struct JsonSubmission {
     webhook_ids: Option<WebhookIds>,
 }
 
+#[derive(Deserialize)]
+struct JsonUpload {
+    template_id: Option<String>,
+    file_name: Option<String>,
+    static_values: Option<Value>,
+    webhook_ids: Option<WebhookIds>,
+    file_size: Option<u64>,
+}
+
+fn upload_request(req: &Request) -> Result<UploadRequest, CoreError> {
+    let body: JsonUpload = json_body(req)?;
+    Ok(UploadRequest {
+        template_id: body.template_id,
+        file_name: body.file_name,
+        static_values: body.static_values,
+        webhook_ids: body.webhook_ids.map(WebhookIds::into_list),
+        file_size: body.file_size,
+    })
+}
+
 /// `webhook_ids` as a JSON list, or as one string in the seeds' `[id1, id2]` form.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum WebhookIds {
     List(Vec<String>),
     Text(String),
+}
+
+impl WebhookIds {
+    fn into_list(self) -> Vec<String> {
+        match self {
+            WebhookIds::List(list) => list,
+            WebhookIds::Text(text) => split_ids(&text),
+        }
+    }
 }
 
 fn from_json(req: &Request) -> Result<Submission, CoreError> {
@@ -80,10 +122,7 @@ fn from_json(req: &Request) -> Result<Submission, CoreError> {
         file,
         file_name: body.file_name,
         static_values: body.static_values,
-        webhook_ids: body.webhook_ids.map(|ids| match ids {
-            WebhookIds::List(list) => list,
-            WebhookIds::Text(text) => split_ids(&text),
-        }),
+        webhook_ids: body.webhook_ids.map(WebhookIds::into_list),
     })
 }
 

@@ -13,5 +13,5 @@ mod sqs;
 pub use clients::AwsClients;
 pub use dynamo::config_store::{DynamoConfigStore, CHARGE_MARKER_DAYS};
 pub use dynamo::job_store::DynamoJobStore;
-pub use s3::S3ObjectStore;
+pub use s3::{S3ObjectStore, S3UploadUrls};
 pub use sqs::SqsQueue;

@@ -32,6 +32,9 @@ pub enum CoreError {
     Unauthenticated { code: &'static str, message: String },
     #[error("{message}")]
     InsufficientCredits { message: String },
+    /// Authenticated by something other than an API key (a signed upload URL) that does not grant this.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("{message}")]
     NotFound { code: &'static str, message: String },
     #[error("{message}")]
@@ -71,6 +74,7 @@ impl CoreError {
         match self {
             CoreError::Invalid { code, .. }
             | CoreError::Unauthenticated { code, .. }
+            | CoreError::Forbidden { code, .. }
             | CoreError::NotFound { code, .. }
             | CoreError::Gone { code, .. }
             | CoreError::Conflict { code, .. }

@@ -24,7 +24,7 @@ pub fn job(now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Job {
         template_id: TemplateId::random(),
         status: Status::New,
         file_name: "invoice.pdf".to_string(),
-        file_kind: FileKind::Pdf,
+        file_kind: Some(FileKind::Pdf),
         upload_key: format!("uploads/{tenant_id}/{id}/source"),
         static_values: serde_json::Map::new(),
         endpoint_ids: vec![],

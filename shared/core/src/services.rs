@@ -4,7 +4,7 @@
 use crate::auth_tokens::AuthTokenCache;
 use crate::clock::Clock;
 use crate::ports::{
-    ConfigStore, DocumentReader, JobStore, MessageQueue, ObjectStore, WebhookTransport,
+    ConfigStore, DocumentReader, JobStore, MessageQueue, ObjectStore, UploadUrls, WebhookTransport,
 };
 use crate::rate_limiter::RateLimiter;
 use crate::settings::Settings;
@@ -15,6 +15,8 @@ pub struct Services {
     pub jobs: Arc<dyn JobStore>,
     pub config: Arc<dyn ConfigStore>,
     pub objects: Arc<dyn ObjectStore>,
+    /// Grants `POST /uploads` clients a URL to PUT their file to.
+    pub uploads: Arc<dyn UploadUrls>,
     pub delivery_queue: Arc<dyn MessageQueue>,
     pub transport: Arc<dyn WebhookTransport>,
     pub reader: Arc<dyn DocumentReader>,

@@ -11,6 +11,10 @@ pub struct Settings {
     pub retention: TimeSpan,
     /// Largest file accepted inline by `POST /process-job`.
     pub max_inline_file_bytes: usize,
+    /// Largest file accepted through `POST /uploads` (a presigned PUT, or `pagewire dev`'s local URL).
+    pub max_upload_file_bytes: u64,
+    /// How long an upload URL stays usable.
+    pub upload_url_ttl: TimeSpan,
     /// Largest `static_values` object, serialised.
     pub max_static_values_bytes: usize,
     /// Largest number of pages a PDF may have.
@@ -41,6 +45,8 @@ impl Default for Settings {
         Self {
             retention: TimeSpan::hours(24),
             max_inline_file_bytes: 6 * 1024 * 1024,
+            max_upload_file_bytes: 100 * 1024 * 1024,
+            upload_url_ttl: TimeSpan::hours(1),
             max_static_values_bytes: 16 * 1024,
             max_pdf_pages: 500,
             max_zip_entries: 1_000,

@@ -62,6 +62,77 @@ impl FsObjectStore {
         validate_key(key)?;
         Ok(self.root.join(key))
     }
+
+    /// Emits the bucket's "object created" notification for a write under `uploads/` or `documents/`.
+    async fn notify_created(&self, key: &str, size: u64) -> Result<(), StoreError> {
+        if key.starts_with(UPLOADS_PREFIX) || key.starts_with(DOCUMENTS_PREFIX) {
+            let sequencer = self.sequencer.fetch_add(1, Ordering::Relaxed);
+            let event = s3_event::object_created(key, size, sequencer, self.clock.now());
+            self.process_queue.send(&event, Duration::ZERO).await?;
+        }
+        Ok(())
+    }
+
+    /// A temporary file beside `key`'s, for a body that arrives in pieces (`pagewire dev`'s upload URLs
+    /// stream up to 100 MB): write it, then [`FsObjectStore::commit_staged`] moves it into place as one
+    /// `put` would. Dropped uncommitted, it is removed.
+    pub fn stage(&self, key: &str) -> Result<StagedObject, StoreError> {
+        let path = self.path_of(key)?;
+        let dir = path
+            .parent()
+            .ok_or_else(|| StoreError::Permanent("invalid object key: no parent".into()))?;
+        fs::create_dir_all(dir).map_err(|e| io_error("stage", e))?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("object");
+        let temp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4()));
+        Ok(StagedObject {
+            key: key.to_string(),
+            temp,
+            path,
+            committed: false,
+        })
+    }
+
+    /// Moves a fully written staged file into place (atomically, like `put`) and notifies.
+    pub async fn commit_staged(&self, mut staged: StagedObject) -> Result<u64, StoreError> {
+        let (temp, path) = (staged.temp.clone(), staged.path.clone());
+        let size = blocking(move || {
+            let size = fs::metadata(&temp).map_err(|e| io_error("stage", e))?.len();
+            fs::rename(&temp, &path).map_err(|e| io_error("write", e))?;
+            Ok(size)
+        })
+        .await?;
+        staged.committed = true;
+        self.notify_created(&staged.key, size).await?;
+        Ok(size)
+    }
+}
+
+/// A body being written for a key; see [`FsObjectStore::stage`].
+#[derive(Debug)]
+pub struct StagedObject {
+    key: String,
+    temp: PathBuf,
+    path: PathBuf,
+    committed: bool,
+}
+
+impl StagedObject {
+    /// Where to write the body.
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+}
+
+impl Drop for StagedObject {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Best effort: a leftover temp file is harmless (its name starts with a dot and ends in .tmp).
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
 }
 
 /// Keys are checked before any filesystem call, so no key can name a path outside the root (`..`), an
@@ -150,12 +221,18 @@ impl ObjectStore for FsObjectStore {
         let path = self.path_of(key)?;
         let size = body.len() as u64;
         blocking(move || write_atomically(&path, &body).map_err(|e| io_error("write", e))).await?;
-        if key.starts_with(UPLOADS_PREFIX) || key.starts_with(DOCUMENTS_PREFIX) {
-            let sequencer = self.sequencer.fetch_add(1, Ordering::Relaxed);
-            let event = s3_event::object_created(key, size, sequencer, self.clock.now());
-            self.process_queue.send(&event, Duration::ZERO).await?;
-        }
-        Ok(())
+        self.notify_created(key, size).await
+    }
+
+    async fn size(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        let path = self.path_of(key)?;
+        blocking(move || match fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => Ok(Some(meta.len())),
+            Ok(_) => Ok(None),
+            Err(e) if is_absent(&e) => Ok(None),
+            Err(e) => Err(io_error("read", e)),
+        })
+        .await
     }
 
     async fn get(&self, key: &str) -> Result<Option<Bytes>, StoreError> {

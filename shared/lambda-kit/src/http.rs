@@ -17,6 +17,7 @@ pub fn status_of(err: &CoreError) -> StatusCode {
         CoreError::Invalid { .. } => StatusCode::BAD_REQUEST,
         CoreError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
         CoreError::InsufficientCredits { .. } => StatusCode::PAYMENT_REQUIRED,
+        CoreError::Forbidden { .. } => StatusCode::FORBIDDEN,
         CoreError::NotFound { .. } => StatusCode::NOT_FOUND,
         CoreError::Gone { .. } => StatusCode::GONE,
         CoreError::Conflict { .. } => StatusCode::CONFLICT,

@@ -2,9 +2,11 @@
 
 use crate::config::{required, Config, ConfigError};
 use crate::transport::HttpTransport;
-use pagewire_aws::{AwsClients, DynamoConfigStore, DynamoJobStore, S3ObjectStore, SqsQueue};
+use pagewire_aws::{
+    AwsClients, DynamoConfigStore, DynamoJobStore, S3ObjectStore, S3UploadUrls, SqsQueue,
+};
 use pagewire_core::policy::ssrf::AddressPolicy;
-use pagewire_core::ports::{ConfigStore, JobStore, MessageQueue, ObjectStore};
+use pagewire_core::ports::{ConfigStore, JobStore, MessageQueue, ObjectStore, UploadUrls};
 use pagewire_core::{Clock, RateLimiter, Services, SystemClock};
 use pagewire_extract::{PagewireReader, ReaderLimits};
 use std::sync::Arc;
@@ -24,6 +26,7 @@ pub struct Storage {
     pub jobs: Arc<dyn JobStore>,
     pub config: Arc<dyn ConfigStore>,
     pub objects: Arc<dyn ObjectStore>,
+    pub uploads: Arc<dyn UploadUrls>,
     pub delivery_queue: Arc<dyn MessageQueue>,
 }
 
@@ -37,6 +40,7 @@ pub fn services(
         jobs: storage.jobs,
         config: storage.config,
         objects: storage.objects,
+        uploads: storage.uploads,
         delivery_queue: storage.delivery_queue,
         transport: Arc::new(HttpTransport::new(AddressPolicy::from_settings(
             &config.settings,
@@ -55,10 +59,8 @@ pub fn services(
 /// The AWS adapters over the tables, bucket and queue that `config` names.
 pub fn aws_storage(config: &Config, clients: &AwsClients) -> Result<Storage, WiringError> {
     let r = &config.resources;
-    let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(
-        clients.s3.clone(),
-        required(&r.bucket, "PAGEWIRE_BUCKET")?,
-    ));
+    let bucket = required(&r.bucket, "PAGEWIRE_BUCKET")?;
+    let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(clients.s3.clone(), bucket));
     Ok(Storage {
         jobs: Arc::new(DynamoJobStore::new(
             clients.dynamodb.clone(),
@@ -70,6 +72,7 @@ pub fn aws_storage(config: &Config, clients: &AwsClients) -> Result<Storage, Wir
             required(&r.config_table, "PAGEWIRE_CONFIG_TABLE")?,
         )),
         objects,
+        uploads: Arc::new(S3UploadUrls::new(clients.s3.clone(), bucket)),
         delivery_queue: Arc::new(SqsQueue::new(
             clients.sqs.clone(),
             required(&r.delivery_queue_url, "PAGEWIRE_DELIVERY_QUEUE_URL")?,

@@ -6,6 +6,7 @@ mod config_store;
 mod idempotency;
 mod job_store;
 mod large_items;
+mod object_size;
 
 use integration_tests::stack::{Backend, TestEnv};
 use pagewire_core::ports::{ConfigStore, JobStore, ObjectStore};

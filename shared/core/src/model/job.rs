@@ -29,7 +29,10 @@ pub struct Job {
     pub template_id: TemplateId,
     pub status: Status,
     pub file_name: String,
-    pub file_kind: FileKind,
+    /// Judged from the content at submission; `None` for a job created by `POST /uploads`, whose file
+    /// is judged when it arrives.
+    #[serde(default)]
+    pub file_kind: Option<FileKind>,
     /// Where the submitted bytes are stored (`uploads/{tenant}/{job}/source`).
     pub upload_key: String,
     pub static_values: Map<String, Value>,

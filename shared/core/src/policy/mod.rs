@@ -10,4 +10,5 @@ pub mod rate_limit;
 pub mod retry;
 pub mod signature;
 pub mod ssrf;
+pub mod upload_token;
 pub mod webhook_config;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod deliver;
 pub mod endpoints;
+mod idempotent;
 pub mod jobs;
 pub mod keys;
 pub mod payload;
@@ -12,3 +13,4 @@ pub mod submit;
 pub mod templates;
 pub mod tenants;
 mod update;
+pub mod uploads;

@@ -44,12 +44,33 @@ async fn process_upload(s: &Services, job_id: JobId) -> Result<(), CoreError> {
     if job.status.is_job_terminal() {
         return Ok(());
     }
+    if job.file_kind.is_none() {
+        // Sent through an upload URL: nothing has checked its size yet, and reading an oversized file
+        // could exhaust the function's memory, so look before reading.
+        let Some(size) = s.objects.size(&job.upload_key).await? else {
+            tracing::info!(%job_id, "upload already consumed");
+            return Ok(());
+        };
+        let max = s.settings.max_upload_file_bytes;
+        if size > max {
+            return upload_refused(
+                s,
+                &job,
+                Failure::new(
+                    "file_too_large",
+                    format!("the uploaded file has {size} bytes; at most {max} are accepted"),
+                ),
+            )
+            .await;
+        }
+    }
     let Some(bytes) = s.objects.get(&job.upload_key).await? else {
         // Already split into documents (ZIP) or delivered and deleted: a repeated event.
         tracing::info!(%job_id, "upload already consumed");
         return Ok(());
     };
-    if job.file_kind == FileKind::Zip {
+    let kind = job.file_kind.or_else(|| s.reader.sniff(&bytes));
+    if kind == Some(FileKind::Zip) {
         return unzip(s, job, bytes).await;
     }
     let doc_id = DocumentId::derive(job.id, 0, &job.file_name);
@@ -169,6 +190,21 @@ async fn archive_failed(s: &Services, job: &Job, failure: ReadFailure) -> Result
         j.documents_total = Some(1);
         j.error = Some(reason.clone());
         changed || counted
+    })
+    .await?;
+    let id = DocumentId::derive(job.id, 0, &job.file_name);
+    let doc = new_document(s, job, id, 0, job.file_name.clone(), job.upload_key.clone());
+    s.jobs.insert_document(&doc).await?;
+    finish_document(s, job, id, Err(reason)).await
+}
+
+/// An uploaded file refused as a whole before reading: one failed document stands for it, so the failure
+/// reaches the webhooks, and the job fails.
+async fn upload_refused(s: &Services, job: &Job, reason: Failure) -> Result<(), CoreError> {
+    modify_job(s, job.id, |j| {
+        let counted = j.documents_total.is_none();
+        j.documents_total = Some(1);
+        counted
     })
     .await?;
     let id = DocumentId::derive(job.id, 0, &job.file_name);

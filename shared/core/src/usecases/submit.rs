@@ -2,9 +2,10 @@
 
 use crate::error::CoreError;
 use crate::ids::{EndpointId, JobId, TemplateId, TenantId};
-use crate::model::{EventType, FileKind, IdempotencyRecord, Job, Status, StoredResponse};
-use crate::policy::idempotency::{check_key, fingerprint, sha256_hex};
+use crate::model::{EventType, FileKind, Job, Status};
+use crate::policy::idempotency::{fingerprint, sha256_hex};
 use crate::services::Services;
+use crate::usecases::idempotent::create_once;
 use crate::usecases::keys::upload_key;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -33,27 +34,100 @@ fn missing(field: &str) -> CoreError {
     CoreError::invalid("missing_field", format!("{field} is required"))
 }
 
-pub async fn submit_job(
+/// The given `template_id` text, refused when absent or blank.
+pub(crate) fn required_template_id(given: Option<&str>) -> Result<&str, CoreError> {
+    given
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| missing("template_id"))
+}
+
+/// What a request that creates a job names, checked against the tenant's configuration.
+pub(crate) struct JobTarget {
+    pub template_id: TemplateId,
+    pub static_values: Map<String, Value>,
+    pub endpoint_ids: Vec<EndpointId>,
+}
+
+/// Checks the template, `static_values` and `webhook_ids` of a request that creates a job.
+pub(crate) async fn job_target(
     s: &Services,
     tenant: TenantId,
-    sub: Submission,
-) -> Result<Accepted, CoreError> {
-    let template_text = sub
-        .template_id
-        .as_deref()
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| missing("template_id"))?;
-    let file = sub.file.ok_or_else(|| missing("actual_image"))?;
+    template_text: &str,
+    static_values_given: Option<Value>,
+    webhook_ids: Option<Vec<String>>,
+) -> Result<JobTarget, CoreError> {
     let template_id = TemplateId::parse(template_text)
         .ok_or_else(|| CoreError::invalid("invalid_template_id", "template_id must be a UUID"))?;
-    let static_values = static_values(s, sub.static_values)?;
-
+    let static_values = static_values(s, static_values_given)?;
     let template = s
         .config
         .get_template(tenant, template_id)
         .await?
         .ok_or_else(|| CoreError::not_found("template_not_found", "no template with this id"))?;
-    let endpoint_ids = endpoints_for(s, tenant, template.id, sub.webhook_ids).await?;
+    let endpoint_ids = endpoints_for(s, tenant, template.id, webhook_ids).await?;
+    Ok(JobTarget {
+        template_id: template.id,
+        static_values,
+        endpoint_ids,
+    })
+}
+
+/// A tenant with no credits left cannot start a job (the pages are charged when processed).
+pub(crate) async fn require_credits(s: &Services, tenant: TenantId) -> Result<(), CoreError> {
+    let tenant_row = s
+        .config
+        .get_tenant(tenant)
+        .await?
+        .ok_or_else(|| CoreError::Internal("tenant vanished".into()))?;
+    if tenant_row.credits <= 0 {
+        return Err(CoreError::InsufficientCredits {
+            message: "the account has no credits left".to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A `NEW` job for `target`; its file is (or will be) stored under its upload key.
+pub(crate) fn new_job(
+    s: &Services,
+    tenant: TenantId,
+    target: &JobTarget,
+    file_name: Option<&str>,
+    kind: Option<FileKind>,
+) -> Job {
+    let now = s.clock.now();
+    let job_id = JobId::random();
+    Job {
+        id: job_id,
+        tenant_id: tenant,
+        template_id: target.template_id,
+        status: Status::New,
+        file_name: clean_file_name(file_name, kind),
+        file_kind: kind,
+        upload_key: upload_key(tenant, job_id),
+        static_values: target.static_values.clone(),
+        endpoint_ids: target.endpoint_ids.clone(),
+        documents_total: None,
+        completed_documents: BTreeSet::new(),
+        pages: 0,
+        credits_charged: 0,
+        error: None,
+        created_at: now,
+        updated_at: now,
+        completed_at: None,
+        expires_at: now + s.settings.retention,
+        version: 0,
+    }
+}
+
+pub async fn submit_job(
+    s: &Services,
+    tenant: TenantId,
+    sub: Submission,
+) -> Result<Accepted, CoreError> {
+    let template_text = required_template_id(sub.template_id.as_deref())?;
+    let file = sub.file.ok_or_else(|| missing("actual_image"))?;
+    let target = job_target(s, tenant, template_text, sub.static_values, sub.webhook_ids).await?;
 
     if file.is_empty() {
         return Err(CoreError::invalid("empty_file", "actual_image is empty"));
@@ -75,61 +149,22 @@ pub async fn submit_job(
             message: "the file is not a PDF, PNG, JPEG, TIFF, WebP or ZIP (judged by its content)"
                 .to_string(),
         })?;
+    require_credits(s, tenant).await?;
 
-    let tenant_row = s
-        .config
-        .get_tenant(tenant)
-        .await?
-        .ok_or_else(|| CoreError::Internal("tenant vanished".into()))?;
-    if tenant_row.credits <= 0 {
-        return Err(CoreError::InsufficientCredits {
-            message: "the account has no credits left".to_string(),
-        });
-    }
-
-    let now = s.clock.now();
-    let job_id = JobId::random();
-    let job = Job {
-        id: job_id,
-        tenant_id: tenant,
-        template_id: template.id,
-        status: Status::New,
-        file_name: clean_file_name(sub.file_name.as_deref(), kind),
-        file_kind: kind,
-        upload_key: upload_key(tenant, job_id),
-        static_values: static_values.clone(),
-        endpoint_ids,
-        documents_total: None,
-        completed_documents: BTreeSet::new(),
-        pages: 0,
-        credits_charged: 0,
-        error: None,
-        created_at: now,
-        updated_at: now,
-        completed_at: None,
-        expires_at: now + s.settings.retention,
-        version: 0,
-    };
+    let job = new_job(s, tenant, &target, sub.file_name.as_deref(), Some(kind));
     // The job is written before the file, because storing the file is what starts processing.
     s.jobs.insert_job(&job).await?;
     s.objects
         .put(&job.upload_key, file, kind.media_type())
         .await?;
     Ok(Accepted {
-        job_id,
-        template_id: template.id,
-        static_values,
+        job_id: job.id,
+        template_id: job.template_id,
+        static_values: job.static_values,
     })
 }
 
-/// How long a claim holds a key while its request runs: a request that died mid-way frees it after this.
-const CLAIM_TTL_MINUTES: i64 = 5;
-
-/// [`submit_job`] under an optional `Idempotency-Key`. The first accepted request under a key is answered
-/// again, and nothing created, for every retry with the same content within the retention period; the key
-/// with other content is a 409 `idempotency_key_reused`. A request that fails frees its key (a refused
-/// request created nothing, and retrying it with the same key is the client's natural fix). Keys are per
-/// tenant.
+/// [`submit_job`] under an optional `Idempotency-Key` (see [`create_once`]).
 pub async fn submit_job_once(
     s: &Services,
     tenant: TenantId,
@@ -139,55 +174,16 @@ pub async fn submit_job_once(
     let Some(key) = key else {
         return submit_job(s, tenant, sub).await;
     };
-    check_key(key).map_err(|m| CoreError::invalid("invalid_idempotency_key", m))?;
     let request_sha256 = submission_fingerprint(&sub);
-    let now = s.clock.now();
-    let claim = IdempotencyRecord {
-        tenant_id: tenant,
-        key: key.to_string(),
-        request_sha256: request_sha256.clone(),
-        response: None,
-        created_at: now,
-        expires_at: now + chrono::Duration::minutes(CLAIM_TTL_MINUTES),
-    };
-    if let Some(existing) = s.jobs.claim_idempotency_key(&claim, now).await? {
-        if existing.request_sha256 != request_sha256 {
-            return Err(CoreError::Conflict {
-                code: "idempotency_key_reused",
-                message: "this Idempotency-Key was used with another request body".to_string(),
-            });
-        }
-        return match existing.response {
-            Some(stored) => serde_json::from_str(&stored.body)
-                .map_err(|e| CoreError::Internal(format!("stored idempotent response: {e}"))),
-            None => Err(CoreError::Conflict {
-                code: "idempotency_key_in_use",
-                message: "a request with this Idempotency-Key is still running; retry shortly"
-                    .to_string(),
-            }),
-        };
-    }
-    let accepted = match submit_job(s, tenant, sub).await {
-        Ok(accepted) => accepted,
-        Err(err) => {
-            if let Err(release) = s.jobs.release_idempotency_key(tenant, key).await {
-                tracing::warn!(error = %release, "could not free an idempotency key");
-            }
-            return Err(err);
-        }
-    };
-    let body = serde_json::to_string(&accepted).map_err(|e| CoreError::Internal(e.to_string()))?;
-    let done = IdempotencyRecord {
-        response: Some(StoredResponse { status: 202, body }),
-        expires_at: now + s.settings.retention,
-        ..claim
-    };
-    // The job exists now: failing the request here would make the client retry and, once the claim
-    // lapses, submit twice. The claim still guards retries meanwhile.
-    if let Err(err) = s.jobs.put_idempotency_record(&done).await {
-        tracing::warn!(error = %err, "could not store an idempotent response");
-    }
-    Ok(accepted)
+    create_once(
+        s,
+        tenant,
+        key,
+        request_sha256,
+        202,
+        submit_job(s, tenant, sub),
+    )
+    .await
 }
 
 /// The SHA-256 that identifies a submission's content, whichever encoding (JSON or multipart) carried it.
@@ -290,7 +286,8 @@ async fn endpoints_for(
 }
 
 /// A display name for the file: its last path component, printable, at most 255 bytes.
-pub fn clean_file_name(given: Option<&str>, kind: FileKind) -> String {
+/// Without a name, `document` with the kind's extension (just `document` while the kind is unknown).
+pub fn clean_file_name(given: Option<&str>, kind: Option<FileKind>) -> String {
     let base = given.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
     let mut name: String = base.chars().filter(|c| !c.is_control()).collect();
     name = name.trim().to_string();
@@ -298,15 +295,15 @@ pub fn clean_file_name(given: Option<&str>, kind: FileKind) -> String {
         name.pop();
     }
     if name.is_empty() || name == "." || name == ".." {
-        let ext = match kind {
-            FileKind::Pdf => "pdf",
-            FileKind::Png => "png",
-            FileKind::Jpeg => "jpg",
-            FileKind::Tiff => "tiff",
-            FileKind::Webp => "webp",
-            FileKind::Zip => "zip",
-        };
-        name = format!("document.{ext}");
+        let ext = kind.map(|kind| match kind {
+            FileKind::Pdf => ".pdf",
+            FileKind::Png => ".png",
+            FileKind::Jpeg => ".jpg",
+            FileKind::Tiff => ".tiff",
+            FileKind::Webp => ".webp",
+            FileKind::Zip => ".zip",
+        });
+        name = format!("document{}", ext.unwrap_or(""));
     }
     name
 }
@@ -318,21 +315,25 @@ mod tests {
     #[test]
     fn file_names_are_cleaned() {
         assert_eq!(
-            clean_file_name(Some("../../etc/passwd"), FileKind::Pdf),
+            clean_file_name(Some("../../etc/passwd"), Some(FileKind::Pdf)),
             "passwd"
         );
         assert_eq!(
-            clean_file_name(Some("C:\\docs\\inv.pdf"), FileKind::Pdf),
+            clean_file_name(Some("C:\\docs\\inv.pdf"), Some(FileKind::Pdf)),
             "inv.pdf"
         );
         assert_eq!(
-            clean_file_name(Some("a\u{0}b\r\n.pdf"), FileKind::Pdf),
+            clean_file_name(Some("a\u{0}b\r\n.pdf"), Some(FileKind::Pdf)),
             "ab.pdf"
         );
-        assert_eq!(clean_file_name(None, FileKind::Zip), "document.zip");
-        assert_eq!(clean_file_name(Some(".."), FileKind::Png), "document.png");
+        assert_eq!(clean_file_name(None, Some(FileKind::Zip)), "document.zip");
+        assert_eq!(clean_file_name(None, None), "document");
         assert_eq!(
-            clean_file_name(Some(&"é".repeat(300)), FileKind::Png).len(),
+            clean_file_name(Some(".."), Some(FileKind::Png)),
+            "document.png"
+        );
+        assert_eq!(
+            clean_file_name(Some(&"é".repeat(300)), Some(FileKind::Png)).len(),
             254
         );
     }
