@@ -16,13 +16,14 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 . scripts/lib/python-env.sh
 . scripts/lib/moto.sh
+. scripts/lib/dev-server.sh
 . scripts/lib/contract.sh
 . scripts/lib/ocr-models.sh
 . scripts/lib/dashboard.sh
 
 pagewire_python_env
 pagewire_ocr_models
-trap pagewire_stop_moto EXIT
+trap 'pagewire_dev_stop; pagewire_stop_moto' EXIT
 pagewire_start_moto
 
 cargo test --workspace --all-targets --locked

@@ -1,6 +1,7 @@
 # Sourced by scripts/test.sh: builds the dashboard and runs its end-to-end browser tests. Installs what is
 # missing: Debian's chromium (headless, driven by playwright-core; nothing is downloaded by Playwright) and
-# the pinned npm packages of dashboard/package-lock.json. Needs node and npm, and a built `pagewire`.
+# the pinned npm packages of dashboard/package-lock.json. Needs node and npm, a built `pagewire` and
+# scripts/lib/dev-server.sh.
 
 pagewire_dashboard_deps() {
   if [ ! -x "${PAGEWIRE_CHROMIUM:-/usr/bin/chromium}" ]; then
@@ -18,43 +19,22 @@ pagewire_dashboard_build() {
 # Starts `pagewire dev` (temporary data dir, free port, webhooks to loopback http allowed) serving
 # dashboard/dist, runs dashboard/e2e/*.test.mjs against it, and stops it.
 pagewire_dashboard_e2e() {
-  local bin="$CARGO_TARGET_DIR/debug/pagewire"
-  [ -x "$bin" ] || { echo "the pagewire binary is missing at $bin" >&2; return 1; }
   local shots="${PAGEWIRE_SCREENSHOT_DIR:-$PWD/dashboard/e2e/screenshots}"
-  local dir log port key pid status=0
-  dir=$(mktemp -d)
-  log="$dir/dev.log"
-  port=$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
-  "$bin" --data-dir "$dir/data" dev --port "$port" --dashboard-dir "$PWD/dashboard/dist" \
-    --allow-http-webhooks --allow-loopback-webhooks >"$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    key=$(sed -n 's/^api key: //p' "$log")
-    [ -n "$key" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$key" ]; then
-    echo "pagewire dev did not start:" >&2
-    cat "$log" >&2
-    kill "$pid" 2>/dev/null || true
-    rm -rf "$dir"
-    return 1
-  fi
+  local status=0
+  pagewire_dev_start --dashboard-dir "$PWD/dashboard/dist" --allow-http-webhooks --allow-loopback-webhooks
+  local data="$PAGEWIRE_DEV_DIR/data"
   # A ZIP of two copies of the sample invoice: one document, status and result per entry.
   python3 -c 'import sys, zipfile
 with zipfile.ZipFile(sys.argv[2], "w") as z:
     for name in ("march.pdf", "april.pdf"):
-        z.write(sys.argv[1], name)' "$dir/data/sample-invoice.pdf" "$dir/invoices.zip"
+        z.write(sys.argv[1], name)' "$data/sample-invoice.pdf" "$PAGEWIRE_DEV_DIR/invoices.zip"
   rm -rf "$shots"
-  echo "== dashboard end-to-end tests (headless chromium) against pagewire dev on 127.0.0.1:$port"
-  (cd dashboard && PAGEWIRE_URL="http://127.0.0.1:$port" PAGEWIRE_KEY="$key" \
-    PAGEWIRE_SAMPLE_PDF="$dir/data/sample-invoice.pdf" PAGEWIRE_SAMPLE_ZIP="$dir/invoices.zip" \
+  echo "== dashboard end-to-end tests (headless chromium) against pagewire dev on 127.0.0.1:$PAGEWIRE_DEV_PORT"
+  (cd dashboard && PAGEWIRE_URL="http://127.0.0.1:$PAGEWIRE_DEV_PORT" PAGEWIRE_KEY="$PAGEWIRE_DEV_KEY" \
+    PAGEWIRE_SAMPLE_PDF="$data/sample-invoice.pdf" PAGEWIRE_SAMPLE_ZIP="$PAGEWIRE_DEV_DIR/invoices.zip" \
     SCREENSHOT_DIR="$shots" \
     node --test --test-concurrency=1 --test-timeout=150000 e2e/dashboard.test.mjs) || status=$?
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$dir"
+  pagewire_dev_stop
   echo "== dashboard screenshots: $shots"
   return "$status"
 }
