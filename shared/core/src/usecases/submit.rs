@@ -189,16 +189,8 @@ pub async fn submit_job_once(
 /// The SHA-256 that identifies a submission's content, whichever encoding (JSON or multipart) carried it.
 pub fn submission_fingerprint(sub: &Submission) -> String {
     let file = sub.file.as_deref().map(sha256_hex).unwrap_or_default();
-    let statics = sub
-        .static_values
-        .as_ref()
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    let ids = sub
-        .webhook_ids
-        .as_ref()
-        .map(|ids| ids.join("\n"))
-        .unwrap_or_default();
+    let (statics, ids) =
+        fingerprint_job_fields(sub.static_values.as_ref(), sub.webhook_ids.as_deref());
     let flag = |present: bool| if present { &b"1"[..] } else { &b"0"[..] };
     fingerprint(&[
         flag(sub.template_id.is_some()),
@@ -211,6 +203,18 @@ pub fn submission_fingerprint(sub: &Submission) -> String {
         flag(sub.webhook_ids.is_some()),
         ids.as_bytes(),
     ])
+}
+
+/// How the job fields both submission routes take (static values, chosen webhook ids) enter an
+/// idempotency fingerprint: the JSON text of the static values and the ids one per line, empty when absent.
+pub(crate) fn fingerprint_job_fields(
+    static_values: Option<&Value>,
+    webhook_ids: Option<&[String]>,
+) -> (String, String) {
+    (
+        static_values.map(Value::to_string).unwrap_or_default(),
+        webhook_ids.map(|ids| ids.join("\n")).unwrap_or_default(),
+    )
 }
 
 fn static_values(s: &Services, given: Option<Value>) -> Result<Map<String, Value>, CoreError> {

@@ -10,7 +10,9 @@ use crate::policy::idempotency::fingerprint;
 use crate::services::Services;
 use crate::usecases::idempotent::create_once;
 use crate::usecases::keys::{parse_object_key, ObjectRef};
-use crate::usecases::submit::{job_target, new_job, require_credits, required_template_id};
+use crate::usecases::submit::{
+    fingerprint_job_fields, job_target, new_job, require_credits, required_template_id,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -129,16 +131,8 @@ pub async fn create_upload_once(
 /// The SHA-256 that identifies an upload request's content. It starts with the route's name, so the same
 /// key on `/process-job` is another request.
 pub fn upload_fingerprint(req: &UploadRequest) -> String {
-    let statics = req
-        .static_values
-        .as_ref()
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    let ids = req
-        .webhook_ids
-        .as_ref()
-        .map(|ids| ids.join("\n"))
-        .unwrap_or_default();
+    let (statics, ids) =
+        fingerprint_job_fields(req.static_values.as_ref(), req.webhook_ids.as_deref());
     let size = req.file_size.map(|n| n.to_string()).unwrap_or_default();
     let flag = |present: bool| if present { &b"1"[..] } else { &b"0"[..] };
     fingerprint(&[
