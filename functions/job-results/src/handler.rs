@@ -11,6 +11,14 @@ use pagewire_lambda_kit::http::{
 use pagewire_lambda_kit::routes::{route, Route};
 use serde::Deserialize;
 
+/// What this function wires: the stores only (a redelivery goes on the delivery queue). Its `main`
+/// and the tests both build it here.
+pub fn wire(
+    wiring: pagewire_lambda_kit::wiring::Wiring,
+) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
+    Ok(wiring.services())
+}
+
 pub const ROUTES: &[Route] = &[
     route("POST", "/v1/job-results"),
     route("GET", "/jobs/{id}/results"),

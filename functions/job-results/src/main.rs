@@ -3,7 +3,7 @@ use pagewire_lambda_kit::{telemetry, wiring};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let services = wiring::aws_from_env().await?;
+    let services = job_results::wire(wiring::Wiring::aws_from_env()?)?;
     lambda_http::run(lambda_http::service_fn(|event| {
         job_results::handle(&services, event)
     }))

@@ -7,6 +7,13 @@ use pagewire_core::{CoreError, Services};
 use pagewire_lambda_kit::http::{dispatch, error_response, query_param, respond};
 use pagewire_lambda_kit::routes::{route, Route};
 
+/// What this function wires (stores only); its `main` and the tests both build it here.
+pub fn wire(
+    wiring: pagewire_lambda_kit::wiring::Wiring,
+) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
+    Ok(wiring.services())
+}
+
 pub const ROUTES: &[Route] = &[route("GET", "/job-status"), route("GET", "/jobs/{id}")];
 
 pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {

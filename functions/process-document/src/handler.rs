@@ -9,6 +9,13 @@ use pagewire_core::Services;
 use pagewire_lambda_kit::sqs::batch_response;
 use serde_json::Value;
 
+/// What this function wires (the document reader too); its `main` and the tests both build it here.
+pub fn wire(
+    wiring: pagewire_lambda_kit::wiring::Wiring,
+) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
+    Ok(wiring.with_document_reader().services())
+}
+
 /// Handles one Lambda event: an SQS batch of S3 notifications, or an S3 notification itself.
 pub async fn handle(
     s: &Services,

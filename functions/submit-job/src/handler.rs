@@ -14,6 +14,14 @@ use pagewire_lambda_kit::routes::{route, Route};
 use serde::Deserialize;
 use serde_json::Value;
 
+/// What this function wires: the stores only (the file goes to S3, whose notification starts
+/// processing). Its `main` and the tests both build it here.
+pub fn wire(
+    wiring: pagewire_lambda_kit::wiring::Wiring,
+) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
+    Ok(wiring.services())
+}
+
 pub const ROUTES: &[Route] = &[route("POST", "/process-job"), route("POST", "/uploads")];
 
 pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {

@@ -9,6 +9,13 @@ use pagewire_lambda_kit::http::{
 };
 use pagewire_lambda_kit::routes::{route, Route};
 
+/// What this function wires (stores only); its `main` and the tests both build it here.
+pub fn wire(
+    wiring: pagewire_lambda_kit::wiring::Wiring,
+) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
+    Ok(wiring.services())
+}
+
 pub const ROUTES: &[Route] = &[
     route("GET", "/templates"),
     route("POST", "/templates"),

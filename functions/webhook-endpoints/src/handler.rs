@@ -9,6 +9,14 @@ use pagewire_lambda_kit::http::{
 };
 use pagewire_lambda_kit::routes::{route, Route};
 
+/// What this function wires (the webhook client too: `POST /webhooks/{id}/test` sends a test event);
+/// its `main` and the tests both build it here.
+pub fn wire(
+    wiring: pagewire_lambda_kit::wiring::Wiring,
+) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
+    Ok(wiring.with_webhook_client()?.services())
+}
+
 pub const ROUTES: &[Route] = &[
     route("GET", "/webhooks"),
     route("POST", "/webhooks"),

@@ -1,6 +1,8 @@
 //! The SDK clients, built once per process (a Lambda cold start) and shared by every adapter.
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_http_client::Builder;
 
@@ -12,17 +14,40 @@ pub struct AwsClients {
 }
 
 impl AwsClients {
-    /// Region, credentials and endpoint from the standard AWS sources (environment, profile, the Lambda
-    /// role). TLS is rustls on ring, the same stack the webhook client uses, so no second crypto library.
+    /// Region, credentials and endpoint from every standard AWS source (environment, shared profile files,
+    /// SSO, web identity through STS, container and instance metadata): what the CLI needs on an
+    /// operator's machine.
     pub async fn from_env() -> Self {
-        let http = Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
         let shared = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
+            .http_client(https_client())
             .load()
             .await;
         Self::from_config(&shared)
+    }
+
+    /// Region, credentials and endpoint from the environment variables alone, which is where Lambda puts
+    /// the execution role's credentials. The functions use this rather than [`AwsClients::from_env`]:
+    /// the full provider chain links an STS client and the profile, SSO and metadata providers, which
+    /// a function never uses and which would be part of every binary.
+    pub fn from_lambda_environment() -> Self {
+        let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .into_iter()
+            .find_map(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+            .map(Region::new);
+        let mut shared = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(region)
+            .credentials_provider(SharedCredentialsProvider::new(
+                EnvironmentVariableCredentialsProvider::new(),
+            ))
+            .http_client(https_client());
+        if let Some(endpoint) = std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
+            shared = shared.endpoint_url(endpoint);
+        }
+        Self::from_config(&shared.build())
     }
 
     pub fn from_config(shared: &SdkConfig) -> Self {
@@ -38,4 +63,11 @@ impl AwsClients {
             sqs: aws_sdk_sqs::Client::new(shared),
         }
     }
+}
+
+/// TLS is rustls on ring, the same stack the webhook client uses, so there is no second crypto library.
+fn https_client() -> aws_sdk_sqs::config::SharedHttpClient {
+    Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }

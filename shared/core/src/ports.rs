@@ -360,7 +360,6 @@ pub enum ArchiveEntry {
 
 /// Turns bytes into pages of text. CPU-bound and synchronous: callers run it off the async runtime.
 pub trait DocumentReader: Send + Sync {
-    fn sniff(&self, bytes: &[u8]) -> Option<FileKind>;
     fn read(&self, kind: FileKind, bytes: &[u8]) -> Result<ReadDocument, ReadFailure>;
     /// Splits a ZIP batch into its root-level entries; the error refuses the whole archive.
     fn unpack(&self, bytes: &[u8]) -> Result<Vec<ArchiveEntry>, ReadFailure>;

@@ -141,7 +141,7 @@ fn main() {
     let reader = reader();
     if let Some(i) = args.iter().position(|a| a == "--peak") {
         let bytes = std::fs::read(&args[i + 1]).expect("readable file");
-        let kind = reader.sniff(&bytes).expect("a supported file");
+        let kind = pagewire_core::policy::file_kind::sniff(&bytes).expect("a supported file");
         let started = Instant::now();
         let doc = reader.read(kind, &bytes).expect("reads");
         println!(

@@ -21,7 +21,7 @@ fn main() {
         .with_ocr_models(models.as_deref());
     for path in std::env::args().skip(1) {
         let bytes = std::fs::read(&path).expect("readable file");
-        let Some(kind) = reader.sniff(&bytes) else {
+        let Some(kind) = pagewire_core::policy::file_kind::sniff(&bytes) else {
             println!("{path}: unsupported type");
             continue;
         };

@@ -135,7 +135,9 @@ pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, 
                         "the ZIP expands beyond the size limit",
                     ));
                 }
-                if crate::sniff::sniff(&data) == Some(pagewire_core::model::FileKind::Zip) {
+                if pagewire_core::policy::file_kind::sniff(&data)
+                    == Some(pagewire_core::model::FileKind::Zip)
+                {
                     entries.push(ArchiveEntry::Refused {
                         name,
                         reason: failure("nested_archive", "a ZIP inside a ZIP is not processed"),

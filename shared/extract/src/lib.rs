@@ -15,6 +15,5 @@ mod pdf_text;
 pub mod reader;
 #[cfg(feature = "ocr")]
 mod scan;
-pub mod sniff;
 
 pub use reader::{PagewireReader, ReaderLimits};

@@ -1,9 +1,9 @@
-//! The [`DocumentReader`] pagewire uses: sniffing, ZIP unpacking, PDF text layers, and OCR of images and
+//! The [`DocumentReader`] pagewire uses: ZIP unpacking, PDF text layers, and OCR of images and
 //! scanned pages when the OCR models are configured (and the `ocr` feature is built in).
 
 use crate::archive::{self, ArchiveLimits};
+use crate::pdf;
 use crate::pdf::failure;
-use crate::{pdf, sniff};
 use pagewire_core::model::FileKind;
 use pagewire_core::ports::{ArchiveEntry, DocumentReader, PageText, ReadDocument, ReadFailure};
 use pagewire_core::Settings;
@@ -208,10 +208,6 @@ fn too_many_ocr_pages(pages: usize, limit: u32) -> ReadFailure {
 }
 
 impl DocumentReader for PagewireReader {
-    fn sniff(&self, bytes: &[u8]) -> Option<FileKind> {
-        sniff::sniff(bytes)
-    }
-
     fn read(&self, kind: FileKind, bytes: &[u8]) -> Result<ReadDocument, ReadFailure> {
         // The parsers are not guaranteed panic-free on hostile input; a panic becomes a failed document.
         let read = catch_unwind(AssertUnwindSafe(|| match kind {

@@ -8,6 +8,7 @@ pub mod routes;
 pub mod sqs;
 pub mod telemetry;
 pub mod transport;
+mod unwired;
 pub mod wiring;
 
 pub use config::Config;

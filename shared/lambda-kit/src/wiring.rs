@@ -1,7 +1,13 @@
 //! Building [`Services`] from adapters, once per process (a Lambda cold start).
+//!
+//! Each function wires only what its handler uses (its crate's `wire` says which): the document reader
+//! carries the OCR engine and the PDF and ZIP parsers, the webhook client an HTTP stack of its own, and a
+//! binary links only what it wires. What a function leaves out is an [`Unwired`] adapter, which refuses
+//! every call; a test runs every sample event through each function's own wiring, on both backends.
 
 use crate::config::{required, Config, ConfigError};
 use crate::transport::HttpTransport;
+use crate::unwired::Unwired;
 use pagewire_aws::{
     AwsClients, DynamoConfigStore, DynamoJobStore, S3ObjectStore, S3UploadUrls, SqsQueue,
 };
@@ -22,6 +28,7 @@ pub enum WiringError {
 }
 
 /// The storage side of [`Services`]: what differs between the AWS and the embedded backend.
+#[derive(Clone)]
 pub struct Storage {
     pub jobs: Arc<dyn JobStore>,
     pub config: Arc<dyn ConfigStore>,
@@ -30,30 +37,88 @@ pub struct Storage {
     pub delivery_queue: Arc<dyn MessageQueue>,
 }
 
-/// Services over `storage`, with the webhook client and the document reader every backend shares.
+impl Storage {
+    /// The storage `services` run on.
+    pub fn of(services: &Services) -> Self {
+        Self {
+            jobs: services.jobs.clone(),
+            config: services.config.clone(),
+            objects: services.objects.clone(),
+            uploads: services.uploads.clone(),
+            delivery_queue: services.delivery_queue.clone(),
+        }
+    }
+}
+
+/// Services under construction: the stores are wired; the document reader and the webhook client are
+/// [`Unwired`] until asked for.
+pub struct Wiring {
+    config: Config,
+    services: Services,
+}
+
+impl Wiring {
+    pub fn new(config: &Config, storage: Storage, clock: Arc<dyn Clock>) -> Self {
+        let unwired = Arc::new(Unwired);
+        Self {
+            config: config.clone(),
+            services: Services {
+                jobs: storage.jobs,
+                config: storage.config,
+                objects: storage.objects,
+                uploads: storage.uploads,
+                delivery_queue: storage.delivery_queue,
+                transport: unwired.clone(),
+                reader: unwired,
+                clock,
+                settings: config.settings.clone(),
+                rate_limiter: Arc::new(RateLimiter::new(config.settings.api_rate_limit)),
+                auth_tokens: Default::default(),
+            },
+        }
+    }
+
+    /// What a function's `main` starts from: configuration from the environment, SDK clients built once
+    /// from the credentials Lambda puts there, the AWS adapters, on the system clock.
+    pub fn aws_from_env() -> Result<Self, WiringError> {
+        let config = Config::from_env()?;
+        let clients = AwsClients::from_lambda_environment();
+        let storage = aws_storage(&config, &clients)?;
+        Ok(Self::new(&config, storage, Arc::new(SystemClock)))
+    }
+
+    /// Reads documents: PDF text layers, OCR of images and scans, ZIP batches.
+    pub fn with_document_reader(mut self) -> Self {
+        self.services.reader = Arc::new(
+            PagewireReader::new(ReaderLimits::from_settings(&self.config.settings))
+                .with_ocr_models(self.config.ocr_model_dir.as_deref()),
+        );
+        self
+    }
+
+    /// Sends webhooks, to public addresses only unless the settings allow more.
+    pub fn with_webhook_client(mut self) -> Result<Self, WiringError> {
+        self.services.transport = Arc::new(HttpTransport::new(AddressPolicy::from_settings(
+            &self.config.settings,
+        ))?);
+        Ok(self)
+    }
+
+    pub fn services(self) -> Services {
+        self.services
+    }
+}
+
+/// Services over `storage` with everything wired: what a whole local stack (`pagewire dev`) runs on.
 pub fn services(
     config: &Config,
     storage: Storage,
     clock: Arc<dyn Clock>,
 ) -> Result<Services, WiringError> {
-    Ok(Services {
-        jobs: storage.jobs,
-        config: storage.config,
-        objects: storage.objects,
-        uploads: storage.uploads,
-        delivery_queue: storage.delivery_queue,
-        transport: Arc::new(HttpTransport::new(AddressPolicy::from_settings(
-            &config.settings,
-        ))?),
-        reader: Arc::new(
-            PagewireReader::new(ReaderLimits::from_settings(&config.settings))
-                .with_ocr_models(config.ocr_model_dir.as_deref()),
-        ),
-        clock,
-        settings: config.settings.clone(),
-        rate_limiter: Arc::new(RateLimiter::new(config.settings.api_rate_limit)),
-        auth_tokens: Default::default(),
-    })
+    Ok(Wiring::new(config, storage, clock)
+        .with_document_reader()
+        .with_webhook_client()?
+        .services())
 }
 
 /// The AWS adapters over the tables, bucket and queue that `config` names.
@@ -78,13 +143,4 @@ pub fn aws_storage(config: &Config, clients: &AwsClients) -> Result<Storage, Wir
             required(&r.delivery_queue_url, "PAGEWIRE_DELIVERY_QUEUE_URL")?,
         )),
     })
-}
-
-/// What every function's `main` needs: configuration from the environment, SDK clients built once, the
-/// AWS adapters, on the system clock.
-pub async fn aws_from_env() -> Result<Services, WiringError> {
-    let config = Config::from_env()?;
-    let clients = AwsClients::from_env().await;
-    let storage = aws_storage(&config, &clients)?;
-    services(&config, storage, Arc::new(SystemClock))
 }

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod auth_token;
 pub mod extraction;
+pub mod file_kind;
 pub mod idempotency;
 pub mod layout;
 pub mod normalise;

@@ -8,6 +8,7 @@ use crate::error::CoreError;
 use crate::ids::{DocumentId, JobId};
 use crate::model::{Document, Failure, FileKind, Job, Status};
 use crate::policy::extraction::extract_fields;
+use crate::policy::file_kind;
 use crate::ports::{ArchiveEntry, ChargeOutcome, ReadDocument, ReadFailure};
 use crate::services::Services;
 use crate::usecases::deliver::release_file_if_delivered;
@@ -69,7 +70,7 @@ async fn process_upload(s: &Services, job_id: JobId) -> Result<(), CoreError> {
         tracing::info!(%job_id, "upload already consumed");
         return Ok(());
     };
-    let kind = job.file_kind.or_else(|| s.reader.sniff(&bytes));
+    let kind = job.file_kind.or_else(|| file_kind::sniff(&bytes));
     if kind == Some(FileKind::Zip) {
         return unzip(s, job, bytes).await;
     }
@@ -282,7 +283,7 @@ async fn read_and_extract(
     doc_id: DocumentId,
     bytes: Bytes,
 ) -> Result<Outcome, CoreError> {
-    let Some(kind) = s.reader.sniff(&bytes) else {
+    let Some(kind) = file_kind::sniff(&bytes) else {
         return Ok(Err(Failure::new(
             "unsupported_file_type",
             "the file is not a PDF, PNG, JPEG, TIFF or WebP (judged by its content)",

@@ -3,6 +3,7 @@
 use crate::error::CoreError;
 use crate::ids::{EndpointId, JobId, TemplateId, TenantId};
 use crate::model::{EventType, FileKind, Job, Status};
+use crate::policy::file_kind;
 use crate::policy::idempotency::{fingerprint, sha256_hex};
 use crate::services::Services;
 use crate::usecases::idempotent::create_once;
@@ -141,14 +142,11 @@ pub async fn submit_job(
             ),
         });
     }
-    let kind = s
-        .reader
-        .sniff(&file)
-        .ok_or_else(|| CoreError::UnsupportedMedia {
-            code: "unsupported_file_type",
-            message: "the file is not a PDF, PNG, JPEG, TIFF, WebP or ZIP (judged by its content)"
-                .to_string(),
-        })?;
+    let kind = file_kind::sniff(&file).ok_or_else(|| CoreError::UnsupportedMedia {
+        code: "unsupported_file_type",
+        message: "the file is not a PDF, PNG, JPEG, TIFF, WebP or ZIP (judged by its content)"
+            .to_string(),
+    })?;
     require_credits(s, tenant).await?;
 
     let job = new_job(s, tenant, &target, sub.file_name.as_deref(), Some(kind));

@@ -1,6 +1,7 @@
-//! The file type, from the content's magic bytes only (a name or a declared type proves nothing).
+//! The file type, from the content's magic bytes only (a name or a declared type proves nothing). Submission
+//! refuses what no reader handles, and processing picks the reader, both by this one rule.
 
-use pagewire_core::model::FileKind;
+use crate::model::FileKind;
 
 pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
     let kind = infer::get(bytes)?;
