@@ -1,6 +1,7 @@
 //! The storage a local stack runs on: the embedded backend (SQLite + files, the default of `pagewire dev`)
 //! or the AWS adapters over existing tables, bucket and queues (an emulator or a real account).
 
+use crate::functions::FunctionServices;
 use crate::local_upload::LocalUploads;
 use pagewire_aws::{AwsClients, SqsQueue};
 use pagewire_core::ports::MessageQueue;
@@ -14,7 +15,10 @@ use std::sync::Arc;
 /// Services plus the two queues a local stack pumps into the processing and delivery handlers, as
 /// Lambda's event source mappings do on AWS.
 pub struct Backend {
+    /// Everything wired: what the CLI's own commands and the tests' checks use.
     pub services: Services,
+    /// What each function wires, over the same storage: what requests and queue messages run on.
+    pub functions: Arc<FunctionServices>,
     pub process_queue: Arc<dyn MessageQueue>,
     pub delivery_queue: Arc<dyn MessageQueue>,
     /// Set on the embedded backend: its queues can wake consumers and it purges expired rows itself.
@@ -64,6 +68,7 @@ pub fn embedded(
         delivery_queue: backend.delivery_queue.clone(),
     };
     Ok(Backend {
+        functions: Arc::new(FunctionServices::wire(config, &storage, &clock)?),
         services: wiring::services(config, storage, clock)?,
         process_queue: backend.process_queue.clone(),
         delivery_queue: backend.delivery_queue.clone(),
@@ -86,8 +91,9 @@ pub async fn aws(
     let storage = wiring::aws_storage(config, &clients)?;
     let delivery_queue = storage.delivery_queue.clone();
     Ok(Backend {
+        functions: Arc::new(FunctionServices::wire(config, &storage, &clock)?),
         services: wiring::services(config, storage, clock)?,
-        process_queue: Arc::new(SqsQueue::new(clients.sqs.clone(), process_queue_url)),
+        process_queue: Arc::new(SqsQueue::new(clients.sqs(), process_queue_url)),
         delivery_queue,
         embedded: None,
         local_uploads: None,

@@ -2,6 +2,7 @@
 //! function and the deliver-webhook function all run through the same handlers as on AWS.
 
 use crate::backend::{self, Backend};
+use crate::functions::FunctionServices;
 use crate::local_upload::{is_local_upload, serve_local_upload, LocalUploads};
 use crate::pump::{pump_once, Consumer};
 use crate::server::serve_hyper;
@@ -68,7 +69,9 @@ pub enum DevError {
 
 pub struct DevStack {
     pub addr: SocketAddr,
+    /// Everything wired, for checks and CLI commands; requests and messages run on `functions`.
     pub services: Services,
+    pub functions: Arc<FunctionServices>,
     pub process_queue: Arc<dyn MessageQueue>,
     pub delivery_queue: Arc<dyn MessageQueue>,
     /// The embedded backend, when the stack runs on it.
@@ -92,6 +95,7 @@ impl DevStack {
         })?;
         let Backend {
             services,
+            functions,
             process_queue,
             delivery_queue,
             embedded,
@@ -106,6 +110,7 @@ impl DevStack {
         let mut tasks = vec![tokio::spawn(serve(
             listener,
             services.clone(),
+            functions.clone(),
             site,
             local_uploads,
             shutdown.subscribe(),
@@ -127,7 +132,7 @@ impl DevStack {
             ] {
                 let rx = shutdown.subscribe();
                 tasks.push(tokio::spawn(consume(
-                    services.clone(),
+                    functions.consumer(consumer).clone(),
                     queue,
                     name,
                     wake,
@@ -147,6 +152,7 @@ impl DevStack {
         Ok(Self {
             addr,
             services,
+            functions,
             process_queue,
             delivery_queue,
             embedded,
@@ -164,14 +170,14 @@ impl DevStack {
         let mut total = 0;
         loop {
             let processed = pump_once(
-                &self.services,
+                &self.functions.process_document,
                 &*self.process_queue,
                 "process",
                 Consumer::ProcessDocument,
             )
             .await
                 + pump_once(
-                    &self.services,
+                    &self.functions.deliver_webhook,
                     &*self.delivery_queue,
                     "delivery",
                     Consumer::DeliverWebhook,
@@ -196,6 +202,7 @@ impl DevStack {
 async fn serve(
     listener: TcpListener,
     services: Services,
+    functions: Arc<FunctionServices>,
     site: Option<Arc<StaticSite>>,
     local_uploads: Option<Arc<LocalUploads>>,
     mut shutdown: watch::Receiver<bool>,
@@ -206,12 +213,14 @@ async fn serve(
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let services = services.clone();
+                let functions = functions.clone();
                 let site = site.clone();
                 let local_uploads = local_uploads.clone();
                 let mut stop = shutdown.clone();
                 connections.spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let services = services.clone();
+                        let functions = functions.clone();
                         let site = site.clone();
                         let local_uploads = local_uploads.clone();
                         async move {
@@ -219,7 +228,7 @@ async fn serve(
                                 Some(uploads) if is_local_upload(req.uri().path()) => {
                                     serve_local_upload(&services, uploads, req).await
                                 }
-                                _ => serve_hyper(&services, site.as_deref(), req).await,
+                                _ => serve_hyper(&functions, site.as_deref(), req).await,
                             };
                             Ok::<_, std::convert::Infallible>(response)
                         }

@@ -2,6 +2,7 @@
 
 pub mod backend;
 pub mod dev;
+pub mod functions;
 pub mod local_upload;
 pub mod pump;
 pub mod server;

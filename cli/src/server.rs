@@ -5,10 +5,11 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use lambda_http::{Body, Request, Response};
-use pagewire_core::{CoreError, Services};
+use pagewire_core::CoreError;
 use pagewire_lambda_kit::http::error_response;
 use pagewire_lambda_kit::routes::{match_path, Route};
 
+use crate::functions::FunctionServices;
 use crate::static_files::StaticSite;
 
 /// API Gateway and Lambda refuse request payloads above 6 MB; the dev server does the same.
@@ -39,13 +40,13 @@ fn function_for(path: &str) -> Option<&'static str> {
 }
 
 /// Runs one API request through the function that owns its path.
-pub async fn route_request(s: &Services, req: Request) -> Response<Body> {
+pub async fn route_request(f: &FunctionServices, req: Request) -> Response<Body> {
     let result = match function_for(req.uri().path()) {
-        Some("submit-job") => submit_job::handle(s, req).await,
-        Some("job-status") => job_status::handle(s, req).await,
-        Some("job-results") => job_results::handle(s, req).await,
-        Some("templates") => templates::handle(s, req).await,
-        Some("webhook-endpoints") => webhook_endpoints::handle(s, req).await,
+        Some("submit-job") => submit_job::handle(&f.submit_job, req).await,
+        Some("job-status") => job_status::handle(&f.job_status, req).await,
+        Some("job-results") => job_results::handle(&f.job_results, req).await,
+        Some("templates") => templates::handle(&f.templates, req).await,
+        Some("webhook-endpoints") => webhook_endpoints::handle(&f.webhook_endpoints, req).await,
         _ => return error_response(&CoreError::not_found("route_not_found", "no such route")),
     };
     result.unwrap_or_else(|err| {
@@ -57,7 +58,7 @@ pub async fn route_request(s: &Services, req: Request) -> Response<Body> {
 /// Converts a hyper request into a `lambda_http` one (refusing bodies over the payload limit) and back.
 /// API routes come first; a GET or HEAD of any other path may be a file of the dashboard `site`.
 pub async fn serve_hyper(
-    s: &Services,
+    functions: &FunctionServices,
     site: Option<&StaticSite>,
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
@@ -75,7 +76,7 @@ pub async fn serve_hyper(
             } else {
                 Body::Binary(bytes.to_vec())
             };
-            route_request(s, Request::from_parts(parts, body)).await
+            route_request(functions, Request::from_parts(parts, body)).await
         }
         Err(_) => error_response(&CoreError::TooLarge {
             code: "payload_too_large",

@@ -130,7 +130,7 @@ impl AwsTestResources {
 }
 
 pub async fn queue_arn(aws: &AwsClients, url: &str) -> String {
-    aws.sqs
+    aws.sqs()
         .get_queue_attributes()
         .queue_url(url)
         .attribute_names(QueueAttributeName::QueueArn)
@@ -144,7 +144,7 @@ pub async fn queue_arn(aws: &AwsClients, url: &str) -> String {
 
 /// Bodies of the messages waiting in a queue (received with a zero visibility timeout, so they stay).
 pub async fn peek(aws: &AwsClients, url: &str) -> Vec<String> {
-    aws.sqs
+    aws.sqs()
         .receive_message()
         .queue_url(url)
         .max_number_of_messages(10)

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{RequestExt, Response};
 use lambda_runtime::{Context, LambdaEvent};
+use pagewire_cli::functions::FunctionServices;
 use pagewire_core::fixtures;
 use pagewire_core::ids::{DocumentId, EndpointId, JobId, TemplateId, TenantId};
 use pagewire_core::model::{
@@ -17,8 +18,6 @@ use pagewire_core::policy::api_key::{display_prefix, hash_api_key};
 use pagewire_core::usecases::keys::upload_key;
 use pagewire_core::Services;
 use pagewire_lambda_kit::routes::{self, Route};
-use pagewire_lambda_kit::wiring::{Storage, Wiring, WiringError};
-use pagewire_lambda_kit::Config;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -185,47 +184,13 @@ pub fn route_of(function: &str, event: &Value) -> Route {
 }
 
 /// Feeds one event file through its function's `handle`, deserialized with the types the runtime uses.
-/// Each function's services as its own `wire` builds them (what its `main` runs on), over the storage
-/// and clock of a whole stack's `full` services.
-pub struct FunctionServices(Vec<(&'static str, Services)>);
-
-impl FunctionServices {
-    pub fn wire(config: &Config, full: &Services) -> Self {
-        type Wire = fn(Wiring) -> Result<Services, WiringError>;
-        let functions: [(&'static str, Wire); 7] = [
-            ("submit-job", submit_job::wire),
-            ("job-status", job_status::wire),
-            ("job-results", job_results::wire),
-            ("templates", templates::wire),
-            ("webhook-endpoints", webhook_endpoints::wire),
-            ("process-document", process_document::wire),
-            ("deliver-webhook", deliver_webhook::wire),
-        ];
-        Self(
-            functions
-                .into_iter()
-                .map(|(name, wire)| {
-                    let wiring = Wiring::new(config, Storage::of(full), full.clock.clone());
-                    (name, wire(wiring).expect("the function's wiring"))
-                })
-                .collect(),
-        )
-    }
-
-    pub fn of(&self, function: &str) -> &Services {
-        self.0
-            .iter()
-            .find(|(name, _)| *name == function)
-            .map(|(_, services)| services)
-            .unwrap_or_else(|| panic!("events/{function}/ is not named after a function"))
-    }
-}
-
 /// Runs one event file through its function's handler, on the services that function wires.
 pub async fn run_event(functions: &FunctionServices, file: &str) -> Outcome {
     let text = std::fs::read_to_string(events_dir().join(file)).expect("event file");
     let (function, _) = file.split_once('/').expect("function/case.json");
-    let s = functions.of(function);
+    let s = functions
+        .of(function)
+        .unwrap_or_else(|| panic!("events/{function}/ is not named after a function"));
     match function {
         "process-document" => {
             let payload: Value = serde_json::from_str(&text).expect("event is JSON");

@@ -117,8 +117,6 @@ async fn every_event_through_its_handler(backend: Backend) {
         .expect("backend");
     let s = &stack.services;
     events::seed(s, &receiver.url("/hooks/:id")).await;
-    // Each event runs on what its own function wires, as on Lambda; the checks read the whole stack.
-    let functions = events::FunctionServices::wire(&env.options().config, s);
 
     let mut outcomes = BTreeMap::new();
     for file in events::event_files() {
@@ -127,7 +125,8 @@ async fn every_event_through_its_handler(backend: Backend) {
             .find(|(f, _)| *f == file)
             .map(|(_, e)| e)
             .unwrap_or_else(|| panic!("events/{file} has no expectation in EXPECTED"));
-        let outcome = events::run_event(&functions, &file).await;
+        // Each event runs on what its own function wires, as on Lambda; the checks read the whole stack.
+        let outcome = events::run_event(&stack.functions, &file).await;
         match (expected, &outcome) {
             (Http(code), Outcome::Http { status, body, .. }) => {
                 assert_eq!(status, code, "{file} ({backend:?}): {body}");

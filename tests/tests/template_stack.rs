@@ -27,7 +27,7 @@ async fn the_emulator_holds_each_queue_table_and_bucket_as_the_template_declares
             Spec::Queue(declared) => {
                 kinds.insert("queue");
                 let attributes = aws
-                    .sqs
+                    .sqs()
                     .get_queue_attributes()
                     .queue_url(plan.reference(id))
                     .attribute_names(QueueAttributeName::All)

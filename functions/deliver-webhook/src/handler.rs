@@ -16,11 +16,15 @@ use tracing::Instrument;
 /// SQS refuses visibility timeouts beyond 12 hours; a longer delay comes back early and is put back.
 const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
 
-/// What this function wires (the webhook client too); its `main` and the tests both build it here.
+/// What this function wires: the stores, the webhook client and the delivery queue (a failed attempt
+/// changes its message's visibility). Its `main` and the tests both build it here.
 pub fn wire(
     wiring: pagewire_lambda_kit::wiring::Wiring,
 ) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
-    Ok(wiring.with_webhook_client()?.services())
+    Ok(wiring
+        .with_webhook_client()?
+        .with_delivery_queue()?
+        .services())
 }
 
 pub async fn handle(

@@ -11,12 +11,12 @@ use pagewire_lambda_kit::http::{
 use pagewire_lambda_kit::routes::{route, Route};
 use serde::Deserialize;
 
-/// What this function wires: the stores only (a redelivery goes on the delivery queue). Its `main`
+/// What this function wires: the stores and the delivery queue (a redelivery goes on it). Its `main`
 /// and the tests both build it here.
 pub fn wire(
     wiring: pagewire_lambda_kit::wiring::Wiring,
 ) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
-    Ok(wiring.services())
+    Ok(wiring.with_delivery_queue()?.services())
 }
 
 pub const ROUTES: &[Route] = &[

@@ -9,11 +9,15 @@ use pagewire_core::Services;
 use pagewire_lambda_kit::sqs::batch_response;
 use serde_json::Value;
 
-/// What this function wires (the document reader too); its `main` and the tests both build it here.
+/// What this function wires: the stores, the document reader and the delivery queue (finished
+/// documents queue their webhooks). Its `main` and the tests both build it here.
 pub fn wire(
     wiring: pagewire_lambda_kit::wiring::Wiring,
 ) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
-    Ok(wiring.with_document_reader().services())
+    Ok(wiring
+        .with_document_reader()
+        .with_delivery_queue()?
+        .services())
 }
 
 /// Handles one Lambda event: an SQS batch of S3 notifications, or an S3 notification itself.

@@ -14,12 +14,12 @@ use pagewire_lambda_kit::routes::{route, Route};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// What this function wires: the stores only (the file goes to S3, whose notification starts
+/// What this function wires: the stores and upload URLs (the file goes to S3, whose notification starts
 /// processing). Its `main` and the tests both build it here.
 pub fn wire(
     wiring: pagewire_lambda_kit::wiring::Wiring,
 ) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
-    Ok(wiring.services())
+    Ok(wiring.with_upload_urls()?.services())
 }
 
 pub const ROUTES: &[Route] = &[route("POST", "/process-job"), route("POST", "/uploads")];

@@ -9,7 +9,7 @@ use pagewire_lambda_kit::http::{
 };
 use pagewire_lambda_kit::routes::{route, Route};
 
-/// What this function wires (stores only); its `main` and the tests both build it here.
+/// What this function wires: the stores only. Its `main` and the tests both build it here.
 pub fn wire(
     wiring: pagewire_lambda_kit::wiring::Wiring,
 ) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {

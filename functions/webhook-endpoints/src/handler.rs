@@ -9,8 +9,8 @@ use pagewire_lambda_kit::http::{
 };
 use pagewire_lambda_kit::routes::{route, Route};
 
-/// What this function wires (the webhook client too: `POST /webhooks/{id}/test` sends a test event);
-/// its `main` and the tests both build it here.
+/// What this function wires: the stores and the webhook client (`POST /webhooks/{id}/test` sends a
+/// test event). Its `main` and the tests both build it here.
 pub fn wire(
     wiring: pagewire_lambda_kit::wiring::Wiring,
 ) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {

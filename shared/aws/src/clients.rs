@@ -6,11 +6,13 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_http_client::Builder;
 
+/// DynamoDB and S3 serve every function; an SQS client is built on demand ([`AwsClients::sqs`]), so a
+/// function that never touches a queue does not link the SQS client.
 #[derive(Clone, Debug)]
 pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
-    pub sqs: aws_sdk_sqs::Client,
+    shared: SdkConfig,
 }
 
 impl AwsClients {
@@ -60,8 +62,13 @@ impl AwsClients {
         Self {
             dynamodb: aws_sdk_dynamodb::Client::new(shared),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            sqs: aws_sdk_sqs::Client::new(shared),
+            shared: shared.clone(),
         }
+    }
+
+    /// An SQS client on the same configuration and HTTP connection pool.
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.shared)
     }
 }
 

@@ -1,9 +1,11 @@
 //! Building [`Services`] from adapters, once per process (a Lambda cold start).
 //!
 //! Each function wires only what its handler uses (its crate's `wire` says which): the document reader
-//! carries the OCR engine and the PDF and ZIP parsers, the webhook client an HTTP stack of its own, and a
-//! binary links only what it wires. What a function leaves out is an [`Unwired`] adapter, which refuses
-//! every call; a test runs every sample event through each function's own wiring, on both backends.
+//! carries the OCR engine and the PDF and ZIP parsers, the webhook client an HTTP stack of its own, the
+//! delivery queue the SQS client, and a binary links only what it wires. The job, configuration and
+//! object stores serve every function. What a function leaves out is an [`Unwired`] adapter, which
+//! refuses every call; a test runs every sample event through each function's own wiring, on both
+//! backends.
 
 use crate::config::{required, Config, ConfigError};
 use crate::transport::HttpTransport;
@@ -50,24 +52,58 @@ impl Storage {
     }
 }
 
-/// Services under construction: the stores are wired; the document reader and the webhook client are
-/// [`Unwired`] until asked for.
+/// Where the ports a function may leave out come from when it asks for them.
+enum Optional {
+    /// Built on demand from the SDK clients, so that only the functions that ask link them.
+    Aws(AwsClients),
+    /// Already built (the embedded backend, or AWS adapters built by [`aws_storage`]).
+    Built {
+        uploads: Arc<dyn UploadUrls>,
+        delivery_queue: Arc<dyn MessageQueue>,
+    },
+}
+
+/// Services under construction: the job, configuration and object stores are wired; upload URLs, the
+/// delivery queue, the document reader and the webhook client are [`Unwired`] until asked for.
 pub struct Wiring {
     config: Config,
     services: Services,
+    optional: Optional,
 }
 
 impl Wiring {
     pub fn new(config: &Config, storage: Storage, clock: Arc<dyn Clock>) -> Self {
+        let optional = Optional::Built {
+            uploads: storage.uploads,
+            delivery_queue: storage.delivery_queue,
+        };
+        Self::with_stores(
+            config,
+            storage.jobs,
+            storage.config,
+            storage.objects,
+            optional,
+            clock,
+        )
+    }
+
+    fn with_stores(
+        config: &Config,
+        jobs: Arc<dyn JobStore>,
+        config_store: Arc<dyn ConfigStore>,
+        objects: Arc<dyn ObjectStore>,
+        optional: Optional,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let unwired = Arc::new(Unwired);
         Self {
             config: config.clone(),
             services: Services {
-                jobs: storage.jobs,
-                config: storage.config,
-                objects: storage.objects,
-                uploads: storage.uploads,
-                delivery_queue: storage.delivery_queue,
+                jobs,
+                config: config_store,
+                objects,
+                uploads: unwired.clone(),
+                delivery_queue: unwired.clone(),
                 transport: unwired.clone(),
                 reader: unwired,
                 clock,
@@ -75,16 +111,49 @@ impl Wiring {
                 rate_limiter: Arc::new(RateLimiter::new(config.settings.api_rate_limit)),
                 auth_tokens: Default::default(),
             },
+            optional,
         }
     }
 
     /// What a function's `main` starts from: configuration from the environment, SDK clients built once
-    /// from the credentials Lambda puts there, the AWS adapters, on the system clock.
+    /// from the credentials Lambda puts there, the AWS stores, on the system clock.
     pub fn aws_from_env() -> Result<Self, WiringError> {
         let config = Config::from_env()?;
         let clients = AwsClients::from_lambda_environment();
-        let storage = aws_storage(&config, &clients)?;
-        Ok(Self::new(&config, storage, Arc::new(SystemClock)))
+        let r = &config.resources;
+        let objects = s3_objects(&config, &clients)?;
+        let jobs = Arc::new(DynamoJobStore::new(
+            clients.dynamodb.clone(),
+            required(&r.jobs_table, "PAGEWIRE_JOBS_TABLE")?,
+            objects.clone(),
+        ));
+        let config_store = dynamo_config(&config, &clients)?;
+        Ok(Self::with_stores(
+            &config,
+            jobs,
+            config_store,
+            objects,
+            Optional::Aws(clients),
+            Arc::new(SystemClock),
+        ))
+    }
+
+    /// Grants upload URLs (presigned S3 PUTs on AWS).
+    pub fn with_upload_urls(mut self) -> Result<Self, WiringError> {
+        self.services.uploads = match &self.optional {
+            Optional::Aws(clients) => s3_upload_urls(&self.config, clients)?,
+            Optional::Built { uploads, .. } => uploads.clone(),
+        };
+        Ok(self)
+    }
+
+    /// Puts deliveries on the delivery queue and changes their visibility (SQS on AWS).
+    pub fn with_delivery_queue(mut self) -> Result<Self, WiringError> {
+        self.services.delivery_queue = match &self.optional {
+            Optional::Aws(clients) => sqs_delivery_queue(&self.config, clients)?,
+            Optional::Built { delivery_queue, .. } => delivery_queue.clone(),
+        };
+        Ok(self)
     }
 
     /// Reads documents: PDF text layers, OCR of images and scans, ZIP batches.
@@ -116,6 +185,8 @@ pub fn services(
     clock: Arc<dyn Clock>,
 ) -> Result<Services, WiringError> {
     Ok(Wiring::new(config, storage, clock)
+        .with_upload_urls()?
+        .with_delivery_queue()?
         .with_document_reader()
         .with_webhook_client()?
         .services())
@@ -123,24 +194,51 @@ pub fn services(
 
 /// The AWS adapters over the tables, bucket and queue that `config` names.
 pub fn aws_storage(config: &Config, clients: &AwsClients) -> Result<Storage, WiringError> {
-    let r = &config.resources;
-    let bucket = required(&r.bucket, "PAGEWIRE_BUCKET")?;
-    let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(clients.s3.clone(), bucket));
+    let objects = s3_objects(config, clients)?;
     Ok(Storage {
         jobs: Arc::new(DynamoJobStore::new(
             clients.dynamodb.clone(),
-            required(&r.jobs_table, "PAGEWIRE_JOBS_TABLE")?,
+            required(&config.resources.jobs_table, "PAGEWIRE_JOBS_TABLE")?,
             objects.clone(),
         )),
-        config: Arc::new(DynamoConfigStore::new(
-            clients.dynamodb.clone(),
-            required(&r.config_table, "PAGEWIRE_CONFIG_TABLE")?,
-        )),
+        config: dynamo_config(config, clients)?,
         objects,
-        uploads: Arc::new(S3UploadUrls::new(clients.s3.clone(), bucket)),
-        delivery_queue: Arc::new(SqsQueue::new(
-            clients.sqs.clone(),
-            required(&r.delivery_queue_url, "PAGEWIRE_DELIVERY_QUEUE_URL")?,
-        )),
+        uploads: s3_upload_urls(config, clients)?,
+        delivery_queue: sqs_delivery_queue(config, clients)?,
     })
+}
+
+fn s3_objects(config: &Config, clients: &AwsClients) -> Result<Arc<dyn ObjectStore>, WiringError> {
+    let bucket = required(&config.resources.bucket, "PAGEWIRE_BUCKET")?;
+    Ok(Arc::new(S3ObjectStore::new(clients.s3.clone(), bucket)))
+}
+
+fn dynamo_config(
+    config: &Config,
+    clients: &AwsClients,
+) -> Result<Arc<dyn ConfigStore>, WiringError> {
+    let table = required(&config.resources.config_table, "PAGEWIRE_CONFIG_TABLE")?;
+    Ok(Arc::new(DynamoConfigStore::new(
+        clients.dynamodb.clone(),
+        table,
+    )))
+}
+
+fn s3_upload_urls(
+    config: &Config,
+    clients: &AwsClients,
+) -> Result<Arc<dyn UploadUrls>, WiringError> {
+    let bucket = required(&config.resources.bucket, "PAGEWIRE_BUCKET")?;
+    Ok(Arc::new(S3UploadUrls::new(clients.s3.clone(), bucket)))
+}
+
+fn sqs_delivery_queue(
+    config: &Config,
+    clients: &AwsClients,
+) -> Result<Arc<dyn MessageQueue>, WiringError> {
+    let url = required(
+        &config.resources.delivery_queue_url,
+        "PAGEWIRE_DELIVERY_QUEUE_URL",
+    )?;
+    Ok(Arc::new(SqsQueue::new(clients.sqs(), url)))
 }

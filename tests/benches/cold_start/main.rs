@@ -212,7 +212,7 @@ async fn measure(binaries: &Path, runs: usize) {
     .expect("services");
     let receiver = Receiver::start().await;
     sample_events::seed(&services, &receiver.url("/hooks/:id")).await;
-    let process_queue = pagewire_aws::SqsQueue::new(clients.sqs.clone(), &stack.process_queue_url);
+    let process_queue = pagewire_aws::SqsQueue::new(clients.sqs(), &stack.process_queue_url);
     let ocr_dir = std::env::var("PAGEWIRE_OCR_MODEL_DIR")
         .expect("PAGEWIRE_OCR_MODEL_DIR: scripts/bench-cold-start.sh fetches the OCR models");
 

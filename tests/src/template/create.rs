@@ -46,7 +46,7 @@ async fn create_queue(
             q.maximum_message_size,
         ),
     ];
-    let mut request = aws.sqs.create_queue().queue_name(&resource.physical_name);
+    let mut request = aws.sqs().create_queue().queue_name(&resource.physical_name);
     for (attribute, value) in numbers {
         if let Some(value) = value {
             request = request.attributes(attribute, value.0.to_string());
