@@ -55,7 +55,7 @@ impl Storage {
 /// Where the ports a function may leave out come from when it asks for them.
 enum Optional {
     /// Built on demand from the SDK clients, so that only the functions that ask link them.
-    Aws(AwsClients),
+    Aws(Box<AwsClients>),
     /// Already built (the embedded backend, or AWS adapters built by [`aws_storage`]).
     Built {
         uploads: Arc<dyn UploadUrls>,
@@ -133,7 +133,7 @@ impl Wiring {
             jobs,
             config_store,
             objects,
-            Optional::Aws(clients),
+            Optional::Aws(Box::new(clients)),
             Arc::new(SystemClock),
         ))
     }
