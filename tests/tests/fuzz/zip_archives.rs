@@ -17,7 +17,12 @@ fn reader() -> PagewireReader {
 /// A valid archive of `entries` (name, content), each stored or deflated.
 fn archive(entries: &[(String, Vec<u8>, bool)]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let mut names = std::collections::HashSet::new();
     for (name, content, deflate) in entries {
+        // The generator may repeat a name, which the zip writer refuses; the first one stays.
+        if !names.insert(name.as_str()) {
+            continue;
+        }
         let method = if *deflate {
             CompressionMethod::Deflated
         } else {
