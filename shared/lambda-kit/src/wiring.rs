@@ -120,13 +120,8 @@ impl Wiring {
     pub fn aws_from_env() -> Result<Self, WiringError> {
         let config = Config::from_env()?;
         let clients = AwsClients::from_lambda_environment();
-        let r = &config.resources;
         let objects = s3_objects(&config, &clients)?;
-        let jobs = Arc::new(DynamoJobStore::new(
-            clients.dynamodb.clone(),
-            required(&r.jobs_table, "PAGEWIRE_JOBS_TABLE")?,
-            objects.clone(),
-        ));
+        let jobs = dynamo_jobs(&config, &clients, objects.clone())?;
         let config_store = dynamo_config(&config, &clients)?;
         Ok(Self::with_stores(
             &config,
@@ -196,11 +191,7 @@ pub fn services(
 pub fn aws_storage(config: &Config, clients: &AwsClients) -> Result<Storage, WiringError> {
     let objects = s3_objects(config, clients)?;
     Ok(Storage {
-        jobs: Arc::new(DynamoJobStore::new(
-            clients.dynamodb.clone(),
-            required(&config.resources.jobs_table, "PAGEWIRE_JOBS_TABLE")?,
-            objects.clone(),
-        )),
+        jobs: dynamo_jobs(config, clients, objects.clone())?,
         config: dynamo_config(config, clients)?,
         objects,
         uploads: s3_upload_urls(config, clients)?,
@@ -211,6 +202,20 @@ pub fn aws_storage(config: &Config, clients: &AwsClients) -> Result<Storage, Wir
 fn s3_objects(config: &Config, clients: &AwsClients) -> Result<Arc<dyn ObjectStore>, WiringError> {
     let bucket = required(&config.resources.bucket, "PAGEWIRE_BUCKET")?;
     Ok(Arc::new(S3ObjectStore::new(clients.s3.clone(), bucket)))
+}
+
+/// Job bodies over 350 KB go to `objects`.
+fn dynamo_jobs(
+    config: &Config,
+    clients: &AwsClients,
+    objects: Arc<dyn ObjectStore>,
+) -> Result<Arc<dyn JobStore>, WiringError> {
+    let table = required(&config.resources.jobs_table, "PAGEWIRE_JOBS_TABLE")?;
+    Ok(Arc::new(DynamoJobStore::new(
+        clients.dynamodb.clone(),
+        table,
+        objects,
+    )))
 }
 
 fn dynamo_config(
