@@ -11,6 +11,8 @@ pub mod images;
 #[cfg(feature = "ocr")]
 pub mod ocr;
 pub mod pdf;
+pub mod pdf_content;
+mod pdf_pages;
 mod pdf_text;
 pub mod reader;
 #[cfg(feature = "ocr")]
