@@ -1,6 +1,7 @@
 //! PDF page count and words with positions, in pure Rust (lopdf parses, [`crate::pdf_text`] places).
 
 use crate::pdf_content::ContentBudget;
+use crate::pdf_object_streams;
 use crate::pdf_pages::{self, PageTreeError};
 use crate::pdf_text::{self, PageTextError};
 use lopdf::{Document, LoadOptions, ObjectId};
@@ -37,6 +38,16 @@ pub fn load(bytes: &[u8], max_pages: u32) -> Result<LoadedPdf, ReadFailure> {
             "truncated_pdf",
             "the PDF is incomplete (no end-of-file marker)",
         ));
+    }
+    // lopdf would parse every object stream while loading; their cost is checked first. lopdf reads
+    // encrypted files another way, without the check's filter, so those are not walked twice.
+    if !bytes.windows(8).any(|w| w == b"/Encrypt") {
+        pdf_object_streams::check(bytes, MAX_STREAM_BYTES).map_err(|why| {
+            failure(
+                "too_complex",
+                format!("the PDF is too complex to read: {why}"),
+            )
+        })?;
     }
     let options = LoadOptions {
         max_decompressed_size: Some(MAX_STREAM_BYTES),

@@ -256,6 +256,69 @@ impl<'a> ContentReader<'a> {
         }
     }
 
+    /// Steps over one object (a number, string, name, array, dictionary, or `n g R` counted as
+    /// three), building nothing, and says how many tokens it held: what parsing it would cost.
+    /// Stops at [`ContentBudget::max_operands`] tokens or [`ContentBudget::max_depth`] levels.
+    pub fn skip_object(&mut self) -> Result<usize, ContentError> {
+        let mut depth = 0usize;
+        let mut tokens = 0usize;
+        loop {
+            self.skip_space();
+            let Some(b) = self.peek() else {
+                return Ok(tokens);
+            };
+            tokens += 1;
+            if tokens > self.budget.max_operands {
+                return Err(ContentError::TooManyOperands(self.budget.max_operands));
+            }
+            let pair = self.bytes.get(self.pos + 1) == Some(&b);
+            match b {
+                b'[' | b'<' if b == b'[' || pair => {
+                    self.pos += if b == b'[' { 1 } else { 2 };
+                    depth += 1;
+                    if depth > self.budget.max_depth {
+                        return Err(ContentError::TooDeep(self.budget.max_depth));
+                    }
+                    continue;
+                }
+                b']' | b'>' if b == b']' || pair => {
+                    self.pos += if b == b']' { 1 } else { 2 };
+                    depth = depth.saturating_sub(1);
+                }
+                b'/' => {
+                    self.name();
+                }
+                b'(' => {
+                    self.literal_string();
+                }
+                b'<' => {
+                    self.hex_string();
+                }
+                _ => {
+                    if self.regular_run().is_empty() {
+                        self.pos += 1;
+                    }
+                }
+            }
+            if depth == 0 {
+                // `n g R` is one reference: step over the generation and the `R` as well.
+                let mark = self.pos;
+                let mut rest = ContentReader::new(&self.bytes[mark..], self.budget);
+                rest.skip_space();
+                let generation = rest.regular_run();
+                rest.skip_space();
+                if !generation.is_empty()
+                    && generation.iter().all(u8::is_ascii_digit)
+                    && rest.regular_run() == b"R"
+                {
+                    self.pos = mark + rest.pos;
+                    tokens += 2;
+                }
+                return Ok(tokens);
+            }
+        }
+    }
+
     fn next_operation(&mut self) -> Result<Option<Operation>, ContentError> {
         let mut operands: Vec<Object> = Vec::new();
         let mut open: Vec<Open> = Vec::new();
@@ -546,6 +609,30 @@ mod tests {
         let deep = b"<<".repeat(100_000);
         let first = ContentReader::new(&deep, budget).next().unwrap();
         assert_eq!(first.unwrap_err(), ContentError::TooDeep(4));
+    }
+
+    #[test]
+    fn objects_are_stepped_over_and_their_tokens_counted() {
+        let budget = ContentBudget::default();
+        let mut reader = ContentReader::new(b"[1 (a]) <</K [2 3] /R 4 0 R>>] 12 0 R /Next", budget);
+        // [ 1 (a]) << /K [ 2 3 ] /R 4 0 R >> ]
+        assert_eq!(reader.skip_object(), Ok(15));
+        assert_eq!(reader.skip_object(), Ok(3));
+        assert_eq!(reader.skip_object(), Ok(1));
+        assert_eq!(reader.skip_object(), Ok(0));
+        let big = [b"[".as_slice(), &b"0 ".repeat(10_000), b"]"].concat();
+        let small = ContentBudget {
+            max_operands: 1_000,
+            ..budget
+        };
+        assert_eq!(
+            ContentReader::new(&big, small).skip_object(),
+            Err(ContentError::TooManyOperands(1_000))
+        );
+        assert_eq!(
+            ContentReader::new(&b"<<".repeat(1_000), budget).skip_object(),
+            Err(ContentError::TooDeep(32))
+        );
     }
 
     #[test]
