@@ -4,6 +4,7 @@
 
 mod multipart;
 mod pdf;
+mod pdf_content;
 mod templates;
 mod webhook_urls;
 mod zip_archives;
