@@ -43,11 +43,7 @@ fn reader() -> PagewireReader {
 }
 
 fn template() -> Template {
-    let field = |name: &str, field_type, rule| FieldSpec {
-        name: name.into(),
-        field_type,
-        rule,
-    };
+    let field = |name: &str, field_type, rule| FieldSpec::new(name, field_type, rule);
     let label = |l: &str, direction| FieldRule::Label {
         label: l.into(),
         direction,
@@ -56,7 +52,8 @@ fn template() -> Template {
         id: TemplateId::random(),
         tenant_id: TenantId::random(),
         name: "invoice".into(),
-        date_order: DateOrder::DayMonthYear,
+        date_order: Some(DateOrder::DayMonthYear),
+        decimal_separator: None,
         created_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
         fields: vec![
