@@ -129,7 +129,7 @@ def en_quickparts(path):
     p.right(530, y + 56, "$1,234.56", "Helvetica-Bold", 11)
     p.save()
     return "month_day_year", [
-        field("vendor", "text", region(0.08, 0.05, 0.5, 0.04), "QuickParts Supply Co."),
+        field("vendor", "text", region(0.08, 0.045, 0.5, 0.032), "QuickParts Supply Co."),
         field("invoice_number", "text", label("Invoice Number:"), "QX-58213"),
         field("invoice_date", "date", label("Invoice Date:"), "2024-03-15"),
         field("customer", "text", label("Bill To:", "below"), "Globex Industries"),
