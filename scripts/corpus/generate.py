@@ -480,7 +480,7 @@ def it_ferramenta(path):
         field("invoice_number", "text", regex(r"Fattura n\.\s*(\S+)"), "118/2019"),
         field("invoice_date", "date", label("Data:"), "2019-09-03"),
         field("vat_number", "text", regex(r"Partita IVA:\s*(IT\d{11})"), "IT01234567890"),
-        field("total", "money", regex(r"Totale[ .]*(€\s*[\d.,]+)"), 987.65),
+        field("total", "money", regex(r"Totale[\s.]*(€\s*[\d.,]+)"), 987.65),
     ]
 
 

@@ -73,7 +73,7 @@ impl LoadedPdf {
     /// other page-level problems (an undecodable font, a sloppy content stream) leave the page without
     /// text rather than failing the document, as viewers show such pages too.
     pub fn text_page(&self, number: u32, id: ObjectId) -> Result<PageText, ReadFailure> {
-        let (x0, y0, x1, y1) = pdf_text::media_box(&self.doc, id);
+        let (x0, y0, x1, y1) = pdf_text::visible_box(&self.doc, id);
         let words = match pdf_text::page_words(&self.doc, id) {
             Ok(words) => words,
             Err(lopdf::Error::ReferenceCycle(_)) => {
