@@ -58,10 +58,14 @@ struct Registry {
 }
 
 impl Registry {
-    /// Asks the `count` oldest connections to close once idle.
-    fn shed_oldest(&self, count: usize) {
-        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        for close in open.values().take(count) {
+    /// Asks the oldest connection not asked yet to close once idle.
+    fn shed_oldest(&self) {
+        let oldest = self
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_first();
+        if let Some((_, close)) = oldest {
             close.notify_one();
         }
     }
@@ -149,7 +153,7 @@ async fn take_slot(registry: &Registry, wait: Duration) -> Option<OwnedSemaphore
     if let Ok(slot) = registry.slots.clone().try_acquire_owned() {
         return Some(slot);
     }
-    registry.shed_oldest(1);
+    registry.shed_oldest();
     tokio::time::timeout(wait, registry.slots.clone().acquire_owned())
         .await
         .ok()

@@ -264,6 +264,10 @@ async fn run(round: Round) {
         round.documents,
         "every submission got its own job"
     );
+    println!(
+        "end_to_end: {} documents, {} webhook requests ({} repeats with the same webhook-id), {} receiver connections",
+        report.documents, report.requests, report.same_id_repeats, report.connections
+    );
     assert_eq!(report.lost_jobs, 0, "jobs without a webhook");
     assert_eq!(report.unknown_jobs, 0, "webhooks for jobs nobody submitted");
     assert_eq!(
