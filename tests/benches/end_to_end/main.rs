@@ -9,17 +9,15 @@
 //! API's per-tenant rate limit is off (it would cap one tenant at 100 requests/s). Bounded: at most 100,000
 //! documents, and a deadline for the webhooks.
 
+#[path = "../load_submit/bench_stack.rs"]
+mod bench_stack;
 #[path = "../load_submit/receiver.rs"]
 mod receiver;
 #[path = "../load_submit/rss.rs"]
 mod rss;
 
 use base64::Engine;
-use pagewire_cli::{DevOptions, DevStack};
-use pagewire_core::policy::rate_limit::RateLimit;
-use pagewire_core::usecases::tenants::create_tenant;
-use pagewire_core::SystemClock;
-use receiver::HookReceiver;
+use bench_stack::BenchStack;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -64,25 +62,6 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// This process's CPU time (user + system) so far, from /proc (zero where it is missing). Linux reports
-/// it in clock ticks of 1/100 s (USER_HZ).
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The fields after the command name (which is in parentheses and may hold spaces).
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
-}
-
 /// Sends submissions until `next` passes `total`; returns (job id, when it was sent, accept latency).
 async fn client_loop(
     client: reqwest::Client,
@@ -113,54 +92,25 @@ async fn client_loop(
 }
 
 async fn run(round: Round) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut options = DevOptions::new(dir.path().to_path_buf(), Arc::new(SystemClock));
-    options.config.settings.allow_http_webhooks = true;
-    options.config.settings.allow_loopback_webhooks = true;
-    options.config.settings.api_rate_limit = RateLimit {
-        per_second: 0,
-        burst: 0,
-    };
-    if let Some(n) = round.process_concurrency {
-        options.process_concurrency = n.max(1);
-    }
-    if let Some(n) = round.delivery_concurrency {
-        options.delivery_concurrency = n.max(1);
-    }
-    let concurrency = (options.process_concurrency, options.delivery_concurrency);
-    let stack = DevStack::start(options).await.expect("stack starts");
+    let mut concurrency = (0, 0);
+    let BenchStack {
+        stack,
+        key,
+        template,
+        receiver,
+        client,
+        ..
+    } = bench_stack::start(round.clients, |options| {
+        if let Some(n) = round.process_concurrency {
+            options.process_concurrency = n.max(1);
+        }
+        if let Some(n) = round.delivery_concurrency {
+            options.delivery_concurrency = n.max(1);
+        }
+        concurrency = (options.process_concurrency, options.delivery_concurrency);
+    })
+    .await;
     let base = stack.base_url();
-    let key = create_tenant(&stack.services, "bench", 10_000_000)
-        .await
-        .unwrap()
-        .api_key;
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(round.clients)
-        .build()
-        .unwrap();
-    let template: Value = client
-        .post(format!("{base}/templates"))
-        .header("x-auth", &key)
-        .json(&json!({"name": "Invoices", "fields": [
-            {"name": "invoice_number", "type": "text", "rule": {"kind": "label", "label": "Invoice Number:"}},
-            {"name": "total", "type": "money", "rule": {"kind": "label", "label": "Total Due:"}}
-        ]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let template = template["id"].as_str().expect("template id").to_string();
-    let receiver = HookReceiver::start().await;
-    let hook = client
-        .post(format!("{base}/webhooks"))
-        .header("x-auth", &key)
-        .json(&json!({"template_id": template, "name": "bench", "url": receiver.url()}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(hook.status().as_u16(), 201);
 
     let pdf = pagewire_extract::reader::fixtures::text_pdf(&[&[
         "ACME Corporation",
@@ -184,7 +134,7 @@ async fn run(round: Round) {
         concurrency.1
     );
     let sampler = rss::Sampler::start(Duration::from_millis(200));
-    let cpu_start = cpu_time();
+    let cpu_start = rss::cpu_seconds();
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let tasks: Vec<_> = (0..round.clients)
@@ -216,7 +166,7 @@ async fn run(round: Round) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let all_seconds = started.elapsed().as_secs_f64();
-    let cpu = cpu_time().saturating_sub(cpu_start);
+    let cpu = Duration::from_secs_f64(rss::cpu_seconds() - cpu_start);
     let rss_peak = sampler.stop().await;
 
     let arrivals = receiver.first_arrivals();

@@ -2,7 +2,6 @@
 //! long document in processing and webhooks waiting on a receiver that never answers, tenant B's one-page
 //! PDF is delivered within seconds. On both backends' queues.
 
-use base64::Engine;
 use integration_tests::receiver::Receiver;
 use integration_tests::stack::{Backend, TestApp, TestEnv};
 use serde_json::json;
@@ -45,22 +44,6 @@ fn heavy_pdf() -> Vec<u8> {
     pagewire_extract::reader::fixtures::text_pdf(&pages)
 }
 
-async fn submit_pdf(app: &TestApp, key: &str, template: &str, pdf: &[u8]) -> String {
-    let (status, accepted) = app
-        .call(
-            "POST",
-            "/process-job",
-            Some(key),
-            Some(json!({
-                "template_id": template,
-                "actual_image": base64::engine::general_purpose::STANDARD.encode(pdf),
-            })),
-        )
-        .await;
-    assert_eq!(status, 202, "{accepted}");
-    accepted["job_id"].as_str().unwrap().to_string()
-}
-
 async fn job_status(app: &TestApp, key: &str, job: &str) -> String {
     app.job(key, job).await["status"]
         .as_str()
@@ -91,7 +74,7 @@ async fn another_tenant_is_not_held(backend: Backend) {
     for _ in 0..4 {
         app.submit(&key_a, &template_a).await;
     }
-    let heavy = submit_pdf(&app, &key_a, &template_a, &heavy_pdf()).await;
+    let heavy = app.submit_bytes(&key_a, &template_a, &heavy_pdf()).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     while job_status(&app, &key_a, &heavy).await != "PROCESSING IMAGE"
         || hanging.connections.load(Ordering::SeqCst) == 0
