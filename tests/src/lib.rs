@@ -3,6 +3,7 @@
 //! in the emulator).
 
 pub mod moto;
+pub mod read_worker_hooks;
 pub mod receiver;
 pub mod sample_events;
 pub mod signature;

@@ -8,6 +8,8 @@ pub mod archive;
 pub mod fixtures;
 #[cfg(feature = "ocr")]
 pub mod images;
+#[cfg(unix)]
+pub mod isolation;
 #[cfg(feature = "ocr")]
 pub mod ocr;
 pub mod pdf;
