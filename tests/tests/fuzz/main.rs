@@ -4,6 +4,7 @@
 
 mod multipart;
 mod pdf;
+mod read_worker_protocol;
 mod templates;
 mod webhook_urls;
 mod zip_archives;

@@ -12,7 +12,7 @@
 mod budget;
 mod outcome;
 mod process;
-mod protocol;
+pub mod protocol;
 mod worker;
 
 pub use budget::{ReadBudget, WorkerCommand};
