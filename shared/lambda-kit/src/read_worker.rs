@@ -12,11 +12,14 @@ pub const ARG: &str = "read-worker";
 
 /// When this process was started as a read worker: serves documents until its parent lets go, and
 /// returns the exit code. `None` otherwise. Call it first in `main`, before starting a runtime or
-/// logging (stdout is the protocol's).
+/// logging.
 pub fn serve_if_asked() -> Option<ExitCode> {
     if std::env::args_os().nth(1).is_none_or(|arg| arg != ARG) {
         return None;
     }
+    // Logs go to fd 1 as in the function, which the worker points at its stderr before reading anything
+    // (the protocol has a descriptor of its own); the parent passes the lines on to its own stderr.
+    crate::telemetry::init();
     Some(match Config::from_env() {
         Ok(config) => serve(&in_process_reader(&config)),
         Err(err) => {

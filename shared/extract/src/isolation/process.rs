@@ -97,6 +97,8 @@ impl WorkerProcess {
     /// Sends one document and waits for its answer until `wall` has passed.
     pub fn exchange(&mut self, kind: FileKind, bytes: &[u8], wall: Duration) -> Exchange {
         let deadline = Instant::now() + wall;
+        // What it said while reading an earlier document (a caught panic's message) is not this one's.
+        *self.words.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let header = protocol::request_header(kind, bytes.len());
         let sent = write_by(&mut self.stdin, &header, deadline)
             .and_then(|()| write_by(&mut self.stdin, bytes, deadline));
