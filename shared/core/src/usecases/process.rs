@@ -7,7 +7,7 @@
 use crate::error::CoreError;
 use crate::ids::{DocumentId, JobId};
 use crate::model::{Document, Failure, FileKind, Job, Status};
-use crate::policy::extraction::extract_fields;
+use crate::policy::extraction::{CompiledTemplate, EXTRACTION_TIME_BUDGET};
 use crate::policy::file_kind;
 use crate::ports::{ArchiveEntry, ChargeOutcome, ReadDocument, ReadFailure};
 use crate::services::Services;
@@ -340,7 +340,14 @@ async fn read_and_extract(
             )));
         }
     }
-    Ok(Ok((kind, pages, extract_fields(&template, &read.pages))))
+    // Matching is CPU work: off the async executor, within the document's time budget.
+    let fields = run_blocking(move || {
+        let deadline = std::time::Instant::now() + EXTRACTION_TIME_BUDGET;
+        CompiledTemplate::new(&template)
+            .extract(&read.pages, &|| std::time::Instant::now() >= deadline)
+    })
+    .await?;
+    Ok(Ok((kind, pages, fields)))
 }
 
 async fn run_blocking<T: Send + 'static>(
