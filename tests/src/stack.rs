@@ -165,6 +165,15 @@ impl TestApp {
         accepted["job_id"].as_str().unwrap().to_string()
     }
 
+    /// `GET /job-status?job_id=`: the job's status with its documents.
+    pub async fn job_status(&self, key: &str, job: &str) -> Value {
+        let (code, view) = self
+            .call("GET", &format!("/job-status?job_id={job}"), Some(key), None)
+            .await;
+        assert_eq!(code, 200, "{view}");
+        view
+    }
+
     /// `GET /jobs/{id}`: the job with its documents, deliveries and every attempt.
     pub async fn job(&self, key: &str, job: &str) -> Value {
         let (status, view) = self

@@ -154,14 +154,6 @@ async fn submit(app: &TestApp, key: &str, template: &str, file: &[u8]) -> String
     accepted["job_id"].as_str().unwrap().to_string()
 }
 
-async fn status(app: &TestApp, key: &str, job: &str) -> Value {
-    let (code, view) = app
-        .call("GET", &format!("/job-status?job_id={job}"), Some(key), None)
-        .await;
-    assert_eq!(code, 200, "{view}");
-    view
-}
-
 async fn a_document_that_ends_its_worker_fails_alone_once_and_costs_nothing(backend: Backend) {
     let receiver = Receiver::start().await;
     let env = TestEnv::new(backend).await;
@@ -187,7 +179,7 @@ async fn a_document_that_ends_its_worker_fails_alone_once_and_costs_nothing(back
     app.stack.drain().await;
     assert_eq!(app.stack.drain().await, 0, "nothing is retried");
     for (hook, job) in &jobs {
-        let view = status(&app, &key, job).await;
+        let view = app.job_status(&key, job).await;
         let document = &view["documents"][0];
         match hook {
             Some(hook) => {
@@ -238,7 +230,7 @@ async fn a_reader_that_cannot_start_leaves_the_document_to_be_retried(backend: B
     let template = app.invoice_template(&key).await;
     let job = submit(&app, &key, &template, &invoice_pdf()).await;
     app.stack.drain().await;
-    let view = status(&app, &key, &job).await;
+    let view = app.job_status(&key, &job).await;
     assert_ne!(view["status"], "FAILED", "{view}");
     assert_eq!(view["documents"][0]["status"], "PROCESSING IMAGE", "{view}");
     assert_eq!(view["credits_charged"], 0, "{view}");
