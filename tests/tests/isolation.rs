@@ -74,6 +74,25 @@ fn each_way_a_worker_dies_has_its_reason_and_the_next_read_gets_a_fresh_worker()
     assert!(stack.message.contains("stack"), "{}", stack.message);
 }
 
+/// OCR (models, image decoding, rten's threads) fits the default budget off Lambda, and the models load
+/// once per worker. Needs the OCR models, as `processing.rs` does (`scripts/test.sh` fetches them).
+#[test]
+fn ocr_reads_in_a_worker_under_the_default_budget() {
+    let models = std::env::var("PAGEWIRE_OCR_MODEL_DIR").expect(
+        "PAGEWIRE_OCR_MODEL_DIR must point at the OCR models: run the tests with scripts/test.sh, \
+         or first `. scripts/lib/ocr-models.sh && pagewire_ocr_models`",
+    );
+    let command = test_read_worker!().env("PAGEWIRE_OCR_MODEL_DIR", models);
+    let reader = isolated(command, ReadBudget::default_for(None, 2), 1);
+    let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/invoice.png")).unwrap();
+    for _ in 0..2 {
+        let page = &reader.read(FileKind::Png, &png).unwrap().pages[0];
+        let text: Vec<&str> = page.words.iter().map(|w| w.text.as_str()).collect();
+        assert!(text.join(" ").contains("INV-2024-001"), "{text:?}");
+    }
+    assert_eq!(reader.workers(), 1);
+}
+
 #[test]
 fn the_cpu_limit_ends_a_read_the_wall_clock_would_let_run() {
     let budget = ReadBudget {
