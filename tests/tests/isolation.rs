@@ -120,6 +120,35 @@ fn the_cpu_limit_ends_a_read_the_wall_clock_would_let_run() {
 }
 
 #[test]
+fn a_document_too_large_for_the_memory_budget_fails_as_it_arrives() {
+    let budget = ReadBudget {
+        memory_bytes: 48 << 20,
+        ..BUDGET
+    };
+    let reader = isolated(test_read_worker!(), budget, 1);
+    let mut large = invoice_pdf();
+    large.resize(96 << 20, b' ');
+    let failure = reader.read(FileKind::Pdf, &large).unwrap_err();
+    assert_eq!(failure.code, MEMORY_LIMIT, "{}", failure.message);
+    assert_eq!(read_invoice(&reader).unwrap(), "ACME");
+}
+
+#[test]
+fn a_worker_that_died_while_idle_is_replaced_without_failing_the_next_document() {
+    let reader = isolated(test_read_worker!(), BUDGET, 1);
+    assert_eq!(read_invoice(&reader).unwrap(), "ACME");
+    let [idle] = reader.idle_worker_ids()[..] else {
+        panic!("one idle worker: {:?}", reader.idle_worker_ids());
+    };
+    let pid = rustix::process::Pid::from_raw(idle as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).unwrap();
+    assert_eq!(read_invoice(&reader).unwrap(), "ACME");
+    let replaced = reader.idle_worker_ids();
+    assert_eq!(replaced.len(), 1);
+    assert_ne!(replaced[0], idle, "a fresh worker read it");
+}
+
+#[test]
 fn concurrent_callers_share_at_most_the_pool_size_of_workers() {
     let reader = Arc::new(isolated(test_read_worker!(), BUDGET, 2));
     let threads: Vec<_> = (0..6)

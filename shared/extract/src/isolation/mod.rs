@@ -65,6 +65,16 @@ impl IsolatedReader {
     pub fn workers(&self) -> usize {
         self.pool.lock().live
     }
+
+    /// The process ids of the idle workers (for monitoring and tests).
+    pub fn idle_worker_ids(&self) -> Vec<u32> {
+        self.pool
+            .lock()
+            .idle
+            .iter()
+            .map(WorkerProcess::id)
+            .collect()
+    }
 }
 
 impl DocumentReader for IsolatedReader {

@@ -3,7 +3,7 @@
 
 use super::budget::{ReadBudget, WorkerCommand};
 use super::outcome::{DyingWords, WorkerEnd};
-use super::protocol::{self, ProtocolError, HELLO};
+use super::protocol::{self, ProtocolError, HELLO, RECEIVED};
 use super::worker::{CPU_ENV, MEMORY_ENV};
 use pagewire_core::model::FileKind;
 use pagewire_core::ports::{ReadDocument, ReadFailure};
@@ -94,6 +94,10 @@ impl WorkerProcess {
         }
     }
 
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends one document and waits for its answer until `wall` has passed.
     pub fn exchange(&mut self, kind: FileKind, bytes: &[u8], wall: Duration) -> Exchange {
         let deadline = Instant::now() + wall;
@@ -102,10 +106,16 @@ impl WorkerProcess {
         let header = protocol::request_header(kind, bytes.len());
         let sent = write_by(&mut self.stdin, &header, deadline)
             .and_then(|()| write_by(&mut self.stdin, bytes, deadline));
-        match sent {
-            Ok(()) => {}
+        let mut received = [0u8];
+        let received = sent.and_then(|()| {
+            read_by(&mut self.stdout, &mut received, deadline).map(|()| received[0])
+        });
+        match received {
+            Ok(RECEIVED) => {}
+            Ok(_) => return Exchange::Ended(WorkerEnd::BrokeProtocol),
             Err(Stall::TimedOut) => return Exchange::Ended(WorkerEnd::TimedOut),
-            // It died while taking the document in: only a document too large for its memory does that.
+            // It died before it had the whole document: only a document too large for its memory
+            // does that; otherwise it was gone already (killed while idle).
             Err(Stall::Closed) if self.said_allocation_failed() => {
                 return Exchange::Ended(WorkerEnd::Exited(None))
             }

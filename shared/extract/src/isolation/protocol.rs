@@ -1,8 +1,9 @@
 //! The bytes a reader worker and its parent exchange over the worker's stdin and stdout.
 //!
 //! After starting, the worker writes [`HELLO`]. Then, for each document, the parent writes a request
-//! (`b'R'`, the file kind, the length as u64 LE, the bytes) and the worker answers with `b'O'` (read) or
-//! `b'F'` (failure), the payload length as u64 LE, and the payload. Every length read is checked against a
+//! (`b'R'`, the file kind, the length as u64 LE, the bytes); the worker, once it has the whole document,
+//! writes [`RECEIVED`] (so a worker that dies before it has it is known not to have died of it), then
+//! answers with `b'O'` (read) or `b'F'` (failure), the payload length as u64 LE, and the payload. Every length read is checked against a
 //! limit before anything is allocated, so neither side can be made to allocate by a broken peer.
 
 use pagewire_core::model::{BoundingBox, FileKind};
@@ -12,6 +13,8 @@ use std::sync::Mutex;
 
 /// What a worker writes once it is ready: the protocol's name and version.
 pub const HELLO: &[u8; 5] = b"PWRW\x01";
+/// What a worker writes once it has a whole request, before reading the document.
+pub const RECEIVED: u8 = b'A';
 /// The largest document a worker accepts (uploads are at most 100 MB).
 pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
 /// The largest answer the parent accepts: far more text than 500 pages hold.

@@ -3,7 +3,7 @@
 //! worker exits, a busy one is ended by its CPU limit. (Not PR_SET_PDEATHSIG: that follows the parent's
 //! *thread* that started the worker, and the pool starts workers from short-lived blocking threads.)
 
-use super::protocol::{read_request, write_answer, HELLO};
+use super::protocol::{read_request, write_answer, HELLO, RECEIVED};
 use pagewire_core::ports::DocumentReader;
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 use std::io::{BufReader, BufWriter, Write};
@@ -40,6 +40,8 @@ fn serve_until_closed(reader: &dyn DocumentReader) -> std::io::Result<()> {
     output.flush()?;
     let mut input = BufReader::new(std::io::stdin().lock());
     while let Some((kind, bytes)) = read_request(&mut input)? {
+        output.write_all(&[RECEIVED])?;
+        output.flush()?;
         if let Some(secs) = cpu_secs {
             allow_more_cpu(secs)?;
         }
