@@ -173,8 +173,10 @@ struct Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
+        // Unwinding out of an exchange leaves the worker mid-protocol: it is not given back.
+        let worker = self.worker.take().filter(|_| !std::thread::panicking());
         let mut state = self.pool.lock();
-        match self.worker.take() {
+        match worker {
             Some(worker) => state.idle.push(worker),
             None => state.live -= 1,
         }
