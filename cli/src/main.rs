@@ -2,7 +2,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pagewire_cli::{backend, tenant, DevOptions, DevStack};
 use pagewire_core::usecases::templates::{self, TemplateInput};
 use pagewire_core::{Services, SystemClock};
-use pagewire_lambda_kit::{telemetry, Config};
+use pagewire_lambda_kit::{read_worker, telemetry, Config};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -101,8 +101,25 @@ enum TenantAction {
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // `pagewire read-worker` (hidden): `pagewire dev` re-runs itself so to read each document in a
+    // process with limits. Checked before anything else: no runtime, no logging on stdout.
+    if let Some(exit) = read_worker::serve_if_asked() {
+        return exit;
+    }
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(err) => {
+            eprintln!("error: starting the async runtime: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     telemetry::init();
     let cli = Cli::parse();
     let command = cli.command.clone();
@@ -113,6 +130,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    config.read_isolation.worker = read_worker::this_executable();
     let outcome = match command {
         Command::Dev {
             port,

@@ -11,7 +11,7 @@ use integration_tests::stack::{options, TestApp};
 use pagewire_core::SystemClock;
 use pagewire_extract::fixtures;
 use pagewire_extract::hostile::{self, PageLoop};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -41,14 +41,6 @@ async fn submit(app: &TestApp, key: &str, template: &str, bytes: &[u8], name: &s
     body["job_id"].as_str().unwrap().to_string()
 }
 
-async fn status(app: &TestApp, key: &str, job: &str) -> Value {
-    let (code, view) = app
-        .call("GET", &format!("/job-status?job_id={job}"), Some(key), None)
-        .await;
-    assert_eq!(code, 200, "{view}");
-    view
-}
-
 async fn template(app: &TestApp, key: &str) -> String {
     let (status, body) = app
         .call(
@@ -75,7 +67,14 @@ async fn hostile_files_fail_alone_with_their_reason() {
     let template = template(&app, &key).await;
 
     // (file name, bytes, the job's status, the failure's code, pages charged)
-    let cases: Vec<(&str, Vec<u8>, &str, Option<&str>, u64)> = vec![
+    type Case = (
+        &'static str,
+        Vec<u8>,
+        &'static str,
+        Option<&'static str>,
+        u64,
+    );
+    let cases: Vec<Case> = vec![
         // Millions of `q` in a few kilobytes: read one operation at a time, refused at the budget.
         (
             "operators.pdf",
@@ -195,7 +194,7 @@ async fn hostile_files_fail_alone_with_their_reason() {
 
     let mut charged = 0;
     for ((name, _, want_status, want_code, pages), job) in cases.iter().zip(&jobs) {
-        let view = status(&app, &key, job).await;
+        let view = app.job_status(&key, job).await;
         assert_eq!(view["status"], *want_status, "{name}: {view}");
         let document = &view["documents"][0];
         assert_eq!(
@@ -211,7 +210,7 @@ async fn hostile_files_fail_alone_with_their_reason() {
         charged += pages;
     }
     for (i, job) in innocent.iter().enumerate() {
-        let view = status(&app, &key, job).await;
+        let view = app.job_status(&key, job).await;
         assert_eq!(view["status"], "SUCCESS", "{view}");
         let (_, results) = app
             .call(

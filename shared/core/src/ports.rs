@@ -358,6 +358,16 @@ pub struct ReadFailure {
     pub message: String,
 }
 
+impl ReadFailure {
+    /// The code of a failure that is the reader's, not the document's (no worker process could be
+    /// started): the document is not failed, its read is tried again later.
+    pub const READER_UNAVAILABLE: &'static str = "reader_unavailable";
+
+    pub fn is_transient(&self) -> bool {
+        self.code == Self::READER_UNAVAILABLE
+    }
+}
+
 /// One root-level entry of a ZIP batch, or the reason it was refused.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ArchiveEntry {

@@ -9,6 +9,8 @@ pub mod fixtures;
 pub mod hostile;
 #[cfg(feature = "ocr")]
 pub mod images;
+#[cfg(unix)]
+pub mod isolation;
 #[cfg(feature = "ocr")]
 pub mod ocr;
 pub mod pdf;

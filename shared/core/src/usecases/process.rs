@@ -309,6 +309,9 @@ async fn read_and_extract(
         run_blocking(move || reader.read(kind, &bytes)).await?;
     let read = match read {
         Ok(read) => read,
+        Err(failure) if failure.is_transient() => {
+            return Err(CoreError::Unavailable(failure.message))
+        }
         Err(failure) => return Ok(Err(Failure::new(failure.code, failure.message))),
     };
     let pages = read.pages.len().max(1) as u32;
