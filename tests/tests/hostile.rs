@@ -41,14 +41,6 @@ async fn submit(app: &TestApp, key: &str, template: &str, bytes: &[u8], name: &s
     body["job_id"].as_str().unwrap().to_string()
 }
 
-async fn status(app: &TestApp, key: &str, job: &str) -> Value {
-    let (code, view) = app
-        .call("GET", &format!("/job-status?job_id={job}"), Some(key), None)
-        .await;
-    assert_eq!(code, 200, "{view}");
-    view
-}
-
 async fn template(app: &TestApp, key: &str) -> String {
     let (status, body) = app
         .call(
@@ -203,7 +195,7 @@ async fn hostile_files_fail_alone_with_their_reason() {
 
     let mut charged = 0;
     for ((name, _, want_status, want_code, pages), job) in cases.iter().zip(&jobs) {
-        let view = status(&app, &key, job).await;
+        let view = app.job_status(&key, job).await;
         assert_eq!(view["status"], *want_status, "{name}: {view}");
         let document = &view["documents"][0];
         assert_eq!(
@@ -219,7 +211,7 @@ async fn hostile_files_fail_alone_with_their_reason() {
         charged += pages;
     }
     for (i, job) in innocent.iter().enumerate() {
-        let view = status(&app, &key, job).await;
+        let view = app.job_status(&key, job).await;
         assert_eq!(view["status"], "SUCCESS", "{view}");
         let (_, results) = app
             .call(
@@ -290,7 +282,7 @@ async fn a_regex_heavy_template_ends_within_its_budget() {
     let after = submit(&app, &key, &plain, &innocent, "innocent.pdf").await;
     app.stack.drain().await;
 
-    let view = status(&app, &key, &job).await;
+    let view = app.job_status(&key, &job).await;
     assert_eq!(view["status"], "SUCCESS", "{view}");
     let (_, results) = app
         .call(
@@ -321,6 +313,6 @@ async fn a_regex_heavy_template_ends_within_its_budget() {
             assert!(field["value"].is_null(), "{field}");
         }
     }
-    assert_eq!(status(&app, &key, &after).await["status"], "SUCCESS");
+    assert_eq!(app.job_status(&key, &after).await["status"], "SUCCESS");
     app.stack.stop().await;
 }
