@@ -213,14 +213,7 @@ async fn hostile_files_fail_alone_with_their_reason() {
     for (i, job) in innocent.iter().enumerate() {
         let view = app.job_status(&key, job).await;
         assert_eq!(view["status"], "SUCCESS", "{view}");
-        let (_, results) = app
-            .call(
-                "POST",
-                "/v1/job-results",
-                Some(&key),
-                Some(json!({"job_id": job})),
-            )
-            .await;
+        let results = app.job_results(&key, job).await;
         assert_eq!(
             results["documents"][0]["result"]["word"],
             format!("INV-{i}"),
@@ -284,14 +277,7 @@ async fn a_regex_heavy_template_ends_within_its_budget() {
 
     let view = app.job_status(&key, &job).await;
     assert_eq!(view["status"], "SUCCESS", "{view}");
-    let (_, results) = app
-        .call(
-            "POST",
-            "/v1/job-results",
-            Some(&key),
-            Some(json!({"job_id": job})),
-        )
-        .await;
+    let results = app.job_results(&key, &job).await;
     let result = &results["documents"][0]["result"];
     assert_eq!(result.as_object().unwrap().len(), 200, "{result}");
     assert_eq!(
