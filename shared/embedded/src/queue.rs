@@ -161,7 +161,8 @@ impl MessageQueue for SqliteQueue {
                        (queue, message_id, body, visible_at_ms, receive_count, created_at_ms, owner, turn)
                      VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, MAX(
                        COALESCE((SELECT MAX(turn) FROM messages WHERE queue = ?1 AND owner = ?6), -1) + 1,
-                       COALESCE((SELECT turn FROM messages WHERE queue = ?1 AND visible_at_ms <= ?5
+                       COALESCE((SELECT turn FROM messages INDEXED BY messages_turn
+                                 WHERE queue = ?1 AND visible_at_ms <= ?5
                                  ORDER BY turn, seq LIMIT 1), 0)))",
                 )?
                 .execute(params![name, id, body, visible_at, now, owner])?;
@@ -198,7 +199,10 @@ impl MessageQueue for SqliteQueue {
                 // visit a row twice.
                 let fates = {
                     let mut stmt = tx.prepare_cached(
-                        "SELECT seq, receive_count, message_id FROM messages
+                        // Walking the turn index stops after `max` rows; the planner would rather
+                        // take the visibility index and sort every visible row (a deep backlog made
+                        // each receive and send cost more).
+                        "SELECT seq, receive_count, message_id FROM messages INDEXED BY messages_turn
                          WHERE queue = ?1 AND visible_at_ms <= ?2
                          ORDER BY turn, seq",
                     )?;
