@@ -10,6 +10,8 @@ pub mod fixtures;
 pub mod images;
 #[cfg(feature = "ocr")]
 pub mod ocr;
+#[cfg(feature = "ocr")]
+mod page_images;
 pub mod pdf;
 mod pdf_text;
 pub mod reader;
