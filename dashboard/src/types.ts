@@ -1,23 +1,36 @@
 // The shapes of the public API's JSON (docs/openapi.yaml), as far as the dashboard reads them.
 
-export type FieldType = "text" | "number" | "money" | "date";
+export type FieldType = "text" | "number" | "money" | "date" | "table";
+export type CellType = Exclude<FieldType, "table">;
 export type DateOrder = "day_month_year" | "month_day_year";
+export type DecimalSeparator = "." | ",";
+export type MatchMode = "first" | "last" | "all" | "sum" | "min" | "max" | "join";
+
+export interface TableColumn {
+  name: string;
+  header: string;
+  type?: CellType;
+}
 
 export type FieldRule =
   | { kind: "label"; label: string; direction?: "right" | "below" }
   | { kind: "regex"; pattern: string; group?: number | null }
-  | { kind: "region"; page?: number | null; x: number; y: number; width: number; height: number };
+  | { kind: "region"; page?: number | null; x: number; y: number; width: number; height: number }
+  | { kind: "table"; columns: TableColumn[]; stop?: string[] };
 
 export interface FieldSpec {
   name: string;
   type: FieldType;
   rule: FieldRule;
+  match?: MatchMode;
+  separator?: string;
 }
 
 export interface TemplateInput {
   name: string;
   fields: FieldSpec[];
-  date_order: DateOrder;
+  date_order: DateOrder | null;
+  decimal_separator: DecimalSeparator | null;
 }
 
 export interface Template extends TemplateInput {
@@ -124,12 +137,27 @@ export interface JobStatus {
   documents: DocumentStatus[];
 }
 
+export interface FieldWarning {
+  code: string;
+  message: string;
+}
+
+export interface ExtractedField {
+  name: string;
+  value: unknown;
+  raw: string | null;
+  page: number | null;
+  confidence: number | null;
+  warnings?: FieldWarning[];
+}
+
 export interface DocumentResult {
   document_id: string;
   file_name: string;
   status: string;
   pages: number;
   result: Record<string, unknown> | null;
+  fields: ExtractedField[] | null;
   error: Failure | null;
 }
 

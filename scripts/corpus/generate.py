@@ -7,9 +7,9 @@ the standard 14 fonts (reportlab writes them without a /Widths array) beside an 
 text outside the crop box, and a scanned stamp (an image holding an IBAN) on a text page. Several documents
 are then rendered and degraded into low-dpi scans (PNG) and phone photos (JPEG).
 
-Writes tests/corpus/{pdf,png,jpeg}/ and tests/corpus/manifest.json. A manifest entry's hand-kept `today`
-notes (what today's rules give where it differs from the truth) are carried over from the previous
-manifest, so regenerating never loses them.
+Writes tests/corpus/{pdf,png,jpeg}/ and tests/corpus/manifest.json. A field's recorded `today` note (what
+pagewire gives where it differs from the truth) and `warnings` (the codes it gives now) are carried over
+from the previous manifest, so regenerating never loses them.
 
 Usage: scripts/make-corpus.sh (builds the pinned virtualenv and runs this).
 """
@@ -879,8 +879,9 @@ def entry(rel, form, issuer, language, order, fields, about, previous):
     kept = []
     for f in fields:
         f = dict(f)
-        if f["name"] in old and "today" in old[f["name"]]:
-            f["today"] = old[f["name"]]["today"]
+        for kept_key in ("today", "warnings"):
+            if f["name"] in old and kept_key in old[f["name"]]:
+                f[kept_key] = old[f["name"]][kept_key]
         kept.append(f)
     return {
         "file": rel,

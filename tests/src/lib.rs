@@ -4,6 +4,7 @@
 
 pub mod corpus;
 pub mod moto;
+pub mod read_worker_hooks;
 pub mod receiver;
 pub mod sample_events;
 pub mod signature;

@@ -299,6 +299,7 @@ fn extracted(name: &str, value: Value, raw: &str, page: u32) -> ExtractedField {
         page: Some(page),
         confidence: Some(1.0),
         bbox: None,
+        warnings: vec![],
     }
 }
 
@@ -330,7 +331,7 @@ pub async fn seed(s: &Services, receiver_url: &str) {
         let mut template = fixtures::template(tenant, name, now);
         template.id = template_id(id);
         template.fields = fields;
-        template.date_order = DateOrder::MonthDayYear;
+        template.date_order = Some(DateOrder::MonthDayYear);
         s.config.put_template(&template).await.expect("template");
     }
     for (id, template, name, url) in [

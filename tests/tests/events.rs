@@ -252,8 +252,9 @@ fn check_polling(answers: &Answers<'_>) {
         assert_eq!(
             lines,
             vec![
-                "job_id,document_id,file_name,status,pages,company_name,invoice_number,invoice_date,total".to_string(),
-                format!("{},{},invoice.pdf,PROCESS IMAGE SUCCESS,2,Acme Corp,INV-2024-001,2024-03-15,1234.56", ids::JOB_DONE, ids::DOCUMENT_DONE),
+                "job_id,document_id,file_name,status,pages,company_name,invoice_number,invoice_date,total,\
+                 invoice_number__warnings,invoice_date__warnings,total__warnings".to_string(),
+                format!("{},{},invoice.pdf,PROCESS IMAGE SUCCESS,2,Acme Corp,INV-2024-001,2024-03-15,1234.56,,,", ids::JOB_DONE, ids::DOCUMENT_DONE),
             ],
             "{file}"
         );

@@ -186,12 +186,13 @@ async fn submit_process_deliver_poll_and_restart(backend: Backend) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "job_id,document_id,file_name,status,pages,batch,company_name,invoice_number,invoice_date,total,po_number"
+        "job_id,document_id,file_name,status,pages,batch,company_name,invoice_number,invoice_date,total,po_number,\
+         invoice_number__warnings,invoice_date__warnings,total__warnings,po_number__warnings"
     );
     let document_id = results["documents"][0]["document_id"].as_str().unwrap();
     assert_eq!(
         lines[1],
-        format!("{json_job},{document_id},invoice.pdf,PROCESS IMAGE SUCCESS,2,7,Acme Corp,INV-2024-001,2024-03-15,1234.56,")
+        format!("{json_job},{document_id},invoice.pdf,PROCESS IMAGE SUCCESS,2,7,Acme Corp,INV-2024-001,2024-03-15,1234.56,,,,,")
     );
     let (_, by_path) = app
         .call(

@@ -6,7 +6,7 @@ import { actionButton, formatTime, h, tableBox } from "../dom";
 import { guarded, showError } from "../notify";
 import type { Lifetime } from "../router";
 import * as session from "../session";
-import { FINAL_JOB_STATUSES, type Delivery, type JobResults, type JobStatus } from "../types";
+import { FINAL_JOB_STATUSES, type Delivery, type DocumentResult, type JobResults, type JobStatus } from "../types";
 import { statusPill } from "./status";
 
 const POLL_MS = 1000;
@@ -81,7 +81,32 @@ function resultsTable(results: JobResults, fieldOrder: string[]): HTMLElement {
   for (const doc of results.documents) {
     for (const name of Object.keys(doc.result ?? {})) if (!columns.includes(name)) columns.push(name);
   }
-  const cell = (value: unknown) => (value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value));
+  const text = (value: unknown) => (value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value));
+  // A table field's rows as a small table; a list one item per line; anything else as text.
+  const valueOf = (value: unknown): Node | string => {
+    if (Array.isArray(value) && value.length > 0 && value.every((v) => v !== null && typeof v === "object" && !Array.isArray(v))) {
+      const rows = value as Record<string, unknown>[];
+      const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+      return h(
+        "table",
+        { class: "line-items" },
+        h("thead", {}, h("tr", {}, keys.map((k) => h("th", {}, k)))),
+        h("tbody", {}, rows.map((r) => h("tr", {}, keys.map((k) => h("td", {}, text(r[k])))))),
+      );
+    }
+    if (Array.isArray(value)) return h("ul", { class: "values" }, value.map((v) => h("li", {}, text(v))));
+    return text(value);
+  };
+  // What is known against a value: its warnings, each code with its message on hover.
+  const warningsOf = (doc: DocumentResult, name: string) => {
+    const warnings = doc.fields?.find((f) => f.name === name)?.warnings ?? [];
+    if (warnings.length === 0) return null;
+    return h(
+      "ul",
+      { class: "warnings", "aria-label": `Warnings of ${name}` },
+      warnings.map((w) => h("li", { class: "pill busy", title: w.message, "data-warning": w.code }, `⚠ ${w.code}`)),
+    );
+  };
   return tableBox(
     h(
       "table",
@@ -96,7 +121,14 @@ function resultsTable(results: JobResults, fieldOrder: string[]): HTMLElement {
             {},
             h("td", {}, doc.file_name),
             h("td", {}, statusPill(doc.status)),
-            columns.map((c) => h("td", { "data-field": c }, cell(doc.result?.[c]))),
+            columns.map((c) =>
+              h(
+                "td",
+                { "data-field": c },
+                h("span", { class: "value", "data-value": c }, valueOf(doc.result?.[c])),
+                warningsOf(doc, c),
+              ),
+            ),
           ),
         ),
       ),

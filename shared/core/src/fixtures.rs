@@ -133,7 +133,8 @@ pub fn template(tenant: TenantId, name: &str, created_at: DateTime<Utc>) -> Temp
         tenant_id: tenant,
         name: name.to_string(),
         fields: vec![],
-        date_order: DateOrder::default(),
+        date_order: Some(DateOrder::default()),
+        decimal_separator: None,
         created_at,
         updated_at: created_at,
     }

@@ -6,13 +6,19 @@
 
 pub mod archive;
 pub mod fixtures;
+pub mod hostile;
 #[cfg(feature = "ocr")]
 pub mod images;
+#[cfg(unix)]
+pub mod isolation;
 #[cfg(feature = "ocr")]
 pub mod ocr;
 #[cfg(feature = "ocr")]
 mod page_images;
 pub mod pdf;
+pub mod pdf_content;
+mod pdf_object_streams;
+mod pdf_pages;
 mod pdf_text;
 pub mod reader;
 #[cfg(feature = "ocr")]

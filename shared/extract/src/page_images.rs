@@ -2,14 +2,13 @@
 //! (a scanned stamp, a pasted bank-details block): to read it, the reader needs each image's place on
 //! the page, which is the graphics matrix in force when the content stream paints it (`Do`).
 
+use crate::pdf_content::{ContentBudget, ContentReader};
 use crate::pdf_text::{number, resolve, Matrix, PageBox};
-use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::BTreeMap;
 
 /// Bounds per page, as for the text layer: a hostile content stream costs a bounded amount of work.
 const MAX_CONTENT_BYTES: usize = 32 << 20;
-const MAX_OPERATIONS: usize = 2_000_000;
 /// Most image placements kept per page (a page tiled with thousands of images is not a stamp).
 const MAX_PLACEMENTS: usize = 64;
 
@@ -68,16 +67,14 @@ pub fn placed_images(doc: &Document, page_id: ObjectId) -> Vec<PlacedImage> {
     if names.is_empty() {
         return Vec::new();
     }
-    let Ok(content) = doc
-        .get_page_content_with_limit(page_id, MAX_CONTENT_BYTES)
-        .and_then(|c| Content::decode(&c))
-    else {
+    let Ok(content) = doc.get_page_content_with_limit(page_id, MAX_CONTENT_BYTES) else {
         return Vec::new();
     };
     let mut placed = Vec::new();
     let mut ctm = Matrix::IDENTITY;
     let mut saved: Vec<Matrix> = Vec::new();
-    for op in content.operations.iter().take(MAX_OPERATIONS) {
+    // Read within the text layer's budget; a stream that crosses it has already failed the page there.
+    for op in ContentReader::new(&content, ContentBudget::default()).map_while(Result::ok) {
         match op.operator.as_str() {
             "q" if saved.len() < 64 => saved.push(ctm),
             "Q" => ctm = saved.pop().unwrap_or(ctm),

@@ -141,15 +141,17 @@ impl PagewireReader {
                     self.limits.max_ocr_pages,
                 ));
             }
+            let mut pixels = crate::images::PixelBudget::default();
             if !with_images.is_empty() {
                 let engine = self.engine()?;
                 for &i in &with_images {
                     let (number, id) = loaded.pages[i];
-                    pages[i] = crate::scan::read_scanned_page(engine, &loaded, number, id)?;
+                    pages[i] =
+                        crate::scan::read_scanned_page(engine, &loaded, number, id, &mut pixels)?;
                 }
             }
             let budget = self.limits.max_ocr_pages as usize - with_images.len();
-            self.read_images_on_text_pages(&loaded, &mut pages, budget)?;
+            self.read_images_on_text_pages(&loaded, &mut pages, budget, &mut pixels)?;
             Ok(pages)
         }
         #[cfg(not(feature = "ocr"))]
@@ -180,6 +182,7 @@ impl PagewireReader {
         loaded: &pdf::LoadedPdf,
         pages: &mut [PageText],
         mut budget: usize,
+        pixels: &mut crate::images::PixelBudget,
     ) -> Result<(), ReadFailure> {
         for (page, &(number, id)) in pages.iter_mut().zip(&loaded.pages) {
             if page.words.is_empty() || page.source != TextSource::TextLayer {
@@ -204,7 +207,7 @@ impl PagewireReader {
                     "images on a text page over the OCR budget"
                 );
             }
-            crate::scan::add_image_words(engine, loaded, id, page, &images[..take])?;
+            crate::scan::add_image_words(engine, loaded, id, page, &images[..take], pixels)?;
             budget -= take;
         }
         Ok(())
@@ -218,12 +221,10 @@ impl PagewireReader {
                 ..Default::default()
             };
             let engine = self.engine()?;
-            let images = crate::images::decode_pages(kind, bytes, &limits)?;
-            images
-                .iter()
-                .enumerate()
-                .map(|(i, image)| crate::scan::read_image_page(engine, image, i as u32 + 1))
-                .collect()
+            // Each page is read with OCR and dropped before the next is decoded.
+            crate::images::read_pages(kind, bytes, &limits, |image, number| {
+                crate::scan::read_image_page(engine, &image, number)
+            })
         }
         #[cfg(not(feature = "ocr"))]
         {

@@ -1,6 +1,6 @@
 //! OCR of images and of PDF pages without a text layer.
 
-use crate::images::{decode_one, ImageLimits};
+use crate::images::{decode_one, ImageLimits, PixelBudget};
 use crate::ocr::OcrEngine;
 use crate::page_images::{placed_images, share_of_page, PlacedImage};
 use crate::pdf::{failure, short, LoadedPdf};
@@ -42,6 +42,7 @@ pub fn read_scanned_page(
     pdf: &LoadedPdf,
     number: u32,
     page: ObjectId,
+    pixels: &mut PixelBudget,
 ) -> Result<PageText, ReadFailure> {
     let images = pdf.doc.get_page_images(page).unwrap_or_default();
     let Some(largest) = images
@@ -50,7 +51,7 @@ pub fn read_scanned_page(
     else {
         return pdf.text_page(number, page);
     };
-    let image = decode_pdf_image(pdf, largest, number)?;
+    let image = decode_pdf_image(pdf, largest, number, pixels)?;
     read_image_page(engine, &image, number)
 }
 
@@ -59,8 +60,16 @@ fn decode_pdf_image(
     pdf: &LoadedPdf,
     image: &lopdf::xobject::PdfImage,
     number: u32,
+    pixels: &mut PixelBudget,
 ) -> Result<GrayImage, ReadFailure> {
     let limits = ImageLimits::default();
+    // The image's size is checked from its dictionary before anything is inflated or decoded; a
+    // JPEG's own header is checked again by the decoder.
+    pixels.take(
+        image.width.clamp(0, u32::MAX as i64) as u32,
+        image.height.clamp(0, u32::MAX as i64) as u32,
+        &limits,
+    )?;
     let filters = image.filters.clone().unwrap_or_default();
     match filters.last().map(String::as_str) {
         Some("DCTDecode") => {
@@ -146,6 +155,7 @@ pub fn add_image_words(
     page_id: ObjectId,
     page: &mut PageText,
     images: &[PlacedImage],
+    pixels: &mut PixelBudget,
 ) -> Result<(), ReadFailure> {
     let visible = crate::pdf_text::visible_box(&pdf.doc, page_id);
     let all = pdf.doc.get_page_images(page_id).unwrap_or_default();
@@ -154,7 +164,7 @@ pub fn add_image_words(
         let Some(image) = all.iter().find(|i| i.id == placed.id) else {
             continue;
         };
-        let grey = match decode_pdf_image(pdf, image, page.number) {
+        let grey = match decode_pdf_image(pdf, image, page.number, pixels) {
             Ok(grey) => grey,
             Err(e) => {
                 tracing::info!(

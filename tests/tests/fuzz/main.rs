@@ -2,8 +2,11 @@
 //! a clear refusal (a code and a message), never a panic or a hang. Case counts are modest so the suite
 //! stays fast under `cargo test`; a failure found here stays as a regression case in its module.
 
+mod extraction;
 mod multipart;
 mod pdf;
+mod pdf_content;
+mod read_worker_protocol;
 mod templates;
 mod webhook_urls;
 mod zip_archives;

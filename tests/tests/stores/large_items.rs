@@ -22,6 +22,7 @@ async fn a_result_larger_than_an_item_round_trips(backend: Backend) {
         page: Some(1),
         confidence: Some(1.0),
         bbox: None,
+        warnings: vec![],
     }]);
     env.jobs.update_document(&d).await.unwrap();
     let stored = env.jobs.get_document(j.id, d.id).await.unwrap().unwrap();

@@ -73,6 +73,83 @@ pub struct ExtractedField {
     pub bbox: Option<BoundingBox>,
     /// How sure the reader was of the value's text: 1.0 for a text layer, the OCR's score otherwise.
     pub confidence: Option<f32>,
+    /// Why the value may be wrong; empty when nothing is known against it.
+    #[serde(default)]
+    pub warnings: Vec<FieldWarning>,
+}
+
+impl ExtractedField {
+    /// The field's warning codes, joined by `;` (the CSV form).
+    pub fn warning_codes(&self) -> String {
+        self.warnings
+            .iter()
+            .map(|w| w.code.as_str())
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+}
+
+/// Something known against an extracted value: a stable code, and a short sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldWarning {
+    pub code: WarningCode,
+    pub message: String,
+}
+
+impl FieldWarning {
+    pub fn new(code: WarningCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The machine-readable reasons a value may be wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// One separator followed by three digits (`1.234`): a thousands group or a decimal point.
+    AmbiguousDecimalSeparator,
+    /// A numeric date that reads day first and month first, and the template sets no `date_order`.
+    AmbiguousDateOrder,
+    /// A numeric date that only reads in the order opposite to the template's `date_order`.
+    DateOrderMismatch,
+    /// The value seems to run on into another label or column (`OD3041750960 Billing Address`).
+    RanIntoLabel,
+    /// The rule matched several different values where the field takes one.
+    MultipleDifferentMatches,
+    /// The text was read by OCR with a low score.
+    LowOcrConfidence,
+    /// The text found does not read as a number; the value is null and `raw` holds the text.
+    NotAValidNumber,
+    /// The text found does not read as an amount of money.
+    NotAValidMoney,
+    /// The text found does not read as a date.
+    NotAValidDate,
+    /// The document's extraction ran out of time before this field.
+    ExtractionTimeBudget,
+    /// A table row whose cells did not all read as their column's type, or that has no cell under a
+    /// column.
+    IncompleteTableRow,
+}
+
+impl WarningCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AmbiguousDecimalSeparator => "ambiguous_decimal_separator",
+            Self::AmbiguousDateOrder => "ambiguous_date_order",
+            Self::DateOrderMismatch => "date_order_mismatch",
+            Self::RanIntoLabel => "ran_into_label",
+            Self::MultipleDifferentMatches => "multiple_different_matches",
+            Self::LowOcrConfidence => "low_ocr_confidence",
+            Self::NotAValidNumber => "not_a_valid_number",
+            Self::NotAValidMoney => "not_a_valid_money",
+            Self::NotAValidDate => "not_a_valid_date",
+            Self::ExtractionTimeBudget => "extraction_time_budget",
+            Self::IncompleteTableRow => "incomplete_table_row",
+        }
+    }
 }
 
 /// One document of a job: the submitted file, or one root-level entry of a submitted ZIP.

@@ -18,7 +18,10 @@ pub use endpoint::{EndpointAuth, HttpMethod, RetiredSecret, WebhookEndpoint};
 pub use file_kind::FileKind;
 pub use geometry::BoundingBox;
 pub use idempotency::{IdempotencyRecord, StoredResponse};
-pub use job::{Document, ExtractedField, Failure, Job};
+pub use job::{Document, ExtractedField, Failure, FieldWarning, Job, WarningCode};
 pub use status::Status;
-pub use template::{DateOrder, FieldRule, FieldSpec, FieldType, LabelDirection, Template};
+pub use template::{
+    DateOrder, DecimalSeparator, FieldRule, FieldSpec, FieldType, LabelDirection, MatchMode,
+    TableColumn, Template,
+};
 pub use tenant::{ApiKeyRecord, Tenant};

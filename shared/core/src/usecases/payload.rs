@@ -1,7 +1,7 @@
 //! The bytes of webhook bodies. Built once per event from stored state, so every attempt sends, and
 //! signs, the same body.
 
-use crate::model::{Document, EventType, Failure, Job, WebhookEndpoint};
+use crate::model::{Document, EventType, ExtractedField, Failure, Job, WebhookEndpoint};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -14,6 +14,8 @@ pub struct DocumentEvent<'a> {
     pub template_id: String,
     pub static_values: &'a Map<String, Value>,
     pub result: Option<Map<String, Value>>,
+    /// Each value with its page, box, text read, confidence and warnings, in template order.
+    pub fields: Option<&'a [ExtractedField]>,
     #[serde(rename = "type")]
     pub event_type: &'static str,
     pub document_id: String,
@@ -30,6 +32,7 @@ pub fn document_event_body(job: &Job, doc: &Document, event: EventType) -> Bytes
         template_id: job.template_id.to_string(),
         static_values: &job.static_values,
         result: doc.result(),
+        fields: doc.fields.as_deref(),
         event_type: event.as_str(),
         document_id: doc.id.to_string(),
         file_name: &doc.file_name,

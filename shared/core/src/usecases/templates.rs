@@ -2,13 +2,18 @@
 
 use crate::error::CoreError;
 use crate::ids::{TemplateId, TenantId};
-use crate::model::{DateOrder, FieldRule, FieldSpec, Template};
-use crate::policy::extraction::compile_pattern;
+use crate::model::{
+    DateOrder, DecimalSeparator, FieldRule, FieldSpec, FieldType, MatchMode, TableColumn, Template,
+};
+use crate::policy::patterns::compile_pattern;
 use crate::services::Services;
 use serde::Deserialize;
 use std::collections::HashSet;
 
 const MAX_FIELDS: usize = 200;
+const MAX_COLUMNS: usize = 30;
+const MAX_STOP_LABELS: usize = 20;
+const MAX_SEPARATOR_LEN: usize = 20;
 
 /// The body of `POST /templates` and `PUT /templates/{id}`.
 #[derive(Debug, Clone, Deserialize)]
@@ -18,7 +23,9 @@ pub struct TemplateInput {
     #[serde(default)]
     pub fields: Vec<FieldSpec>,
     #[serde(default)]
-    pub date_order: DateOrder,
+    pub date_order: Option<DateOrder>,
+    #[serde(default)]
+    pub decimal_separator: Option<DecimalSeparator>,
 }
 
 fn invalid(message: impl Into<String>) -> CoreError {
@@ -47,10 +54,22 @@ pub fn validate(input: &TemplateInput) -> Result<(), CoreError> {
         if !seen.insert(fname.to_string()) {
             return Err(invalid(format!("field name {fname:?} is used twice")));
         }
+        validate_match(fname, field)?;
         match &field.rule {
-            FieldRule::Label { label, .. } if label.trim().is_empty() || label.len() > 200 => {
+            FieldRule::Label { label, .. } if !label_fits(label) => {
                 return Err(invalid(format!(
                     "field {fname:?}: label must have 1 to 200 characters"
+                )));
+            }
+            FieldRule::Table { .. } if field.field_type != FieldType::Table => {
+                return Err(invalid(format!(
+                    "field {fname:?}: a rule of kind table is for a field of type table"
+                )));
+            }
+            FieldRule::Table { columns, stop } => validate_table(fname, columns, stop)?,
+            _ if field.field_type == FieldType::Table => {
+                return Err(invalid(format!(
+                    "field {fname:?}: a field of type table needs a rule of kind table"
                 )));
             }
             FieldRule::Regex { pattern, group } => {
@@ -92,6 +111,75 @@ pub fn validate(input: &TemplateInput) -> Result<(), CoreError> {
     Ok(())
 }
 
+fn label_fits(label: &str) -> bool {
+    !label.trim().is_empty() && label.len() <= 200
+}
+
+/// The match mode fits the field's type: sums of numbers, earliest or latest of numbers or dates, one
+/// table per table field; a separator only for `join`.
+fn validate_match(fname: &str, field: &FieldSpec) -> Result<(), CoreError> {
+    let fits = match field.match_mode {
+        _ if field.field_type == FieldType::Table => field.match_mode == MatchMode::First,
+        MatchMode::Sum => matches!(field.field_type, FieldType::Number | FieldType::Money),
+        MatchMode::Min | MatchMode::Max => field.field_type != FieldType::Text,
+        _ => true,
+    };
+    if !fits {
+        return Err(invalid(format!(
+            "field {fname:?}: \"match\": {} does not apply to a field of type {}",
+            serde_json::to_string(&field.match_mode).unwrap_or_default(),
+            serde_json::to_string(&field.field_type).unwrap_or_default(),
+        )));
+    }
+    match &field.separator {
+        Some(_) if field.match_mode != MatchMode::Join => Err(invalid(format!(
+            "field {fname:?}: a separator is only for \"match\": \"join\""
+        ))),
+        Some(sep) if sep.chars().count() > MAX_SEPARATOR_LEN => Err(invalid(format!(
+            "field {fname:?}: the separator has more than {MAX_SEPARATOR_LEN} characters"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn validate_table(fname: &str, columns: &[TableColumn], stop: &[String]) -> Result<(), CoreError> {
+    if columns.is_empty() || columns.len() > MAX_COLUMNS {
+        return Err(invalid(format!(
+            "field {fname:?}: a table has 1 to {MAX_COLUMNS} columns"
+        )));
+    }
+    let mut names = HashSet::new();
+    for column in columns {
+        let cname = column.name.trim();
+        if cname.is_empty() || cname.len() > 100 || cname.chars().any(char::is_control) {
+            return Err(invalid(format!(
+                "field {fname:?}: every column needs a name of 1 to 100 printable characters"
+            )));
+        }
+        if !names.insert(cname) {
+            return Err(invalid(format!(
+                "field {fname:?}: column name {cname:?} is used twice"
+            )));
+        }
+        if !label_fits(&column.header) {
+            return Err(invalid(format!(
+                "field {fname:?}: column {cname:?}: header must have 1 to 200 characters"
+            )));
+        }
+        if column.column_type == FieldType::Table {
+            return Err(invalid(format!(
+                "field {fname:?}: column {cname:?}: a cell is text, number, money or date"
+            )));
+        }
+    }
+    if stop.len() > MAX_STOP_LABELS || !stop.iter().all(|s| label_fits(s)) {
+        return Err(invalid(format!(
+            "field {fname:?}: at most {MAX_STOP_LABELS} stop labels, each of 1 to 200 characters"
+        )));
+    }
+    Ok(())
+}
+
 fn region_fits(x: f32, y: f32, width: f32, height: f32) -> bool {
     // A little slack for fractions computed by clients (0.1 + 0.9 is not exactly 1).
     let within = |v: f32| v.is_finite() && (0.0..=1.0).contains(&v);
@@ -122,6 +210,7 @@ pub async fn create(
         name: input.name.trim().to_string(),
         fields: trimmed(input.fields),
         date_order: input.date_order,
+        decimal_separator: input.decimal_separator,
         created_at: now,
         updated_at: now,
     };
@@ -164,6 +253,7 @@ pub async fn update(
         name: input.name.trim().to_string(),
         fields: trimmed(input.fields),
         date_order: input.date_order,
+        decimal_separator: input.decimal_separator,
         updated_at: s.clock.now(),
         ..existing
     };
@@ -184,22 +274,20 @@ pub async fn delete(s: &Services, tenant: TenantId, id: &str) -> Result<(), Core
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{FieldType, LabelDirection};
+    use crate::model::LabelDirection;
+    use serde_json::json;
 
     fn input(fields: Vec<FieldSpec>) -> TemplateInput {
         TemplateInput {
             name: "Invoices".into(),
             fields,
-            date_order: DateOrder::DayMonthYear,
+            date_order: Some(DateOrder::DayMonthYear),
+            decimal_separator: None,
         }
     }
 
     fn field(name: &str, rule: FieldRule) -> FieldSpec {
-        FieldSpec {
-            name: name.into(),
-            field_type: FieldType::Text,
-            rule,
-        }
+        FieldSpec::new(name, FieldType::Text, rule)
     }
 
     #[test]
@@ -244,5 +332,66 @@ mod tests {
         let mut nameless = input(vec![]);
         nameless.name = " ".into();
         assert!(validate(&nameless).is_err());
+    }
+
+    fn parsed(fields: serde_json::Value) -> Result<(), String> {
+        let input: TemplateInput = serde_json::from_value(json!({"name": "t", "fields": fields}))
+            .map_err(|e| e.to_string())?;
+        validate(&input).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn match_modes_and_tables_are_checked_against_the_field_type() {
+        let label = json!({"kind": "label", "label": "Ref:"});
+        let table = json!({"kind": "table", "columns": [
+            {"name": "description", "header": "Description"},
+            {"name": "amount", "header": "Amount", "type": "money"}
+        ], "stop": ["Total"]});
+        let good = [
+            json!([{"name": "refs", "type": "text", "match": "all", "rule": label}]),
+            json!([{"name": "sum", "type": "money", "match": "sum", "rule": label}]),
+            json!([{"name": "latest", "type": "date", "match": "max", "rule": label}]),
+            json!([{"name": "j", "type": "text", "match": "join", "separator": ", ", "rule": label}]),
+            json!([{"name": "items", "type": "table", "rule": table}]),
+        ];
+        for fields in good {
+            assert_eq!(parsed(fields.clone()), Ok(()), "{fields}");
+        }
+        let bad = [
+            json!([{"name": "a", "type": "text", "match": "sum", "rule": label}]),
+            json!([{"name": "a", "type": "date", "match": "sum", "rule": label}]),
+            json!([{"name": "a", "type": "text", "match": "max", "rule": label}]),
+            json!([{"name": "a", "type": "text", "separator": ",", "rule": label}]),
+            json!([{"name": "a", "type": "text", "match": "join", "separator": "x".repeat(21), "rule": label}]),
+            json!([{"name": "a", "type": "table", "rule": label}]),
+            json!([{"name": "a", "type": "text", "rule": table}]),
+            json!([{"name": "a", "type": "table", "match": "all", "rule": table}]),
+            json!([{"name": "a", "type": "table", "rule": {"kind": "table", "columns": []}}]),
+            json!([{"name": "a", "type": "table", "rule": {"kind": "table", "columns": [
+                {"name": "x", "header": "X"}, {"name": "x", "header": "Y"}]}}]),
+            json!([{"name": "a", "type": "table", "rule": {"kind": "table", "columns": [
+                {"name": "x", "header": " "}]}}]),
+            json!([{"name": "a", "type": "table", "rule": {"kind": "table", "columns": [
+                {"name": "x", "header": "X", "type": "table"}]}}]),
+            json!([{"name": "a", "type": "table", "rule": {"kind": "table", "columns": [
+                {"name": "x", "header": "X"}], "stop": [""]}}]),
+        ];
+        for fields in bad {
+            let err = parsed(fields.clone()).unwrap_err();
+            assert!(err.contains("field \"a\""), "{fields}: {err}");
+        }
+        // Unknown keys are refused, not ignored: a typo must not silently change nothing.
+        assert!(
+            parsed(json!([{"name": "a", "type": "text", "mode": "all", "rule": label}])).is_err()
+        );
+        let input: TemplateInput = serde_json::from_value(
+            json!({"name": "t", "decimal_separator": ",", "date_order": "month_day_year"}),
+        )
+        .unwrap();
+        assert_eq!(input.decimal_separator, Some(DecimalSeparator::Comma));
+        assert!(serde_json::from_value::<TemplateInput>(
+            json!({"name": "t", "decimal_separator": ";"})
+        )
+        .is_err());
     }
 }

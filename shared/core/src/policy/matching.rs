@@ -1,0 +1,397 @@
+//! Making one field's value from every match of its rule, by the field's match mode (`first`, `last`,
+//! `all`, `sum`, `min`, `max`, `join`), and gathering what is uncertain about it.
+
+use crate::model::{ExtractedField, FieldSpec, FieldType, FieldWarning, MatchMode, WarningCode};
+use crate::policy::found::Found;
+use crate::policy::normalise::{number_value, Reading};
+use serde_json::Value;
+
+/// Below this OCR score a value is flagged `low_ocr_confidence`.
+pub const LOW_OCR_CONFIDENCE: f32 = 0.8;
+
+/// One match of a field's rule, read as the field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub found: Found,
+    pub reading: Reading,
+}
+
+/// A field with no value and no match.
+pub fn missing(name: &str) -> ExtractedField {
+    ExtractedField {
+        name: name.to_string(),
+        value: Value::Null,
+        raw: None,
+        page: None,
+        bbox: None,
+        confidence: None,
+        warnings: vec![],
+    }
+}
+
+/// The field's value from its rule's matches, in reading order.
+pub fn combine(spec: &FieldSpec, candidates: &[Candidate]) -> ExtractedField {
+    if candidates.is_empty() {
+        return missing(&spec.name);
+    }
+    match spec.match_mode {
+        MatchMode::First | MatchMode::Last => one_of(spec, candidates),
+        MatchMode::All => {
+            let used = with_values(candidates);
+            let values = used.iter().map(|c| c.reading.value.clone()).collect();
+            field(spec, candidates, &used, Value::Array(values), true)
+        }
+        MatchMode::Join => {
+            let used = with_values(candidates);
+            let separator = spec.separator.as_deref().unwrap_or(" ");
+            let joined = used
+                .iter()
+                .map(|c| text_of(&c.reading.value))
+                .collect::<Vec<_>>()
+                .join(separator);
+            field(spec, candidates, &used, Value::String(joined), true)
+        }
+        MatchMode::Sum | MatchMode::Min | MatchMode::Max => aggregate(spec, candidates),
+    }
+}
+
+/// `first` or `last`: the first (last) match that reads as the type, or else the first (last) match
+/// with why it does not; flagged when the matches hold different values.
+fn one_of(spec: &FieldSpec, candidates: &[Candidate]) -> ExtractedField {
+    let ordered: Vec<&Candidate> = if spec.match_mode == MatchMode::Last {
+        candidates.iter().rev().collect()
+    } else {
+        candidates.iter().collect()
+    };
+    let chosen = ordered
+        .iter()
+        .find(|c| !c.reading.value.is_null())
+        .unwrap_or(&ordered[0]);
+    let mut out = field(
+        spec,
+        candidates,
+        &[*chosen],
+        chosen.reading.value.clone(),
+        false,
+    );
+    let mut distinct: Vec<&Value> = Vec::new();
+    for c in candidates.iter().filter(|c| !c.reading.value.is_null()) {
+        if !distinct.contains(&&c.reading.value) {
+            distinct.push(&c.reading.value);
+        }
+    }
+    if distinct.len() > 1 {
+        push_warning(
+            &mut out.warnings,
+            FieldWarning::new(
+                WarningCode::MultipleDifferentMatches,
+                format!(
+                    "the rule found {} different values; this is the {} (set \"match\" to choose)",
+                    distinct.len(),
+                    if spec.match_mode == MatchMode::Last {
+                        "last"
+                    } else {
+                        "first"
+                    }
+                ),
+            ),
+        );
+    }
+    out
+}
+
+/// `sum`, `min` or `max` of the matches that read as numbers (or, for `min` and `max`, as dates).
+fn aggregate(spec: &FieldSpec, candidates: &[Candidate]) -> ExtractedField {
+    let used = with_values(candidates);
+    let value = if spec.field_type == FieldType::Date {
+        let dates = used.iter().filter_map(|c| c.reading.value.as_str());
+        let picked = match spec.match_mode {
+            MatchMode::Min => dates.min(),
+            _ => dates.max(),
+        };
+        picked.map_or(Value::Null, Value::from)
+    } else {
+        let numbers: Vec<f64> = used
+            .iter()
+            .filter_map(|c| c.reading.value.as_f64())
+            .collect();
+        let decimals = used
+            .iter()
+            .map(|c| decimals_of(&c.reading.value))
+            .max()
+            .unwrap_or(0);
+        let picked = match spec.match_mode {
+            MatchMode::Sum => (!numbers.is_empty()).then(|| numbers.iter().sum()),
+            MatchMode::Min => numbers.iter().copied().reduce(f64::min),
+            _ => numbers.iter().copied().reduce(f64::max),
+        };
+        picked.map_or(Value::Null, |v| number_value(v, decimals))
+    };
+    field(spec, candidates, &used, value, true)
+}
+
+fn decimals_of(value: &Value) -> u32 {
+    let text = value.to_string();
+    text.split_once('.').map_or(0, |(_, f)| f.len() as u32)
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The matches that read as the field's type.
+fn with_values(candidates: &[Candidate]) -> Vec<&Candidate> {
+    candidates
+        .iter()
+        .filter(|c| !c.reading.value.is_null())
+        .collect()
+}
+
+/// The field made of `used` matches: their text, page and box of the first, the least confidence, and
+/// every warning of theirs; with `flag_left_out`, a match left out because it did not read as the type
+/// is flagged once. When none reads, the first match's text and warnings say why the value is null.
+fn field(
+    spec: &FieldSpec,
+    candidates: &[Candidate],
+    used: &[&Candidate],
+    value: Value,
+    flag_left_out: bool,
+) -> ExtractedField {
+    let shown: Vec<&Candidate> = if used.is_empty() {
+        vec![&candidates[0]]
+    } else {
+        used.to_vec()
+    };
+    let mut warnings = Vec::new();
+    for c in &shown {
+        for w in &c.reading.warnings {
+            push_warning(&mut warnings, w.clone());
+        }
+        if c.found.ran_into_label {
+            push_warning(
+                &mut warnings,
+                FieldWarning::new(
+                    WarningCode::RanIntoLabel,
+                    "the value seems to run on into another label or column",
+                ),
+            );
+        }
+    }
+    if flag_left_out && !used.is_empty() {
+        // Matches left out of a combined value because they do not read as the type.
+        for c in candidates.iter().filter(|c| c.reading.value.is_null()) {
+            for w in &c.reading.warnings {
+                push_warning(&mut warnings, w.clone());
+            }
+        }
+    }
+    let confidence = shown.iter().map(|c| c.found.confidence).fold(1.0, f32::min);
+    if confidence < LOW_OCR_CONFIDENCE {
+        push_warning(
+            &mut warnings,
+            FieldWarning::new(
+                WarningCode::LowOcrConfidence,
+                format!("the text was read with a score of {confidence:.2}"),
+            ),
+        );
+    }
+    let value = if is_empty_list(&value) {
+        Value::Null
+    } else {
+        value
+    };
+    // Text that does not read as the field's type is kept as `raw`, with a lowered confidence.
+    let confidence = if value.is_null() {
+        confidence * 0.5
+    } else {
+        confidence
+    };
+    let raw = shown
+        .iter()
+        .map(|c| c.found.raw.as_str())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let first = &shown[0].found;
+    ExtractedField {
+        name: spec.name.clone(),
+        value,
+        raw: Some(raw),
+        page: Some(first.page),
+        bbox: first.bbox,
+        confidence: Some(confidence),
+        warnings,
+    }
+}
+
+fn is_empty_list(value: &Value) -> bool {
+    value.as_array().is_some_and(Vec::is_empty)
+}
+
+/// Adds a warning unless one with its code is there already.
+pub fn push_warning(warnings: &mut Vec<FieldWarning>, warning: FieldWarning) {
+    if !warnings.iter().any(|w| w.code == warning.code) {
+        warnings.push(warning);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FieldRule;
+
+    fn spec(field_type: FieldType, mode: MatchMode) -> FieldSpec {
+        let mut s = FieldSpec::new(
+            "f",
+            field_type,
+            FieldRule::Regex {
+                pattern: "x".into(),
+                group: None,
+            },
+        );
+        s.match_mode = mode;
+        s
+    }
+
+    fn candidate(raw: &str, value: Value, confidence: f32) -> Candidate {
+        Candidate {
+            found: Found {
+                raw: raw.into(),
+                page: 1,
+                bbox: None,
+                confidence,
+                ran_into_label: false,
+            },
+            reading: Reading {
+                value,
+                warnings: vec![],
+            },
+        }
+    }
+
+    fn refs() -> Vec<Candidate> {
+        vec![
+            candidate("12.50", Value::from(12.5), 1.0),
+            candidate("n/a", Value::Null, 1.0),
+            candidate("0.25", Value::from(0.25), 0.7),
+            candidate("12.50", Value::from(12.5), 1.0),
+        ]
+    }
+
+    fn codes(f: &ExtractedField) -> Vec<&'static str> {
+        f.warnings.iter().map(|w| w.code.as_str()).collect()
+    }
+
+    #[test]
+    fn every_mode_on_the_same_matches() {
+        let mut not_valid = refs();
+        not_valid[1].reading.warnings = vec![FieldWarning::new(WarningCode::NotAValidNumber, "x")];
+        let table = [
+            (
+                MatchMode::First,
+                Value::from(12.5),
+                vec!["multiple_different_matches"],
+            ),
+            (
+                MatchMode::Last,
+                Value::from(12.5),
+                vec!["multiple_different_matches"],
+            ),
+            (
+                MatchMode::All,
+                Value::from(vec![12.5, 0.25, 12.5]),
+                vec!["not_a_valid_number", "low_ocr_confidence"],
+            ),
+            (
+                MatchMode::Sum,
+                Value::from(25.25),
+                vec!["not_a_valid_number", "low_ocr_confidence"],
+            ),
+            (
+                MatchMode::Min,
+                Value::from(0.25),
+                vec!["not_a_valid_number", "low_ocr_confidence"],
+            ),
+            (
+                MatchMode::Max,
+                Value::from(12.5),
+                vec!["not_a_valid_number", "low_ocr_confidence"],
+            ),
+            (
+                MatchMode::Join,
+                Value::from("12.5 0.25 12.5"),
+                vec!["not_a_valid_number", "low_ocr_confidence"],
+            ),
+        ];
+        for (mode, value, warnings) in table {
+            let got = combine(&spec(FieldType::Number, mode), &not_valid);
+            assert_eq!(got.value, value, "{mode:?}");
+            assert_eq!(codes(&got), warnings, "{mode:?}");
+        }
+        let first = combine(&spec(FieldType::Number, MatchMode::First), &not_valid);
+        assert_eq!(
+            (first.raw.as_deref(), first.confidence),
+            (Some("12.50"), Some(1.0))
+        );
+        let all = combine(&spec(FieldType::Number, MatchMode::All), &not_valid);
+        assert_eq!(all.raw.as_deref(), Some("12.50 | 0.25 | 12.50"));
+        assert_eq!(all.confidence, Some(0.7));
+    }
+
+    #[test]
+    fn same_value_twice_is_not_flagged_and_sums_keep_their_cents() {
+        let twice = [
+            candidate("INV-1", Value::from("INV-1"), 1.0),
+            candidate("INV-1", Value::from("INV-1"), 1.0),
+        ];
+        let got = combine(&spec(FieldType::Text, MatchMode::First), &twice);
+        assert_eq!(
+            (got.value.clone(), codes(&got).len()),
+            (Value::from("INV-1"), 0)
+        );
+        let cents = [
+            candidate("0.10", Value::from(0.1), 1.0),
+            candidate("0.20", Value::from(0.2), 1.0),
+        ];
+        let sum = combine(&spec(FieldType::Money, MatchMode::Sum), &cents);
+        assert_eq!(sum.value, Value::from(0.3));
+        let mut join = spec(FieldType::Text, MatchMode::Join);
+        join.separator = Some(", ".into());
+        assert_eq!(combine(&join, &twice).value, Value::from("INV-1, INV-1"));
+    }
+
+    #[test]
+    fn dates_take_the_earliest_or_the_latest() {
+        let dates = [
+            candidate("1 March 2024", Value::from("2024-03-01"), 1.0),
+            candidate("15/01/2024", Value::from("2024-01-15"), 1.0),
+        ];
+        let max = combine(&spec(FieldType::Date, MatchMode::Max), &dates);
+        let min = combine(&spec(FieldType::Date, MatchMode::Min), &dates);
+        assert_eq!(
+            (max.value, min.value),
+            (Value::from("2024-03-01"), Value::from("2024-01-15"))
+        );
+    }
+
+    #[test]
+    fn nothing_that_reads_gives_null_with_the_reason() {
+        let mut bad = vec![candidate("abc", Value::Null, 1.0)];
+        bad[0].reading.warnings = vec![FieldWarning::new(WarningCode::NotAValidMoney, "x")];
+        for mode in [MatchMode::First, MatchMode::All, MatchMode::Sum] {
+            let got = combine(&spec(FieldType::Money, mode), &bad);
+            assert_eq!(got.value, Value::Null, "{mode:?}");
+            assert_eq!(codes(&got), vec!["not_a_valid_money"], "{mode:?}");
+            assert_eq!(
+                (got.raw.as_deref(), got.confidence),
+                (Some("abc"), Some(0.5))
+            );
+        }
+        assert_eq!(
+            combine(&spec(FieldType::Money, MatchMode::First), &[]),
+            missing("f")
+        );
+    }
+}
