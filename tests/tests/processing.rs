@@ -407,7 +407,9 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "job_id,document_id,file_name,status,pages,batch,vendor,invoice_number,invoice_date,due_date,customer,quantity,total,po_number"
+        "job_id,document_id,file_name,status,pages,batch,vendor,invoice_number,invoice_date,due_date,customer,quantity,total,po_number,\
+         vendor__warnings,invoice_number__warnings,invoice_date__warnings,due_date__warnings,customer__warnings,\
+         quantity__warnings,total__warnings,po_number__warnings"
     );
     assert_eq!(lines.len(), 1 + 9);
     let quoted = lines
