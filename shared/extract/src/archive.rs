@@ -36,6 +36,7 @@ pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, 
             ),
         ));
     }
+    refuse_overlapping_entries(&mut zip)?;
     let mut declared_total: u64 = 0;
     let mut actual_total: u64 = 0;
     let mut entries = Vec::new();
@@ -156,6 +157,33 @@ pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, 
         }
     }
     Ok(entries)
+}
+
+/// Refuses an archive two of whose entries share bytes: a local header listed twice, or data ranges
+/// that overlap. No ZIP writer makes one; it is how a small upload is made to expand into many
+/// large documents (one entry's data behind a thousand central records), so the whole archive goes.
+fn refuse_overlapping_entries(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), ReadFailure> {
+    let mut spans: Vec<(u64, u64)> = Vec::with_capacity(zip.len());
+    for index in 0..zip.len() {
+        // An entry whose local header cannot be found is refused on its own later.
+        let Ok(file) = zip.by_index_raw(index) else {
+            continue;
+        };
+        let start = file.header_start();
+        let end = file
+            .data_start()
+            .unwrap_or(start)
+            .saturating_add(file.compressed_size());
+        spans.push((start, end.max(start + 1)));
+    }
+    spans.sort_unstable();
+    if spans.windows(2).any(|pair| pair[1].0 < pair[0].1) {
+        return Err(failure(
+            "overlapping_entries",
+            "entries of the ZIP share the same bytes (a ZIP bomb); no writer makes such a file",
+        ));
+    }
+    Ok(())
 }
 
 fn entry_name(zip: &zip::ZipArchive<Cursor<&[u8]>>, index: usize) -> String {

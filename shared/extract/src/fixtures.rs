@@ -43,7 +43,7 @@ fn escape(text: &str) -> String {
 }
 
 /// Writes objects 1..=n (object 1 must be the catalog) with a correct cross-reference table.
-fn write_pdf(objects: &[Vec<u8>], info: Option<&str>) -> Vec<u8> {
+pub(crate) fn write_pdf(objects: &[Vec<u8>], info: Option<&str>) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
@@ -70,7 +70,7 @@ fn write_pdf(objects: &[Vec<u8>], info: Option<&str>) -> Vec<u8> {
     out
 }
 
-fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+pub(crate) fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut body = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
     body.extend_from_slice(data);
     body.extend_from_slice(b"\nendstream");
@@ -78,7 +78,7 @@ fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
 }
 
 /// A4 pages, each with its own content stream; object 3 is the font (or whatever `resources` names).
-fn pages_pdf(contents: &[Vec<u8>], resources: &str, extra: Vec<Vec<u8>>) -> Vec<u8> {
+pub(crate) fn pages_pdf(contents: &[Vec<u8>], resources: &str, extra: Vec<Vec<u8>>) -> Vec<u8> {
     let first_page = 4 + extra.len();
     let kids: Vec<String> = (0..contents.len())
         .map(|i| format!("{} 0 R", first_page + 2 * i))

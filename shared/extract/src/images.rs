@@ -1,5 +1,9 @@
 //! Decoding submitted images (and the images of scanned PDF pages) into grey pages for OCR, within
 //! limits on dimensions, allocation and page count.
+//!
+//! Pages are decoded one at a time and handed to the caller before the next is decoded, so a
+//! many-page TIFF costs one page of memory; each page's size is checked from its header before any
+//! pixel is decoded, and the pixels of all pages together have a budget too.
 
 use crate::pdf::failure;
 use image::{GrayImage, ImageFormat, ImageReader, Limits};
@@ -17,6 +21,8 @@ pub struct ImageLimits {
     pub max_alloc: u64,
     /// Most pages (TIFF) read from one file.
     pub max_pages: u32,
+    /// Largest sum of width x height over the pages of one file (or one scanned PDF).
+    pub max_total_pixels: u64,
 }
 
 impl Default for ImageLimits {
@@ -25,8 +31,11 @@ impl Default for ImageLimits {
             // An A4 page at 400 dpi is about 15.5 million pixels.
             max_pixels: 40_000_000,
             max_side: 12_000,
-            max_alloc: 512 << 20,
+            // A 40-megapixel page in 8-bit RGBA is 160 MB.
+            max_alloc: 256 << 20,
             max_pages: 50,
+            // Fifty A4 pages at 300 dpi (8.7 million pixels each) fit; fifty 40-megapixel pages do not.
+            max_total_pixels: 500_000_000,
         }
     }
 }
@@ -66,22 +75,56 @@ fn decode_error(e: image::ImageError) -> ReadFailure {
     }
 }
 
-/// One image file (PNG, JPEG, WebP) or any page of a TIFF, as grey pages.
-pub fn decode_pages(
+/// Counts the pixels of the pages of one document against [`ImageLimits::max_total_pixels`].
+#[derive(Debug, Default)]
+pub struct PixelBudget {
+    spent: u64,
+}
+
+impl PixelBudget {
+    /// Takes a page of `width` x `height` from the budget, or says why it cannot be read.
+    pub fn take(
+        &mut self,
+        width: u32,
+        height: u32,
+        limits: &ImageLimits,
+    ) -> Result<(), ReadFailure> {
+        if let Some(refused) = too_large(width, height, limits) {
+            return Err(refused);
+        }
+        self.spent += width as u64 * height as u64;
+        if self.spent > limits.max_total_pixels {
+            return Err(failure(
+                "image_too_large",
+                format!(
+                    "the pages of the document have more than {} pixels together",
+                    limits.max_total_pixels
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Every page of an image file (PNG, JPEG and WebP have one, a TIFF several), decoded one at a time
+/// and given to `read` (numbered from 1) before the next is decoded.
+pub fn read_pages<T>(
     kind: FileKind,
     bytes: &[u8],
     limits: &ImageLimits,
-) -> Result<Vec<GrayImage>, ReadFailure> {
+    mut read: impl FnMut(GrayImage, u32) -> Result<T, ReadFailure>,
+) -> Result<Vec<T>, ReadFailure> {
     let format = match kind {
         FileKind::Png => ImageFormat::Png,
         FileKind::Jpeg => ImageFormat::Jpeg,
         FileKind::Webp => ImageFormat::WebP,
-        FileKind::Tiff => return decode_tiff(bytes, limits),
+        FileKind::Tiff => return read_tiff(bytes, limits, read),
         FileKind::Pdf | FileKind::Zip => {
             return Err(failure("unsupported_file_type", "not an image"))
         }
     };
-    decode_one(bytes, format, limits).map(|page| vec![page])
+    let page = decode_one(bytes, format, limits)?;
+    Ok(vec![read(page, 1)?])
 }
 
 pub fn decode_one(
@@ -105,8 +148,12 @@ pub fn decode_one(
     Ok(image.into_luma8())
 }
 
-/// Every page of a (multi-page) TIFF.
-fn decode_tiff(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<GrayImage>, ReadFailure> {
+/// Every page of a (multi-page) TIFF, each checked from its header and read before the next.
+fn read_tiff<T>(
+    bytes: &[u8],
+    limits: &ImageLimits,
+    mut read: impl FnMut(GrayImage, u32) -> Result<T, ReadFailure>,
+) -> Result<Vec<T>, ReadFailure> {
     use tiff::decoder::{Decoder, DecodingResult};
     use tiff::ColorType;
     let tiff_error = |e: tiff::TiffError| match e {
@@ -129,6 +176,7 @@ fn decode_tiff(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<GrayImage>, Rea
         .map_err(tiff_error)?
         .with_limits(tiff_limits);
     let mut pages = Vec::new();
+    let mut budget = PixelBudget::default();
     loop {
         if pages.len() as u32 >= limits.max_pages {
             return Err(failure(
@@ -137,9 +185,7 @@ fn decode_tiff(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<GrayImage>, Rea
             ));
         }
         let (width, height) = decoder.dimensions().map_err(tiff_error)?;
-        if let Some(refused) = too_large(width, height, limits) {
-            return Err(refused);
-        }
+        budget.take(width, height, limits)?;
         let colour = decoder.colortype().map_err(tiff_error)?;
         let channels = match colour {
             ColorType::Gray(_) => 1,
@@ -167,7 +213,8 @@ fn decode_tiff(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<GrayImage>, Rea
         let bilevel = matches!(colour, ColorType::Gray(1));
         let page = grey_from_samples(&samples, width, height, channels, colour, bilevel)
             .ok_or_else(|| failure("malformed_image", "the TIFF's pixel data is incomplete"))?;
-        pages.push(page);
+        drop(samples);
+        pages.push(read(page, pages.len() as u32 + 1)?);
         if !decoder.more_images() {
             break;
         }
@@ -231,6 +278,14 @@ mod tests {
         out
     }
 
+    fn decode_pages(
+        kind: FileKind,
+        bytes: &[u8],
+        limits: &ImageLimits,
+    ) -> Result<Vec<GrayImage>, ReadFailure> {
+        read_pages(kind, bytes, limits, |page, _| Ok(page))
+    }
+
     #[test]
     fn images_decode_to_grey_pages() {
         let pages = decode_pages(FileKind::Png, &png(30, 20), &ImageLimits::default()).unwrap();
@@ -283,5 +338,33 @@ mod tests {
             decode_pages(FileKind::Tiff, &tiff, &one).unwrap_err().code,
             "too_many_pages"
         );
+    }
+
+    #[test]
+    fn tiff_pages_are_read_one_at_a_time_within_a_pixel_budget() {
+        let tiff = crate::fixtures::tiff_pages(&[(40, 30, 10), (20, 10, 250), (20, 10, 250)]);
+        // The pixels of the first two pages fit, the third crosses the budget: it is refused from
+        // its header, after the first two were each read before the next was decoded.
+        let limits = ImageLimits {
+            max_total_pixels: 40 * 30 + 20 * 10,
+            ..ImageLimits::default()
+        };
+        let mut read = Vec::new();
+        let err = read_pages(FileKind::Tiff, &tiff, &limits, |page, number| {
+            read.push((number, page.width()));
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(err.code, "image_too_large");
+        assert!(err.message.contains("together"), "{}", err.message);
+        assert_eq!(read, vec![(1, 40), (2, 20)]);
+        // A failure reading a page stops before the next page is decoded.
+        let mut calls = 0;
+        let err = read_pages(FileKind::Tiff, &tiff, &ImageLimits::default(), |_, _| {
+            calls += 1;
+            Err::<(), _>(failure("ocr_failed", "no"))
+        })
+        .unwrap_err();
+        assert_eq!((err.code, calls), ("ocr_failed", 1));
     }
 }

@@ -6,11 +6,15 @@
 
 pub mod archive;
 pub mod fixtures;
+pub mod hostile;
 #[cfg(feature = "ocr")]
 pub mod images;
 #[cfg(feature = "ocr")]
 pub mod ocr;
 pub mod pdf;
+pub mod pdf_content;
+mod pdf_object_streams;
+mod pdf_pages;
 mod pdf_text;
 pub mod reader;
 #[cfg(feature = "ocr")]

@@ -1,11 +1,17 @@
 //! PDF page count and words with positions, in pure Rust (lopdf parses, [`crate::pdf_text`] places).
 
-use crate::pdf_text;
+use crate::pdf_content::ContentBudget;
+use crate::pdf_object_streams;
+use crate::pdf_pages::{self, PageTreeError};
+use crate::pdf_text::{self, PageTextError};
 use lopdf::{Document, LoadOptions, ObjectId};
 use pagewire_core::ports::{PageText, ReadFailure, TextSource};
 
 /// Largest size any one stream of the file may inflate to while loading (object and xref streams).
 const MAX_STREAM_BYTES: usize = 64 << 20;
+/// Drawing operations read from all the pages of one document together (each page also has its own
+/// budget, [`ContentBudget::max_operations`]).
+const MAX_DOCUMENT_OPERATIONS: usize = 10_000_000;
 
 pub(crate) fn failure(code: &'static str, message: impl Into<String>) -> ReadFailure {
     ReadFailure {
@@ -33,6 +39,16 @@ pub fn load(bytes: &[u8], max_pages: u32) -> Result<LoadedPdf, ReadFailure> {
             "the PDF is incomplete (no end-of-file marker)",
         ));
     }
+    // lopdf would parse every object stream while loading; their cost is checked first. lopdf reads
+    // encrypted files another way, without the check's filter, so those are not walked twice.
+    if !bytes.windows(8).any(|w| w == b"/Encrypt") {
+        pdf_object_streams::check(bytes, MAX_STREAM_BYTES).map_err(|why| {
+            failure(
+                "too_complex",
+                format!("the PDF is too complex to read: {why}"),
+            )
+        })?;
+    }
     let options = LoadOptions {
         max_decompressed_size: Some(MAX_STREAM_BYTES),
         ..LoadOptions::default()
@@ -52,19 +68,14 @@ pub fn load(bytes: &[u8], max_pages: u32) -> Result<LoadedPdf, ReadFailure> {
             "the PDF is protected by a password",
         ));
     }
-    let pages: Vec<(u32, ObjectId)> = doc.get_pages().into_iter().collect();
-    if pages.is_empty() {
-        return Err(failure("malformed_pdf", "the PDF has no pages"));
-    }
-    if pages.len() > max_pages as usize {
-        return Err(failure(
+    let pages = pdf_pages::page_ids(&doc, max_pages as usize).map_err(|e| match e {
+        PageTreeError::TooManyPages(_) => failure(
             "too_many_pages",
-            format!(
-                "the PDF has {} pages; at most {max_pages} are processed",
-                pages.len()
-            ),
-        ));
-    }
+            format!("the PDF has more than {max_pages} pages; at most {max_pages} are processed"),
+        ),
+        other => failure("malformed_pdf", other.to_string()),
+    })?;
+    let pages = (1..).zip(pages).collect();
     Ok(LoadedPdf { doc, pages })
 }
 
@@ -73,34 +84,63 @@ impl LoadedPdf {
     /// other page-level problems (an undecodable font, a sloppy content stream) leave the page without
     /// text rather than failing the document, as viewers show such pages too.
     pub fn text_page(&self, number: u32, id: ObjectId) -> Result<PageText, ReadFailure> {
+        self.text_page_within(number, id, ContentBudget::default())
+            .map(|(page, _)| page)
+    }
+
+    /// A page's text layer read within `budget`, and the operations it took. A page whose content
+    /// crosses the budget fails the document as `too_complex`: the text before the cut could miss
+    /// the values a template looks for, and a wrong answer is worse than a clear refusal.
+    fn text_page_within(
+        &self,
+        number: u32,
+        id: ObjectId,
+        budget: ContentBudget,
+    ) -> Result<(PageText, usize), ReadFailure> {
         let (x0, y0, x1, y1) = pdf_text::media_box(&self.doc, id);
-        let words = match pdf_text::page_words(&self.doc, id) {
-            Ok(words) => words,
-            Err(lopdf::Error::ReferenceCycle(_)) => {
+        let (words, operations) = match pdf_text::page_words(&self.doc, id, budget) {
+            Ok(read) => read,
+            Err(PageTextError::Pdf(lopdf::Error::ReferenceCycle(_))) => {
                 return Err(failure(
                     "malformed_pdf",
                     format!("page {number} refers to itself (a cycle in the page tree)"),
                 ))
             }
-            Err(e) => {
+            Err(PageTextError::TooComplex(why)) => {
+                return Err(failure(
+                    "too_complex",
+                    format!("page {number} is too complex to read: {why}"),
+                ))
+            }
+            Err(PageTextError::Pdf(e)) => {
                 tracing::info!(page = number, error = %short(&e.to_string()), "page text unreadable");
-                Vec::new()
+                (Vec::new(), 0)
             }
         };
-        Ok(PageText {
+        let page = PageText {
             number,
             aspect: (x1 - x0) / (y1 - y0),
             words,
             source: TextSource::TextLayer,
-        })
+        };
+        Ok((page, operations))
     }
 
-    /// Every page's text layer.
+    /// Every page's text layer, within one budget of operations for the whole document.
     pub fn text_pages(&self) -> Result<Vec<PageText>, ReadFailure> {
-        self.pages
-            .iter()
-            .map(|&(number, id)| self.text_page(number, id))
-            .collect()
+        let mut remaining = MAX_DOCUMENT_OPERATIONS;
+        let mut pages = Vec::with_capacity(self.pages.len());
+        for &(number, id) in &self.pages {
+            let page_budget = ContentBudget::default();
+            let budget = ContentBudget {
+                max_operations: page_budget.max_operations.min(remaining),
+                ..page_budget
+            };
+            let (page, operations) = self.text_page_within(number, id, budget)?;
+            remaining = remaining.saturating_sub(operations);
+            pages.push(page);
+        }
+        Ok(pages)
     }
 }
 

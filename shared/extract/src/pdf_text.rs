@@ -6,7 +6,8 @@
 //! fonts without them (the standard 14) get an average width, so word ends are estimates there while
 //! word starts and baselines are exact.
 
-use lopdf::content::Content;
+use crate::pdf_content::{ContentBudget, ContentError, ContentReader};
+use lopdf::content::Operation;
 use lopdf::{Dictionary, Document, Encoding, Object, ObjectId};
 use pagewire_core::model::BoundingBox;
 use pagewire_core::ports::Word;
@@ -14,7 +15,6 @@ use std::collections::BTreeMap;
 
 /// Bounds per page, so a hostile content stream costs a bounded amount of work.
 const MAX_CONTENT_BYTES: usize = 32 << 20;
-const MAX_OPERATIONS: usize = 2_000_000;
 const MAX_GLYPHS: usize = 500_000;
 /// Width of a glyph whose font says nothing, in text space units (1/1000 em).
 const FALLBACK_WIDTH: f32 = 500.0;
@@ -197,7 +197,7 @@ impl Default for TextState {
     }
 }
 
-fn operand(op: &lopdf::content::Operation, i: usize) -> f32 {
+fn operand(op: &Operation, i: usize) -> f32 {
     op.operands.get(i).and_then(number).unwrap_or(0.0)
 }
 
@@ -229,21 +229,41 @@ pub fn media_box(doc: &Document, page_id: ObjectId) -> (f32, f32, f32, f32) {
     a4
 }
 
-/// The words of one page with boxes in fractions of its mediabox.
-pub fn page_words(doc: &Document, page_id: ObjectId) -> Result<Vec<Word>, lopdf::Error> {
+/// Why a page's words could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PageTextError {
+    #[error(transparent)]
+    Pdf(#[from] lopdf::Error),
+    /// The content stream crossed its budget: the page is refused rather than read in part, since
+    /// values taken from a cut page could be silently wrong.
+    #[error(transparent)]
+    TooComplex(#[from] ContentError),
+}
+
+/// The words of one page with boxes in fractions of its mediabox, and the operations its content
+/// took. The page's streams are inflated within [`MAX_CONTENT_BYTES`] together, then read one
+/// operation at a time within `budget`.
+pub fn page_words(
+    doc: &Document,
+    page_id: ObjectId,
+    budget: ContentBudget,
+) -> Result<(Vec<Word>, usize), PageTextError> {
     let content = doc.get_page_content_with_limit(page_id, MAX_CONTENT_BYTES)?;
-    let content = Content::decode(&content)?;
+    let mut operations = ContentReader::new(&content, budget);
     let fonts: BTreeMap<Vec<u8>, FontInfo> = doc
         .get_page_fonts(page_id)?
         .into_iter()
         .map(|(name, font)| (name, font_info(doc, font)))
         .collect();
-    let glyphs = place_glyphs(&content, &fonts);
+    let glyphs = place_glyphs(&mut operations, &fonts)?;
     let bounds = media_box(doc, page_id);
-    Ok(group_words(&glyphs, bounds))
+    Ok((group_words(&glyphs, bounds), operations.operations()))
 }
 
-fn place_glyphs(content: &Content, fonts: &BTreeMap<Vec<u8>, FontInfo>) -> Vec<Glyph> {
+fn place_glyphs(
+    operations: impl Iterator<Item = Result<Operation, ContentError>>,
+    fonts: &BTreeMap<Vec<u8>, FontInfo>,
+) -> Result<Vec<Glyph>, ContentError> {
     let mut glyphs = Vec::new();
     let mut ctm = Matrix::IDENTITY;
     let mut saved: Vec<(Matrix, TextState, Option<Vec<u8>>)> = Vec::new();
@@ -251,7 +271,8 @@ fn place_glyphs(content: &Content, fonts: &BTreeMap<Vec<u8>, FontInfo>) -> Vec<G
     let mut font: Option<Vec<u8>> = None;
     let mut tm = Matrix::IDENTITY;
     let mut tlm = Matrix::IDENTITY;
-    for op in content.operations.iter().take(MAX_OPERATIONS) {
+    for op in operations {
+        let op = &op?;
         if glyphs.len() >= MAX_GLYPHS {
             break;
         }
@@ -335,7 +356,7 @@ fn place_glyphs(content: &Content, fonts: &BTreeMap<Vec<u8>, FontInfo>) -> Vec<G
             _ => {}
         }
     }
-    glyphs
+    Ok(glyphs)
 }
 
 /// Places each glyph of a string and moves the text matrix past it.
@@ -450,7 +471,7 @@ mod tests {
     fn words_of(pdf: &[u8]) -> Vec<Word> {
         let doc = Document::load_mem(pdf).unwrap();
         let page = *doc.get_pages().get(&1).unwrap();
-        page_words(&doc, page).unwrap()
+        page_words(&doc, page, ContentBudget::default()).unwrap().0
     }
 
     #[test]

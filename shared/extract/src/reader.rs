@@ -146,9 +146,11 @@ impl PagewireReader {
                 ));
             }
             let engine = self.engine()?;
+            let mut pixels = crate::images::PixelBudget::default();
             for i in with_images {
                 let (number, id) = loaded.pages[i];
-                pages[i] = crate::scan::read_scanned_page(engine, &loaded, number, id)?;
+                pages[i] =
+                    crate::scan::read_scanned_page(engine, &loaded, number, id, &mut pixels)?;
             }
             Ok(pages)
         }
@@ -176,12 +178,10 @@ impl PagewireReader {
                 ..Default::default()
             };
             let engine = self.engine()?;
-            let images = crate::images::decode_pages(kind, bytes, &limits)?;
-            images
-                .iter()
-                .enumerate()
-                .map(|(i, image)| crate::scan::read_image_page(engine, image, i as u32 + 1))
-                .collect()
+            // Each page is read with OCR and dropped before the next is decoded.
+            crate::images::read_pages(kind, bytes, &limits, |image, number| {
+                crate::scan::read_image_page(engine, &image, number)
+            })
         }
         #[cfg(not(feature = "ocr"))]
         {

@@ -1,6 +1,6 @@
 //! OCR of images and of PDF pages without a text layer.
 
-use crate::images::{decode_one, ImageLimits};
+use crate::images::{decode_one, ImageLimits, PixelBudget};
 use crate::ocr::OcrEngine;
 use crate::pdf::{failure, short, LoadedPdf};
 use image::{GrayImage, ImageFormat};
@@ -40,6 +40,7 @@ pub fn read_scanned_page(
     pdf: &LoadedPdf,
     number: u32,
     page: ObjectId,
+    pixels: &mut PixelBudget,
 ) -> Result<PageText, ReadFailure> {
     let images = pdf.doc.get_page_images(page).unwrap_or_default();
     let Some(largest) = images
@@ -49,6 +50,13 @@ pub fn read_scanned_page(
         return pdf.text_page(number, page);
     };
     let limits = ImageLimits::default();
+    // The image's size is checked from its dictionary before anything is inflated or decoded; a
+    // JPEG's own header is checked again by the decoder.
+    pixels.take(
+        largest.width.clamp(0, u32::MAX as i64) as u32,
+        largest.height.clamp(0, u32::MAX as i64) as u32,
+        &limits,
+    )?;
     let filters = largest.filters.clone().unwrap_or_default();
     let unsupported = |what: &str| {
         failure(

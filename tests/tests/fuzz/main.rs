@@ -5,6 +5,7 @@
 mod extraction;
 mod multipart;
 mod pdf;
+mod pdf_content;
 mod templates;
 mod webhook_urls;
 mod zip_archives;

@@ -1,0 +1,239 @@
+//! Files made to hurt, through the whole pipeline of `pagewire dev`'s embedded stack: each ends
+//! `FAILED` with its reason (or reads within bounds), costs no credit when it fails, and the innocent
+//! documents submitted after them are processed as usual.
+//!
+//! The files are generated (`pagewire_extract::hostile`), never committed. Needs the OCR models (the
+//! image traps are only reached with OCR configured): `scripts/test.sh` sets PAGEWIRE_OCR_MODEL_DIR.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use integration_tests::stack::{options, TestApp};
+use pagewire_core::SystemClock;
+use pagewire_extract::fixtures;
+use pagewire_extract::hostile::{self, PageLoop};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn model_dir() -> PathBuf {
+    let dir = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR").map(PathBuf::from).expect(
+        "PAGEWIRE_OCR_MODEL_DIR must point at the OCR models: run the tests with scripts/test.sh, \
+         or first `. scripts/lib/ocr-models.sh && pagewire_ocr_models`",
+    );
+    assert!(dir.join("det.onnx").is_file(), "{}", dir.display());
+    dir
+}
+
+async fn submit(app: &TestApp, key: &str, template: &str, bytes: &[u8], name: &str) -> String {
+    let (status, body) = app
+        .call(
+            "POST",
+            "/process-job",
+            Some(key),
+            Some(json!({
+                "template_id": template,
+                "actual_image": STANDARD.encode(bytes),
+                "file_name": name,
+            })),
+        )
+        .await;
+    assert_eq!(status, 202, "{name}: {body}");
+    body["job_id"].as_str().unwrap().to_string()
+}
+
+async fn status(app: &TestApp, key: &str, job: &str) -> Value {
+    let (code, view) = app
+        .call("GET", &format!("/job-status?job_id={job}"), Some(key), None)
+        .await;
+    assert_eq!(code, 200, "{view}");
+    view
+}
+
+async fn template(app: &TestApp, key: &str) -> String {
+    let (status, body) = app
+        .call(
+            "POST",
+            "/templates",
+            Some(key),
+            Some(json!({
+                "name": "hostile",
+                "fields": [{"name": "word", "type": "text", "rule": {"kind": "regex", "pattern": "(hello|INV-\\d+)"}}]
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn hostile_files_fail_alone_with_their_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = options(dir.path(), Arc::new(SystemClock));
+    options.config.ocr_model_dir = Some(model_dir());
+    let app = TestApp::start_with(options).await;
+    let key = app.tenant("mallory", 1_000).await;
+    let template = template(&app, &key).await;
+
+    // (file name, bytes, the job's status, the failure's code, pages charged)
+    let cases: Vec<(&str, Vec<u8>, &str, Option<&str>, u64)> = vec![
+        // Millions of `q` in a few kilobytes: read one operation at a time, refused at the budget.
+        (
+            "operators.pdf",
+            hostile::operator_bomb(4_000_000),
+            "FAILED",
+            Some("too_complex"),
+            0,
+        ),
+        // An unreferenced object stream of one huge array, and one that lists a small array at
+        // the same offset a thousand times: refused before lopdf parses them.
+        (
+            "object-stream.pdf",
+            hostile::object_stream_bomb(30_000_000, 1),
+            "FAILED",
+            Some("too_complex"),
+            0,
+        ),
+        (
+            "object-stream-listings.pdf",
+            hostile::object_stream_bomb(20_000, 1_000),
+            "FAILED",
+            Some("too_complex"),
+            0,
+        ),
+        // Objects nested 100,000 deep nobody refers to: lopdf drops them, the page reads.
+        (
+            "deep-objects.pdf",
+            hostile::deep_nesting_pdf(100_000),
+            "SUCCESS",
+            None,
+            1,
+        ),
+        (
+            "deep-content.pdf",
+            hostile::deep_content_pdf(100_000),
+            "FAILED",
+            Some("too_complex"),
+            0,
+        ),
+        (
+            "own-kid.pdf",
+            hostile::looping_page_tree(PageLoop::RootIsItsOwnKid),
+            "FAILED",
+            Some("malformed_pdf"),
+            0,
+        ),
+        (
+            "repeated-page.pdf",
+            hostile::looping_page_tree(PageLoop::RepeatedPage),
+            "FAILED",
+            Some("malformed_pdf"),
+            0,
+        ),
+        (
+            "root-below-itself.pdf",
+            hostile::looping_page_tree(PageLoop::RootBelowItself),
+            "FAILED",
+            Some("malformed_pdf"),
+            0,
+        ),
+        (
+            "parent-cycle.pdf",
+            hostile::looping_page_tree(PageLoop::ParentCycle),
+            "FAILED",
+            Some("malformed_pdf"),
+            0,
+        ),
+        // Fifty deflated 48-megapixel pages: the first is refused from its header, before any pixel
+        // is decoded. (Pages within the per-page limit are read one at a time until the document's
+        // pixel budget: `images` unit tests, and the hostile_memory bench with 40-megapixel pages;
+        // OCR of twelve such pages in a debug build would take minutes here.)
+        (
+            "pages.tiff",
+            hostile::big_pixel_tiff(50, 12_000, 4_000),
+            "FAILED",
+            Some("image_too_large"),
+            0,
+        ),
+        (
+            "pixels.png",
+            hostile::big_png(8_000, 8_000),
+            "FAILED",
+            Some("image_too_large"),
+            0,
+        ),
+        (
+            "pixels.jpg",
+            hostile::lying_jpeg(60_000, 60_000),
+            "FAILED",
+            Some("image_too_large"),
+            0,
+        ),
+        // One 1 MiB entry behind a thousand central records.
+        (
+            "overlapping.zip",
+            hostile::overlapping_zip(1 << 20, 1_000),
+            "FAILED",
+            Some("overlapping_entries"),
+            0,
+        ),
+    ];
+    let mut jobs = Vec::new();
+    for (name, bytes, ..) in &cases {
+        assert!(bytes.len() < 2 << 20, "{name} is small on the wire");
+        jobs.push(submit(&app, &key, &template, bytes, name).await);
+    }
+    // Innocent documents queued behind the traps.
+    let innocent: Vec<String> = {
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let pdf = fixtures::text_pdf(&[&[&format!("Invoice INV-{i}")]]);
+            ids.push(submit(&app, &key, &template, &pdf, "innocent.pdf").await);
+        }
+        ids
+    };
+    app.stack.drain().await;
+
+    let mut charged = 0;
+    for ((name, _, want_status, want_code, pages), job) in cases.iter().zip(&jobs) {
+        let view = status(&app, &key, job).await;
+        assert_eq!(view["status"], *want_status, "{name}: {view}");
+        let document = &view["documents"][0];
+        assert_eq!(
+            document["error"]["code"].as_str(),
+            *want_code,
+            "{name}: {view}"
+        );
+        if want_code.is_some() {
+            let message = document["error"]["message"].as_str().unwrap_or_default();
+            assert!(!message.is_empty(), "{name}: {view}");
+        }
+        assert_eq!(view["credits_charged"], *pages, "{name}: {view}");
+        charged += pages;
+    }
+    for (i, job) in innocent.iter().enumerate() {
+        let view = status(&app, &key, job).await;
+        assert_eq!(view["status"], "SUCCESS", "{view}");
+        let (_, results) = app
+            .call(
+                "POST",
+                "/v1/job-results",
+                Some(&key),
+                Some(json!({"job_id": job})),
+            )
+            .await;
+        assert_eq!(
+            results["documents"][0]["result"]["word"],
+            format!("INV-{i}"),
+            "{results}"
+        );
+        charged += 1;
+    }
+    let tenants = app.stack.services.config.list_tenants().await.unwrap();
+    let left = tenants
+        .iter()
+        .find(|t| t.name == "mallory")
+        .unwrap()
+        .credits;
+    assert_eq!(left, 1_000 - charged as i64);
+    app.stack.stop().await;
+}
