@@ -12,7 +12,7 @@
 use crate::model::{
     BoundingBox, ExtractedField, FieldType, FieldWarning, TableColumn, WarningCode,
 };
-use crate::policy::labels::find_label;
+use crate::policy::labels::find_label_in;
 use crate::policy::layout::Line;
 use crate::policy::matching::{push_warning, LOW_OCR_CONFIDENCE};
 use crate::policy::normalise::{normalise, ReadingRules};
@@ -71,7 +71,7 @@ pub fn read_table(
         let mut open_row = false;
         let mut seen_row_here = false;
         for line in &page.lines[start..] {
-            if stop.iter().any(|s| find_label(&line.text, s).is_some()) {
+            if stop.iter().any(|s| find_label_in(line, s).is_some()) {
                 break 'pages;
             }
             let cells = cells_of(line, &page_boxes);
@@ -176,7 +176,7 @@ fn find_header(lines: &[Line], columns: &[TableColumn]) -> Option<Header> {
         let boxes = columns
             .iter()
             .map(|c| {
-                let (at, end) = find_label(&line.text, &c.header)?;
+                let (at, end) = find_label_in(line, &c.header)?;
                 let words = line.words_in(at, end);
                 line.bbox_of(*words.first()?, *words.last()? + 1)
             })
