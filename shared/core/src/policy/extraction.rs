@@ -25,7 +25,6 @@ const MAX_MATCHES_PER_FIELD: usize = 1_000;
 
 /// A template ready to run: its regular expressions compiled, its labels gathered.
 pub struct CompiledTemplate<'t> {
-    template: &'t Template,
     rules: ReadingRules,
     fields: Vec<(&'t FieldSpec, Compiled<'t>)>,
     /// Every label of the template: a label rule's value stops where another one starts.
@@ -90,7 +89,6 @@ impl<'t> CompiledTemplate<'t> {
         labels.sort_unstable();
         labels.dedup();
         Self {
-            template,
             rules: ReadingRules::of(template),
             fields,
             labels,
@@ -179,10 +177,6 @@ impl<'t> CompiledTemplate<'t> {
             }
             Compiled::Table | Compiled::Refused => vec![],
         }
-    }
-
-    pub fn template(&self) -> &Template {
-        self.template
     }
 }
 
