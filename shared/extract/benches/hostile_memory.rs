@@ -144,7 +144,7 @@ fn outcome(read: Read, bytes: &[u8]) -> String {
         Read::LopdfDecode => {
             let doc = lopdf::Document::load_mem(bytes).expect("the bomb loads");
             let page = *doc.get_pages().get(&1).expect("one page");
-            let content = doc.get_page_content(page).expect("content");
+            let content = doc.get_page_content(page);
             match lopdf::content::Content::decode(&content) {
                 Ok(content) => format!("decoded, {} operations", content.operations.len()),
                 Err(e) => format!("error: {e}"),
