@@ -4,6 +4,7 @@ use crate::moto::AwsTestResources;
 use pagewire_cli::{DevOptions, DevStack};
 use pagewire_core::usecases::tenants::create_tenant;
 use pagewire_core::{Clock, SystemClock};
+use pagewire_extract::isolation::{ReadBudget, WorkerCommand};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
@@ -62,6 +63,21 @@ impl TestEnv {
 pub struct TestApp {
     pub stack: DevStack,
     pub client: reqwest::Client,
+}
+
+/// Makes a stack read each document in worker processes started by `worker` (the tests' read worker,
+/// [`crate::test_read_worker!`], has crash hooks) under `budget`, with at most `workers` workers, as
+/// `pagewire dev` reads in `pagewire read-worker`.
+pub fn isolate_reads(
+    options: &mut DevOptions,
+    worker: WorkerCommand,
+    budget: ReadBudget,
+    workers: usize,
+) {
+    let isolation = &mut options.config.read_isolation;
+    isolation.worker = Some(worker);
+    isolation.budget = budget;
+    isolation.workers = workers;
 }
 
 /// Options for a stack whose queues are drained by the test itself (deterministic), allowing webhooks
@@ -135,18 +151,46 @@ impl TestApp {
 
     /// Submits the invoice PDF against `template`; returns the job id.
     pub async fn submit(&self, key: &str, template: &str) -> String {
+        self.submit_bytes(key, template, &invoice_pdf()).await
+    }
+
+    /// Submits `file` (as JSON with base64) against `template`; returns the job id.
+    pub async fn submit_bytes(&self, key: &str, template: &str, file: &[u8]) -> String {
         use base64::Engine;
-        let pdf = base64::engine::general_purpose::STANDARD.encode(invoice_pdf());
+        let encoded = base64::engine::general_purpose::STANDARD.encode(file);
         let (status, accepted) = self
             .call(
                 "POST",
                 "/process-job",
                 Some(key),
-                Some(serde_json::json!({"template_id": template, "actual_image": pdf})),
+                Some(serde_json::json!({"template_id": template, "actual_image": encoded})),
             )
             .await;
         assert_eq!(status, 202, "{accepted}");
         accepted["job_id"].as_str().unwrap().to_string()
+    }
+
+    /// `GET /job-status?job_id=`: the job's status with its documents.
+    pub async fn job_status(&self, key: &str, job: &str) -> Value {
+        let (code, view) = self
+            .call("GET", &format!("/job-status?job_id={job}"), Some(key), None)
+            .await;
+        assert_eq!(code, 200, "{view}");
+        view
+    }
+
+    /// `POST /v1/job-results` (JSON): the job's documents with their results and fields.
+    pub async fn job_results(&self, key: &str, job: &str) -> Value {
+        let (code, results) = self
+            .call(
+                "POST",
+                "/v1/job-results",
+                Some(key),
+                Some(serde_json::json!({"job_id": job})),
+            )
+            .await;
+        assert_eq!(code, 200, "{results}");
+        results
     }
 
     /// `GET /jobs/{id}`: the job with its documents, deliveries and every attempt.

@@ -99,14 +99,6 @@ async fn submit(app: &TestApp, key: &str, template: &str, bytes: &[u8], name: &s
     body["job_id"].as_str().unwrap().to_string()
 }
 
-async fn status(app: &TestApp, key: &str, job: &str) -> Value {
-    let (code, view) = app
-        .call("GET", &format!("/job-status?job_id={job}"), Some(key), None)
-        .await;
-    assert_eq!(code, 200, "{view}");
-    view
-}
-
 async fn results(app: &TestApp, key: &str, job: &str) -> Value {
     let (code, view) = app
         .call(
@@ -197,7 +189,7 @@ async fn the_invoice_reads_the_same_in_every_form() {
 
     let mut total_boxes = Vec::new();
     for (name, job) in &jobs {
-        let view = status(&app, &key, job).await;
+        let view = app.job_status(&key, job).await;
         assert_eq!(view["status"], "SUCCESS", "{name}: {view}");
         assert_eq!(view["pages"], 1, "{name}");
         let res = results(&app, &key, job).await;
@@ -290,7 +282,7 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     ];
     let archive = zip_with_corrupt_entry(&entries, ("broken.pdf", &fixtures::text_pdf(&[&["x"]])));
     let job = submit(&app, &key, &template, &archive, "batch.zip").await;
-    assert_eq!(status(&app, &key, &job).await["status"], "NEW");
+    assert_eq!(app.job_status(&key, &job).await["status"], "NEW");
 
     // The upload event unzips: every root entry is a document; refused entries are final at once.
     let tenant = app
@@ -304,7 +296,7 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
         .tenant_id;
     let upload = format!("uploads/{tenant}/{job}/source");
     object_created(&app.stack.services, &upload).await.unwrap();
-    let view = status(&app, &key, &job).await;
+    let view = app.job_status(&key, &job).await;
     assert_eq!(view["status"], "UNZIP FILE SUCCESS", "{view}");
     assert_eq!(view["documents_total"], 9);
     let by_name = |view: &Value, name: &str| -> Value {
@@ -334,7 +326,7 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     // A repeated upload event changes nothing; then every document is processed.
     object_created(&app.stack.services, &upload).await.unwrap();
     app.stack.drain().await;
-    let view = status(&app, &key, &job).await;
+    let view = app.job_status(&key, &job).await;
     assert_eq!(view["status"], "SUCCESS", "{view}");
     for (name, want_status, code, pages) in [
         (
@@ -435,7 +427,7 @@ async fn an_archive_that_expands_too_far_fails_as_a_whole() {
     let archive = zip_of(&[("a.pdf", &chunk), ("b.pdf", &chunk)]);
     let job = submit(&app, &key, &template, &archive, "bomb.zip").await;
     app.stack.drain().await;
-    let view = status(&app, &key, &job).await;
+    let view = app.job_status(&key, &job).await;
     assert_eq!(view["status"], "FAILED", "{view}");
     assert_eq!(view["error"]["code"], "archive_too_large");
     assert_eq!(view["documents"][0]["error"]["code"], "archive_too_large");
@@ -461,7 +453,7 @@ async fn credits_run_out_mid_batch_and_repeated_events_charge_once() {
         .collect();
     let job = submit(&app, &key, &template, &zip_of(&entries), "five.zip").await;
     app.stack.drain().await;
-    let view = status(&app, &key, &job).await;
+    let view = app.job_status(&key, &job).await;
     assert_eq!(view["status"], "SUCCESS", "{view}");
     let docs = view["documents"].as_array().unwrap();
     let succeeded = docs
@@ -520,7 +512,7 @@ async fn images_without_ocr_models_fail_with_a_reason() {
     let text_pdf = submit(&app, &key, &template, &fixtures::invoice_pdf(), "text.pdf").await;
     app.stack.drain().await;
     for job in [&png, &scanned_pdf] {
-        let view = status(&app, &key, job).await;
+        let view = app.job_status(&key, job).await;
         assert_eq!(view["status"], "FAILED", "{view}");
         assert_eq!(view["documents"][0]["error"]["code"], "ocr_unavailable");
     }

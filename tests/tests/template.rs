@@ -266,6 +266,47 @@ fn queue_messages_stay_invisible_while_a_batch_runs_and_failures_are_partial() {
 }
 
 #[test]
+fn a_batch_of_documents_at_their_read_budget_ends_inside_process_documents_limits() {
+    let t = Template::load();
+    let (name, function) = t.function_by_binary("process-document");
+    let var = |key: &str| -> i64 {
+        let value = function
+            .get("Properties")
+            .get("Environment")
+            .get("Variables")
+            .get(key)
+            .str()
+            .unwrap_or_else(|| panic!("{name} sets no {key}"));
+        value.parse().unwrap_or_else(|_| panic!("{key}={value:?}"))
+    };
+    let timeout = t.function_property(function, "Timeout").int().unwrap();
+    let memory = t.function_property(function, "MemorySize").int().unwrap();
+    let batch = t
+        .resources_of_type("AWS::Lambda::EventSourceMapping")
+        .into_iter()
+        .find(|(_, m)| m.get("Properties").get("FunctionName").ref_target() == Some(name))
+        .and_then(|(_, m)| m.get("Properties").get("BatchSize").int())
+        .expect("process-document's batch size");
+    let read_timeout = var("PAGEWIRE_READ_TIMEOUT_SECS");
+    // What a batch does besides reading: storage round trips, extraction, enqueueing deliveries.
+    let margin = 30;
+    assert!(
+        batch * read_timeout + margin <= timeout,
+        "{batch} documents x {read_timeout} s of reading + {margin} s is over the {timeout} s Timeout"
+    );
+    assert!(
+        var("PAGEWIRE_READ_CPU_SECS") >= read_timeout,
+        "the CPU budget would end reads the timeout allows"
+    );
+    let parent_mb = pagewire_extract::isolation::ReadBudget::LAMBDA_PARENT_RESERVE_MB as i64;
+    assert!(
+        var("PAGEWIRE_READ_MEMORY_MB") + parent_mb <= memory,
+        "a read's memory + {parent_mb} MB for the function is over its {memory} MB"
+    );
+    assert_eq!(var("PAGEWIRE_READ_WORKERS"), 1, "one document at a time");
+}
+
+#[test]
 fn the_delivery_queue_outlasts_the_whole_retry_schedule() {
     let t = Template::load();
     let (deliver, _) = t.function_by_binary("deliver-webhook");

@@ -242,6 +242,13 @@ pub struct QueueMessage {
 #[async_trait]
 pub trait MessageQueue: Send + Sync {
     async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError>;
+    /// As `send`, for the messages of `owner` (a tenant): a queue that shares its consumers fairly between
+    /// owners serves them in turn, so one owner's backlog does not hold another's messages. The default
+    /// ignores the owner.
+    async fn send_for(&self, owner: &str, body: &str, delay: Duration) -> Result<(), StoreError> {
+        let _ = owner;
+        self.send(body, delay).await
+    }
     async fn receive(
         &self,
         max: usize,
@@ -349,6 +356,16 @@ pub struct ReadDocument {
 pub struct ReadFailure {
     pub code: &'static str,
     pub message: String,
+}
+
+impl ReadFailure {
+    /// The code of a failure that is the reader's, not the document's (no worker process could be
+    /// started): the document is not failed, its read is tried again later.
+    pub const READER_UNAVAILABLE: &'static str = "reader_unavailable";
+
+    pub fn is_transient(&self) -> bool {
+        self.code == Self::READER_UNAVAILABLE
+    }
 }
 
 /// One root-level entry of a ZIP batch, or the reason it was refused.

@@ -9,6 +9,8 @@ pub mod fixtures;
 pub mod hostile;
 #[cfg(feature = "ocr")]
 pub mod images;
+#[cfg(unix)]
+pub mod isolation;
 #[cfg(feature = "ocr")]
 pub mod ocr;
 pub mod pdf;
@@ -19,5 +21,7 @@ mod pdf_text;
 pub mod reader;
 #[cfg(feature = "ocr")]
 mod scan;
+mod std14;
+mod std14_widths;
 
 pub use reader::{PagewireReader, ReaderLimits};

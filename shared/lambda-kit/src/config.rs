@@ -3,6 +3,7 @@
 use chrono::Duration as TimeSpan;
 use pagewire_core::policy::rate_limit::RateLimit;
 use pagewire_core::Settings;
+use pagewire_extract::isolation::{ReadBudget, WorkerCommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -30,6 +31,10 @@ pub const KEYS: &[&str] = &[
     "PAGEWIRE_WEBHOOK_TIMEOUT_SECS",
     "PAGEWIRE_RATE_LIMIT_PER_SECOND",
     "PAGEWIRE_RATE_LIMIT_BURST",
+    "PAGEWIRE_READ_WORKERS",
+    "PAGEWIRE_READ_MEMORY_MB",
+    "PAGEWIRE_READ_TIMEOUT_SECS",
+    "PAGEWIRE_READ_CPU_SECS",
 ];
 
 /// The AWS resources a function talks to. Each is optional here; the AWS wiring refuses to start
@@ -48,6 +53,54 @@ pub struct Config {
     /// Where the OCR models (ONNX) are unpacked; without it, images and scanned pages cannot be read.
     pub ocr_model_dir: Option<PathBuf>,
     pub settings: Settings,
+    pub read_isolation: ReadIsolation,
+}
+
+/// Where documents are read: in worker processes under a budget, or (no worker command, or no workers)
+/// in this process.
+#[derive(Debug, Clone)]
+pub struct ReadIsolation {
+    /// The most worker processes at once: as many as documents read at the same time.
+    pub workers: usize,
+    pub budget: ReadBudget,
+    /// How to start a worker; set by the binaries that can run as one (see `read_worker`).
+    pub worker: Option<WorkerCommand>,
+}
+
+impl ReadIsolation {
+    /// Whether documents are read in worker processes.
+    pub fn isolates(&self) -> bool {
+        self.worker.is_some() && self.workers > 0
+    }
+
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let lambda_memory_mb = number(get, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0u64)?;
+        let defaults = ReadBudget::default_for(Some(lambda_memory_mb).filter(|mb| *mb > 0), cores);
+        let wall = Duration::from_secs(number(
+            get,
+            "PAGEWIRE_READ_TIMEOUT_SECS",
+            defaults.wall.as_secs(),
+        )?);
+        let cpu_default = if get("PAGEWIRE_READ_TIMEOUT_SECS").is_some() {
+            wall * cores as u32
+        } else {
+            defaults.cpu
+        };
+        Ok(Self {
+            workers: number(get, "PAGEWIRE_READ_WORKERS", cores)?,
+            budget: ReadBudget {
+                memory_bytes: number(get, "PAGEWIRE_READ_MEMORY_MB", defaults.memory_mb())? << 20,
+                wall,
+                cpu: Duration::from_secs(number(
+                    get,
+                    "PAGEWIRE_READ_CPU_SECS",
+                    cpu_default.as_secs(),
+                )?),
+            },
+            worker: None,
+        })
+    }
 }
 
 /// The value of a required variable, or an error that names it.
@@ -121,6 +174,7 @@ impl Config {
             resources,
             ocr_model_dir,
             settings,
+            read_isolation: ReadIsolation::from_lookup(&get)?,
         })
     }
 }
@@ -172,5 +226,41 @@ mod tests {
         let bad: HashMap<&str, &str> = [("PAGEWIRE_WEBHOOK_TIMEOUT_SECS", "soon")].into();
         let err = Config::from_lookup(|k| bad.get(k).map(|v| v.to_string())).unwrap_err();
         assert_eq!(err.name, "PAGEWIRE_WEBHOOK_TIMEOUT_SECS");
+    }
+
+    #[test]
+    fn the_read_budget_follows_the_lambda_memory_size_unless_set() {
+        let lambda: HashMap<&str, &str> = [
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048"),
+            ("PAGEWIRE_READ_TIMEOUT_SECS", "90"),
+            ("PAGEWIRE_READ_WORKERS", "1"),
+        ]
+        .into();
+        let iso = Config::from_lookup(|k| lambda.get(k).map(|v| v.to_string()))
+            .unwrap()
+            .read_isolation;
+        assert_eq!(
+            iso.budget.memory_mb(),
+            2048 - ReadBudget::LAMBDA_PARENT_RESERVE_MB
+        );
+        assert_eq!(iso.budget.wall, Duration::from_secs(90));
+        assert!(iso.budget.cpu >= iso.budget.wall);
+        assert_eq!(iso.workers, 1);
+        assert!(!iso.isolates(), "no worker command: reads stay in process");
+        let set: HashMap<&str, &str> = [
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048"),
+            ("PAGEWIRE_READ_MEMORY_MB", "700"),
+            ("PAGEWIRE_READ_CPU_SECS", "30"),
+        ]
+        .into();
+        let iso = Config::from_lookup(|k| set.get(k).map(|v| v.to_string()))
+            .unwrap()
+            .read_isolation;
+        assert_eq!(iso.budget.memory_mb(), 700);
+        assert_eq!(iso.budget.cpu, Duration::from_secs(30));
+        assert_eq!(iso.budget.wall, ReadBudget::DEFAULT_WALL);
+        let bad: HashMap<&str, &str> = [("PAGEWIRE_READ_MEMORY_MB", "lots")].into();
+        let err = Config::from_lookup(|k| bad.get(k).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.name, "PAGEWIRE_READ_MEMORY_MB");
     }
 }

@@ -16,6 +16,7 @@ use pagewire_aws::{
 use pagewire_core::policy::ssrf::AddressPolicy;
 use pagewire_core::ports::{ConfigStore, JobStore, MessageQueue, ObjectStore, UploadUrls};
 use pagewire_core::{Clock, RateLimiter, Services, SystemClock};
+use pagewire_extract::isolation::IsolatedReader;
 use pagewire_extract::{PagewireReader, ReaderLimits};
 use std::sync::Arc;
 
@@ -133,6 +134,13 @@ impl Wiring {
         ))
     }
 
+    /// Reads documents in worker processes started by `worker` (when [`Self::with_document_reader`] is
+    /// called and the configuration has workers).
+    pub fn with_read_worker(mut self, worker: pagewire_extract::isolation::WorkerCommand) -> Self {
+        self.config.read_isolation.worker = Some(worker);
+        self
+    }
+
     /// Grants upload URLs (presigned S3 PUTs on AWS).
     pub fn with_upload_urls(mut self) -> Result<Self, WiringError> {
         self.services.uploads = match &self.optional {
@@ -151,12 +159,21 @@ impl Wiring {
         Ok(self)
     }
 
-    /// Reads documents: PDF text layers, OCR of images and scans, ZIP batches.
+    /// Reads documents: PDF text layers, OCR of images and scans, ZIP batches. Each document is read in
+    /// a worker process under the configured budget when the configuration names a worker command (see
+    /// [`crate::read_worker`]), else in this process.
     pub fn with_document_reader(mut self) -> Self {
-        self.services.reader = Arc::new(
-            PagewireReader::new(ReaderLimits::from_settings(&self.config.settings))
-                .with_ocr_models(self.config.ocr_model_dir.as_deref()),
-        );
+        let in_process = Arc::new(in_process_reader(&self.config));
+        let isolation = &self.config.read_isolation;
+        self.services.reader = match &isolation.worker {
+            Some(command) if isolation.isolates() => Arc::new(IsolatedReader::new(
+                crate::read_worker::command_for(command.clone(), &self.config),
+                isolation.budget,
+                isolation.workers,
+                in_process,
+            )),
+            _ => in_process,
+        };
         self
     }
 
@@ -171,6 +188,13 @@ impl Wiring {
     pub fn services(self) -> Services {
         self.services
     }
+}
+
+/// The reader that runs in this process: what a read worker serves with, and what reads when there is
+/// no worker.
+pub fn in_process_reader(config: &Config) -> PagewireReader {
+    PagewireReader::new(ReaderLimits::from_settings(&config.settings))
+        .with_ocr_models(config.ocr_model_dir.as_deref())
 }
 
 /// Services over `storage` with everything wired: what a whole local stack (`pagewire dev`) runs on.

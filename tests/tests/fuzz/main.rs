@@ -6,6 +6,7 @@ mod extraction;
 mod multipart;
 mod pdf;
 mod pdf_content;
+mod read_worker_protocol;
 mod templates;
 mod webhook_urls;
 mod zip_archives;

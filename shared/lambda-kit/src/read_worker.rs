@@ -1,0 +1,55 @@
+//! The binaries that read documents (process-document, `pagewire`, the tests' worker) can run as a read
+//! worker: the same executable started with [`ARG`] serves documents on its stdin and stdout (see
+//! `pagewire_extract::isolation`). So a Lambda package needs no second binary.
+
+use crate::config::Config;
+use crate::wiring::in_process_reader;
+use pagewire_extract::isolation::{serve, WorkerCommand};
+use std::process::ExitCode;
+
+/// The argument that makes a binary a read worker.
+pub const ARG: &str = "read-worker";
+
+/// When this process was started as a read worker: serves documents until its parent lets go, and
+/// returns the exit code. `None` otherwise. Call it first in `main`, before starting a runtime or
+/// logging.
+pub fn serve_if_asked() -> Option<ExitCode> {
+    if std::env::args_os().nth(1).is_none_or(|arg| arg != ARG) {
+        return None;
+    }
+    // Logs go to fd 1 as in the function, which the worker points at its stderr before reading anything
+    // (the protocol has a descriptor of its own); the parent passes the lines on to its own stderr.
+    crate::telemetry::init();
+    Some(match Config::from_env() {
+        Ok(config) => serve(&in_process_reader(&config)),
+        Err(err) => {
+            eprintln!("pagewire read worker: {err}");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// This executable as a read worker; `None` (logged) when the running executable cannot be found, and
+/// documents are then read in process.
+pub fn this_executable() -> Option<WorkerCommand> {
+    match WorkerCommand::current_exe([ARG]) {
+        Ok(command) => Some(command),
+        Err(err) => {
+            tracing::warn!(error = %err, "the executable's path is unknown: documents are read in process");
+            None
+        }
+    }
+}
+
+/// `command` with the settings the worker's reader depends on passed explicitly, so it reads as this
+/// process's reader would even when `config` did not come from the environment.
+pub fn command_for(command: WorkerCommand, config: &Config) -> WorkerCommand {
+    let command = command.env(
+        "PAGEWIRE_MAX_PDF_PAGES",
+        config.settings.max_pdf_pages.to_string(),
+    );
+    match &config.ocr_model_dir {
+        Some(dir) => command.env("PAGEWIRE_OCR_MODEL_DIR", dir),
+        None => command.env("PAGEWIRE_OCR_MODEL_DIR", ""),
+    }
+}
