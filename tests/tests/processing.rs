@@ -112,6 +112,20 @@ async fn results(app: &TestApp, key: &str, job: &str) -> Value {
     view
 }
 
+/// The job's results as CSV (`POST /v1/job-results` with `result_format: csv`).
+async fn results_csv(app: &TestApp, key: &str, job: &str) -> String {
+    app.client
+        .post(app.url("/v1/job-results"))
+        .header("x-auth", key)
+        .body(json!({"job_id": job, "result_format": "csv"}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn credits(app: &TestApp, name: &str) -> i64 {
     let tenants = app.stack.services.config.list_tenants().await.unwrap();
     tenants.iter().find(|t| t.name == name).unwrap().credits
@@ -385,17 +399,7 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     assert_eq!(png_doc["result"], expected_invoice());
 
     // CSV: one row per document, quoted where needed, fields in template order.
-    let csv = app
-        .client
-        .post(app.url("/v1/job-results"))
-        .header("x-auth", &key)
-        .body(json!({"job_id": job, "result_format": "csv"}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = results_csv(&app, &key, &job).await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
@@ -694,16 +698,7 @@ async fn labels_sharing_a_line_languages_match_modes_and_line_items_through_the_
     assert_eq!(got, want);
 
     // CSV: one row per line item, the document's other values repeated, warnings per field.
-    let csv = app
-        .client
-        .get(app.url(&format!("/jobs/{job}/results?format=csv")))
-        .header("x-auth", &key)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = results_csv(&app, &key, &job).await;
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
