@@ -2,14 +2,17 @@
 //! function and the deliver-webhook function all run through the same handlers as on AWS.
 
 use crate::backend::{self, Backend};
+use crate::consumer::{consume, ConsumerConfig, FaultHook};
 use crate::functions::FunctionServices;
+use crate::http_front::{accept_loop, HttpLimits};
 use crate::local_upload::{is_local_upload, serve_local_upload, LocalUploads};
 use crate::pump::{pump_once, Consumer};
 use crate::server::serve_hyper;
 use crate::static_files::StaticSite;
+use crate::supervise::{supervise, Restarts};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use pagewire_core::ports::MessageQueue;
 use pagewire_core::{Clock, Services};
 use pagewire_embedded::EmbeddedBackend;
@@ -18,7 +21,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
@@ -40,6 +43,25 @@ pub struct DevOptions {
     /// Run the queue consumers in the background (tests that step a manual clock turn this off and call
     /// [`DevStack::drain`] instead).
     pub background_consumers: bool,
+    /// Documents processed at the same time (CPU-bound: about one per core).
+    pub process_concurrency: usize,
+    /// Webhooks sent at the same time (they mostly wait on receivers).
+    pub delivery_concurrency: usize,
+    /// Timeouts and the connection cap of the HTTP front.
+    pub http: HttpLimits,
+    /// Test hook into the background consumers (see [`crate::consumer::FaultPoint`]).
+    pub consumer_fault: Option<FaultHook>,
+}
+
+/// Processing concurrency by default: the cores this process may use.
+pub fn default_process_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Delivery concurrency by default: a webhook mostly waits (up to 15 s on a slow receiver), so many more
+/// than the cores, within what one process's sockets comfortably allow.
+pub fn default_delivery_concurrency() -> usize {
+    (default_process_concurrency() * 16).clamp(16, 128)
 }
 
 impl DevOptions {
@@ -55,6 +77,10 @@ impl DevOptions {
             clock,
             poll_interval: Duration::from_millis(200),
             background_consumers: true,
+            process_concurrency: default_process_concurrency(),
+            delivery_concurrency: default_delivery_concurrency(),
+            http: HttpLimits::default(),
+            consumer_fault: None,
         }
     }
 }
@@ -76,6 +102,8 @@ pub struct DevStack {
     pub delivery_queue: Arc<dyn MessageQueue>,
     /// The embedded backend, when the stack runs on it.
     pub embedded: Option<Arc<EmbeddedBackend>>,
+    /// Restarts of the supervised background tasks so far.
+    pub restarts: Arc<Restarts>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -102,51 +130,74 @@ impl DevStack {
             local_uploads,
         } = backend::open_at(&options, &format!("http://{addr}")).await?;
         let (shutdown, _) = watch::channel(false);
+        let restarts = Arc::new(Restarts::default());
         let site = options
             .dashboard_dir
             .clone()
             .map(StaticSite::new)
             .map(Arc::new);
-        let mut tasks = vec![tokio::spawn(serve(
-            listener,
-            services.clone(),
-            functions.clone(),
+        let front = Front {
+            services: services.clone(),
+            functions: functions.clone(),
             site,
             local_uploads,
+            limits: options.http.clone(),
+        };
+        let listener = Arc::new(listener);
+        let mut tasks = vec![supervise(
+            "http server",
             shutdown.subscribe(),
-        ))];
+            restarts.clone(),
+            move |stop| serve(listener.clone(), front.clone(), stop),
+        )];
         if options.background_consumers {
-            for (queue, name, wake, consumer) in [
+            for (queue, name, wake, consumer, concurrency) in [
                 (
                     process_queue.clone(),
                     "process",
                     embedded.as_ref().map(|b| b.process_queue.notifier()),
                     Consumer::ProcessDocument,
+                    options.process_concurrency,
                 ),
                 (
                     delivery_queue.clone(),
                     "delivery",
                     embedded.as_ref().map(|b| b.delivery_queue.notifier()),
                     Consumer::DeliverWebhook,
+                    options.delivery_concurrency,
                 ),
             ] {
-                let rx = shutdown.subscribe();
-                tasks.push(tokio::spawn(consume(
-                    functions.consumer(consumer).clone(),
-                    queue,
-                    name,
-                    wake,
+                let services = functions.consumer(consumer).clone();
+                let config = ConsumerConfig {
                     consumer,
-                    options.poll_interval,
-                    rx,
-                )));
+                    queue_name: name,
+                    concurrency,
+                    poll: options.poll_interval,
+                    fault: options.consumer_fault.clone(),
+                };
+                tasks.push(supervise(
+                    name,
+                    shutdown.subscribe(),
+                    restarts.clone(),
+                    move |stop| {
+                        consume(
+                            services.clone(),
+                            queue.clone(),
+                            wake.clone(),
+                            config.clone(),
+                            stop,
+                        )
+                    },
+                ));
             }
             if let Some(backend) = &embedded {
-                tasks.push(tokio::spawn(purge(
-                    backend.clone(),
-                    services.clock.clone(),
+                let (backend, clock) = (backend.clone(), services.clock.clone());
+                tasks.push(supervise(
+                    "purge",
                     shutdown.subscribe(),
-                )));
+                    restarts.clone(),
+                    move |stop| purge(backend.clone(), clock.clone(), stop),
+                ));
             }
         }
         Ok(Self {
@@ -156,6 +207,7 @@ impl DevStack {
             process_queue,
             delivery_queue,
             embedded,
+            restarts,
             shutdown,
             tasks,
         })
@@ -199,80 +251,64 @@ impl DevStack {
     }
 }
 
-async fn serve(
-    listener: TcpListener,
+/// What the HTTP server needs for every connection.
+#[derive(Clone)]
+struct Front {
     services: Services,
     functions: Arc<FunctionServices>,
     site: Option<Arc<StaticSite>>,
     local_uploads: Option<Arc<LocalUploads>>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let mut connections = tokio::task::JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let services = services.clone();
-                let functions = functions.clone();
-                let site = site.clone();
-                let local_uploads = local_uploads.clone();
-                let mut stop = shutdown.clone();
-                connections.spawn(async move {
-                    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                        let services = services.clone();
-                        let functions = functions.clone();
-                        let site = site.clone();
-                        let local_uploads = local_uploads.clone();
-                        async move {
-                            let response = match &local_uploads {
-                                Some(uploads) if is_local_upload(req.uri().path()) => {
-                                    serve_local_upload(&services, uploads, req).await
-                                }
-                                _ => serve_hyper(&functions, site.as_deref(), req).await,
-                            };
-                            Ok::<_, std::convert::Infallible>(response)
-                        }
-                    });
-                    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                    tokio::pin!(conn);
-                    tokio::select! {
-                        _ = conn.as_mut() => {}
-                        _ = stop.changed() => conn.as_mut().graceful_shutdown(),
-                    }
-                });
-            }
-            _ = shutdown.changed() => break,
-        }
-    }
-    connections.abort_all();
+    limits: HttpLimits,
 }
 
-/// Pumps `queue` into `consumer` until shutdown; between empty receives it waits for `wake` (the embedded
-/// queues signal new messages) or the poll interval.
-async fn consume(
-    services: Services,
-    queue: Arc<dyn MessageQueue>,
-    name: &'static str,
-    wake: Option<Arc<Notify>>,
-    consumer: Consumer,
-    poll: Duration,
-    mut shutdown: watch::Receiver<bool>,
+async fn serve(listener: Arc<TcpListener>, front: Front, shutdown: watch::Receiver<bool>) {
+    let limits = front.limits.clone();
+    let stop = shutdown.clone();
+    accept_loop(listener, limits, shutdown, move |stream, close| {
+        serve_connection(front.clone(), stream, close, stop.clone())
+    })
+    .await;
+}
+
+/// Serves HTTP/1.1 on one connection until the client leaves, a limit cuts it off, or it is asked to close
+/// (shutdown, or the connection cap making room), in which case it finishes the request in progress.
+async fn serve_connection(
+    front: Front,
+    stream: TcpStream,
+    close: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
 ) {
-    let wake = wake.unwrap_or_default();
-    loop {
-        if *shutdown.borrow() {
-            return;
+    let header_read_timeout = front.limits.header_read_timeout;
+    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let front = front.clone();
+        async move {
+            let response = match &front.local_uploads {
+                Some(uploads) if is_local_upload(req.uri().path()) => {
+                    serve_local_upload(
+                        &front.services,
+                        uploads,
+                        front.limits.body_stall_timeout,
+                        req,
+                    )
+                    .await
+                }
+                _ => serve_hyper(&front.functions, front.site.as_deref(), &front.limits, req).await,
+            };
+            Ok::<_, std::convert::Infallible>(response)
         }
-        let handled = pump_once(&services, &*queue, name, consumer).await;
-        if handled > 0 {
-            continue;
-        }
-        tokio::select! {
-            _ = wake.notified() => {}
-            _ = tokio::time::sleep(poll) => {}
-            _ = shutdown.changed() => return,
-        }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = close.notified() => {}
+        _ = stop.changed() => {}
     }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
 }
 
 /// Expired jobs read as gone at once; this removes their rows and files later, as DynamoDB's TTL does.

@@ -14,6 +14,7 @@ use pagewire_core::{CoreError, Services};
 use pagewire_embedded::{FsObjectStore, LocalUploadUrls, LOCAL_UPLOADS_PATH};
 use pagewire_lambda_kit::http::error_response;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 /// What the dev server needs to receive uploads: the URLs' signing key and the store the files go to.
@@ -28,9 +29,11 @@ pub fn is_local_upload(path: &str) -> bool {
 }
 
 /// Receives one upload; answers 200 with no body, as S3 does, or a pagewire error.
+/// `stall` is the longest pause allowed between two pieces of the body.
 pub async fn serve_local_upload(
     s: &Services,
     uploads: &LocalUploads,
+    stall: Duration,
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     if req.method() != Method::PUT {
@@ -41,7 +44,7 @@ pub async fn serve_local_upload(
         *refused.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
         return into_hyper(refused);
     }
-    match receive(s, uploads, req).await {
+    match receive(s, uploads, stall, req).await {
         Ok(size) => {
             tracing::info!(bytes = size, "upload received");
             let mut done = hyper::Response::new(Full::new(Bytes::new()));
@@ -55,6 +58,7 @@ pub async fn serve_local_upload(
 async fn receive(
     s: &Services,
     uploads: &LocalUploads,
+    stall: Duration,
     req: hyper::Request<Incoming>,
 ) -> Result<u64, CoreError> {
     let token = req
@@ -93,10 +97,14 @@ async fn receive(
         .map_err(io)?;
     let mut body = req.into_body();
     let mut received: u64 = 0;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| {
-            CoreError::invalid("upload_incomplete", "the upload was cut off; send it again")
-        })?;
+    let cut_off =
+        || CoreError::invalid("upload_incomplete", "the upload was cut off; send it again");
+    // A sender that stops sending is cut off rather than holding a connection forever.
+    while let Some(frame) = tokio::time::timeout(stall, body.frame())
+        .await
+        .map_err(|_| cut_off())?
+    {
+        let frame = frame.map_err(|_| cut_off())?;
         let Ok(data) = frame.into_data() else {
             continue;
         };

@@ -62,6 +62,12 @@ enum Command {
         /// The built dashboard (`npm run build` in dashboard/) served at `/`.
         #[arg(long, env = "PAGEWIRE_DASHBOARD_DIR", default_value = pagewire_cli::static_files::DEFAULT_DASHBOARD_DIR)]
         dashboard_dir: PathBuf,
+        /// Documents processed at the same time [default: the number of cores].
+        #[arg(long, env = "PAGEWIRE_PROCESS_CONCURRENCY", value_parser = clap::value_parser!(u16).range(1..))]
+        process_concurrency: Option<u16>,
+        /// Webhooks sent at the same time [default: 16 per core, 16 to 128].
+        #[arg(long, env = "PAGEWIRE_DELIVERY_CONCURRENCY", value_parser = clap::value_parser!(u16).range(1..))]
+        delivery_concurrency: Option<u16>,
     },
     /// Manage tenants, their API keys and credits.
     Tenant {
@@ -131,10 +137,16 @@ async fn run() -> ExitCode {
             allow_http_webhooks,
             allow_loopback_webhooks,
             dashboard_dir,
+            process_concurrency,
+            delivery_concurrency,
         } => {
             config.settings.allow_http_webhooks |= allow_http_webhooks;
             config.settings.allow_loopback_webhooks |= allow_loopback_webhooks;
-            run_dev(config, &cli, port, dashboard_dir).await
+            let concurrency = Concurrency {
+                process: process_concurrency.map(usize::from),
+                delivery: delivery_concurrency.map(usize::from),
+            };
+            run_dev(config, &cli, port, dashboard_dir, concurrency).await
         }
         Command::Tenant { action } => run_tenant(config, &cli, action).await,
     };
@@ -166,11 +178,18 @@ async fn run_tenant(config: Config, cli: &Cli, action: TenantAction) -> Result<(
     Ok(())
 }
 
+/// `dev`'s concurrency flags; `None` keeps [`DevOptions`]' default.
+struct Concurrency {
+    process: Option<usize>,
+    delivery: Option<usize>,
+}
+
 async fn run_dev(
     config: Config,
     cli: &Cli,
     port: u16,
     dashboard_dir: PathBuf,
+    concurrency: Concurrency,
 ) -> Result<(), String> {
     let data_dir = cli.data_dir.clone();
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
@@ -178,12 +197,15 @@ async fn run_dev(
     options.config = config;
     options.port = port;
     options.dashboard_dir = Some(dashboard_dir.clone());
+    options.process_concurrency = concurrency.process.unwrap_or(options.process_concurrency);
+    options.delivery_concurrency = concurrency.delivery.unwrap_or(options.delivery_concurrency);
     if cli.backend == BackendKind::Aws {
         let url = cli.process_queue_url.clone().ok_or(
             "--backend aws needs --process-queue-url (or PAGEWIRE_PROCESS_QUEUE_URL) for `dev`",
         )?;
         options.aws_process_queue_url = Some(url);
     }
+    let options_summary = (options.process_concurrency, options.delivery_concurrency);
     let stack = DevStack::start(options).await.map_err(|e| e.to_string())?;
     let (tenant_id, key, first) = tenant::dev_tenant(&stack.services)
         .await
@@ -220,6 +242,10 @@ async fn run_dev(
             sample.display()
         );
     }
+    println!(
+        "processing {} documents and sending {} webhooks at a time",
+        options_summary.0, options_summary.1
+    );
     println!("stop with Ctrl-C");
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     stack.stop().await;

@@ -50,7 +50,9 @@ pub fn sqs_event(messages: &[QueueMessage], queue_name: &str) -> SqsEvent {
     event
 }
 
-/// Receives one batch and runs it through the consumer's handler. Returns how many messages it handled.
+/// Receives one batch and runs it through the consumer's handler as one invocation, deleting what
+/// succeeded. Returns how many messages it handled. (Tests that step a manual clock drain queues with it;
+/// the background consumers of `pagewire dev` hand each message to its own invocation instead.)
 pub async fn pump_once(
     s: &Services,
     queue: &dyn MessageQueue,
@@ -70,7 +72,40 @@ pub async fn pump_once(
     if messages.is_empty() {
         return 0;
     }
-    let event = sqs_event(&messages, queue_name);
+    let failed = invoke(s, &messages, queue_name, consumer).await;
+    let done: Vec<String> = messages
+        .iter()
+        .filter(|m| !failed.contains(&m.message_id))
+        .map(|m| m.receipt_handle.clone())
+        .collect();
+    if let Err(err) = queue.delete_batch(&done).await {
+        tracing::warn!(error = %err, queue = queue_name, "delete failed; the messages will be seen again");
+    }
+    messages.len()
+}
+
+/// Runs one message through the consumer's handler as a one-record batch; `true` when it is done (to be
+/// deleted), `false` when the handler left it on the queue.
+pub async fn handle_message(
+    s: &Services,
+    queue_name: &str,
+    consumer: Consumer,
+    message: &QueueMessage,
+) -> bool {
+    invoke(s, std::slice::from_ref(message), queue_name, consumer)
+        .await
+        .is_empty()
+}
+
+/// One invocation of the consumer's handler with `messages`; returns the ids of the messages to leave on
+/// the queue.
+async fn invoke(
+    s: &Services,
+    messages: &[QueueMessage],
+    queue_name: &str,
+    consumer: Consumer,
+) -> HashSet<String> {
+    let event = sqs_event(messages, queue_name);
     let result: Result<SqsBatchResponse, lambda_runtime::Error> = match consumer {
         Consumer::ProcessDocument => match serde_json::to_value(&event) {
             Ok(payload) => {
@@ -82,7 +117,7 @@ pub async fn pump_once(
             deliver_webhook::handle(s, LambdaEvent::new(event, Context::default())).await
         }
     };
-    let failed: HashSet<String> = match result {
+    match result {
         Ok(response) => response
             .batch_item_failures
             .into_iter()
@@ -93,14 +128,5 @@ pub async fn pump_once(
             tracing::error!(error = %err, queue = queue_name, "invocation failed");
             messages.iter().map(|m| m.message_id.clone()).collect()
         }
-    };
-    let done: Vec<String> = messages
-        .iter()
-        .filter(|m| !failed.contains(&m.message_id))
-        .map(|m| m.receipt_handle.clone())
-        .collect();
-    if let Err(err) = queue.delete_batch(&done).await {
-        tracing::warn!(error = %err, queue = queue_name, "delete failed; the messages will be seen again");
     }
-    messages.len()
 }

@@ -2,14 +2,16 @@
 //! request the functions receive, and goes to the function whose routes include its path.
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
+use lambda_http::http::{header, HeaderMap, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use pagewire_core::CoreError;
 use pagewire_lambda_kit::http::error_response;
 use pagewire_lambda_kit::routes::{match_path, Route};
 
 use crate::functions::FunctionServices;
+use crate::http_front::HttpLimits;
 use crate::static_files::StaticSite;
 
 /// API Gateway and Lambda refuse request payloads above 6 MB; the dev server does the same.
@@ -55,11 +57,13 @@ pub async fn route_request(f: &FunctionServices, req: Request) -> Response<Body>
     })
 }
 
-/// Converts a hyper request into a `lambda_http` one (refusing bodies over the payload limit) and back.
-/// API routes come first; a GET or HEAD of any other path may be a file of the dashboard `site`.
+/// Converts a hyper request into a `lambda_http` one (refusing bodies over the payload limit, and bodies
+/// that stall or arrive too slowly) and back. API routes come first; a GET or HEAD of any other path may be
+/// a file of the dashboard `site`.
 pub async fn serve_hyper(
     functions: &FunctionServices,
     site: Option<&StaticSite>,
+    limits: &HttpLimits,
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     if let Some(site) = site.filter(|_| function_for(req.uri().path()).is_none()) {
@@ -68,9 +72,8 @@ pub async fn serve_hyper(
         }
     }
     let (parts, body) = req.into_parts();
-    let response = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
-        Ok(collected) => {
-            let bytes = collected.to_bytes();
+    let response = match read_body(&parts.headers, body, limits).await {
+        Ok(bytes) => {
             let body = if bytes.is_empty() {
                 Body::Empty
             } else {
@@ -78,14 +81,74 @@ pub async fn serve_hyper(
             };
             route_request(functions, Request::from_parts(parts, body)).await
         }
-        Err(_) => error_response(&CoreError::TooLarge {
+        Err(BodyError::TooLarge) => error_response(&CoreError::TooLarge {
             code: "payload_too_large",
             message: format!(
                 "the request body is larger than {MAX_REQUEST_BYTES} bytes; use POST /uploads"
             ),
         }),
+        Err(BodyError::TooSlow) => {
+            let mut response = error_response(&CoreError::invalid(
+                "request_timeout",
+                "the request body stopped arriving or came too slowly",
+            ));
+            *response.status_mut() = StatusCode::REQUEST_TIMEOUT;
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+        Err(BodyError::Broken) => error_response(&CoreError::invalid(
+            "request_incomplete",
+            "the request body was cut off",
+        )),
     };
     into_hyper(response)
+}
+
+/// Why a request body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    /// A pause longer than the stall timeout, or past the whole body's deadline.
+    TooSlow,
+    Broken,
+}
+
+/// Reads a request body of at most [`MAX_REQUEST_BYTES`]: a larger declared length is refused before
+/// reading, and the body must keep arriving within the `limits`.
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Incoming,
+    limits: &HttpLimits,
+) -> Result<Bytes, BodyError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_REQUEST_BYTES as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let deadline = tokio::time::Instant::now() + limits.body_deadline;
+    let mut body = Limited::new(body, MAX_REQUEST_BYTES);
+    let mut collected = Vec::new();
+    loop {
+        let next = (tokio::time::Instant::now() + limits.body_stall_timeout).min(deadline);
+        let frame = match tokio::time::timeout_at(next, body.frame()).await {
+            Err(_) => return Err(BodyError::TooSlow),
+            Ok(None) => return Ok(Bytes::from(collected)),
+            Ok(Some(frame)) => frame,
+        };
+        match frame {
+            Ok(frame) => {
+                if let Ok(data) = frame.into_data() {
+                    collected.extend_from_slice(&data);
+                }
+            }
+            Err(err) if err.is::<LengthLimitError>() => return Err(BodyError::TooLarge),
+            Err(_) => return Err(BodyError::Broken),
+        }
+    }
 }
 
 /// A `lambda_http` response as hyper sends it.

@@ -151,14 +151,19 @@ impl TestApp {
 
     /// Submits the invoice PDF against `template`; returns the job id.
     pub async fn submit(&self, key: &str, template: &str) -> String {
+        self.submit_bytes(key, template, &invoice_pdf()).await
+    }
+
+    /// Submits `file` (as JSON with base64) against `template`; returns the job id.
+    pub async fn submit_bytes(&self, key: &str, template: &str, file: &[u8]) -> String {
         use base64::Engine;
-        let pdf = base64::engine::general_purpose::STANDARD.encode(invoice_pdf());
+        let encoded = base64::engine::general_purpose::STANDARD.encode(file);
         let (status, accepted) = self
             .call(
                 "POST",
                 "/process-job",
                 Some(key),
-                Some(serde_json::json!({"template_id": template, "actual_image": pdf})),
+                Some(serde_json::json!({"template_id": template, "actual_image": encoded})),
             )
             .await;
         assert_eq!(status, 202, "{accepted}");

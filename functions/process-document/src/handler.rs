@@ -8,6 +8,7 @@ use pagewire_core::usecases::process::object_created;
 use pagewire_core::Services;
 use pagewire_lambda_kit::sqs::batch_response;
 use serde_json::Value;
+use tracing::Instrument;
 
 /// What this function wires: the stores, the document reader and the delivery queue (finished
 /// documents queue their webhooks). Its `main` and the tests both build it here.
@@ -43,19 +44,23 @@ pub async fn handle(
                 .get("body")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
+            // `instrument`, never `span.enter()`: a guard held across `.await` leaves the span entered on
+            // whatever task the thread runs next, which corrupts the subscriber's span stack under load.
             let span = tracing::info_span!("process_record", message_id = %message_id);
-            let _guard = span.enter();
-            match serde_json::from_str::<Value>(body) {
-                Ok(notification) => {
-                    if !process_notification(s, &notification).await {
-                        failed.push(message_id);
+            let ok = async {
+                match serde_json::from_str::<Value>(body) {
+                    Ok(notification) => process_notification(s, &notification).await,
+                    // Not JSON at all: it can never succeed; let the redrive policy park it in the DLQ.
+                    Err(_) => {
+                        tracing::error!("process-queue message is not JSON");
+                        false
                     }
                 }
-                // Not JSON at all: it can never succeed; let the redrive policy park it in the DLQ.
-                Err(_) => {
-                    tracing::error!("process-queue message is not JSON");
-                    failed.push(message_id);
-                }
+            }
+            .instrument(span)
+            .await;
+            if !ok {
+                failed.push(message_id);
             }
         } else if !process_notification(s, &serde_json::json!({ "Records": [record] })).await {
             return Err("processing failed; S3 will retry the invocation".into());

@@ -33,6 +33,24 @@ impl SqsQueue {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    async fn send_in_group(
+        &self,
+        group: Option<&str>,
+        body: &str,
+        delay: Duration,
+    ) -> Result<(), StoreError> {
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .set_message_group_id(group.map(str::to_string))
+            .delay_seconds(seconds(delay, MAX_SEND_DELAY))
+            .send()
+            .await
+            .map_err(|e| store_error("SendMessage", e))?;
+        Ok(())
+    }
 }
 
 fn seconds(duration: Duration, max: Duration) -> i32 {
@@ -45,15 +63,14 @@ impl MessageQueue for SqsQueue {
     /// Delays beyond SQS's 15 minutes are cut to 15 minutes; the core only sends with short delays and
     /// schedules long ones with `change_visibility`.
     async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError> {
-        self.client
-            .send_message()
-            .queue_url(&self.url)
-            .message_body(body)
-            .delay_seconds(seconds(delay, MAX_SEND_DELAY))
-            .send()
-            .await
-            .map_err(|e| store_error("SendMessage", e))?;
-        Ok(())
+        self.send_in_group(None, body, delay).await
+    }
+
+    /// The owner becomes the message group: on a standard queue, SQS fair queues then keep one tenant's
+    /// backlog from delaying the other tenants' messages.
+    async fn send_for(&self, owner: &str, body: &str, delay: Duration) -> Result<(), StoreError> {
+        let group = Some(owner).filter(|o| !o.is_empty());
+        self.send_in_group(group, body, delay).await
     }
 
     async fn receive(

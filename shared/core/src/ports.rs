@@ -242,6 +242,13 @@ pub struct QueueMessage {
 #[async_trait]
 pub trait MessageQueue: Send + Sync {
     async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError>;
+    /// As `send`, for the messages of `owner` (a tenant): a queue that shares its consumers fairly between
+    /// owners serves them in turn, so one owner's backlog does not hold another's messages. The default
+    /// ignores the owner.
+    async fn send_for(&self, owner: &str, body: &str, delay: Duration) -> Result<(), StoreError> {
+        let _ = owner;
+        self.send(body, delay).await
+    }
     async fn receive(
         &self,
         max: usize,

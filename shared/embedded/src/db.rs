@@ -120,10 +120,25 @@ CREATE TABLE IF NOT EXISTS messages (
     visible_at_ms  INTEGER NOT NULL,
     receive_count  INTEGER NOT NULL DEFAULT 0,
     receipt_handle TEXT,
-    created_at_ms  INTEGER NOT NULL
+    created_at_ms  INTEGER NOT NULL,
+    owner          TEXT NOT NULL DEFAULT '',
+    turn           INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_at_ms, seq);
 CREATE INDEX IF NOT EXISTS messages_receipt ON messages (receipt_handle);
+";
+
+/// Columns added after the first release, with their definitions: a database created before them gets
+/// them at open (existing rows take the default).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("messages", "owner", "TEXT NOT NULL DEFAULT ''"),
+    ("messages", "turn", "INTEGER NOT NULL DEFAULT 0"),
+];
+
+/// Indexes over added columns, created once the columns exist.
+const LATER_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS messages_turn ON messages (queue, turn, seq);
+CREATE INDEX IF NOT EXISTS messages_owner ON messages (queue, owner, turn);
 ";
 
 /// The shared connection. One connection behind a mutex keeps every port call serialised within the
@@ -144,6 +159,8 @@ impl Db {
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
+        add_missing_columns(&conn)?;
+        conn.execute_batch(LATER_INDEXES)?;
         Ok(Arc::new(Self {
             conn: Mutex::new(conn),
         }))
@@ -172,6 +189,22 @@ impl Db {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+fn add_missing_columns(conn: &Connection) -> Result<(), rusqlite::Error> {
+    for (table, column, definition) in ADDED_COLUMNS {
+        let present: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
+            |row| row.get(0),
+        )?;
+        if !present {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {definition}"
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 /// What a closure run by [`Db::run`] may fail with; `?` works on both SQLite and store errors inside it.
@@ -307,6 +340,32 @@ mod tests {
             .query_row("PRAGMA synchronous", [], |r| r.get(0))
             .unwrap();
         assert_eq!((mode.as_str(), sync), ("wal", 1));
+    }
+
+    #[test]
+    fn a_database_from_before_the_fair_queue_gets_its_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL,
+                 message_id TEXT NOT NULL, body TEXT NOT NULL, visible_at_ms INTEGER NOT NULL,
+                 receive_count INTEGER NOT NULL DEFAULT 0, receipt_handle TEXT,
+                 created_at_ms INTEGER NOT NULL);
+                 INSERT INTO messages (queue, message_id, body, visible_at_ms, created_at_ms)
+                 VALUES ('process', 'm', '{}', 0, 0);",
+            )
+            .unwrap();
+        }
+        let db = Db::open(&path).unwrap();
+        let conn = db.lock();
+        let (owner, turn): (String, i64) = conn
+            .query_row("SELECT owner, turn FROM messages", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((owner.as_str(), turn), ("", 0));
     }
 
     #[tokio::test]

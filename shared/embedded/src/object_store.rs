@@ -6,7 +6,9 @@ use crate::s3_event;
 use async_trait::async_trait;
 use bytes::Bytes;
 use pagewire_core::ports::{MessageQueue, ObjectStore};
-use pagewire_core::usecases::keys::{DOCUMENTS_PREFIX, UPLOADS_PREFIX};
+use pagewire_core::usecases::keys::{
+    parse_object_key, ObjectRef, DOCUMENTS_PREFIX, UPLOADS_PREFIX,
+};
 use pagewire_core::{Clock, StoreError};
 use std::fmt;
 use std::fs;
@@ -68,7 +70,9 @@ impl FsObjectStore {
         if key.starts_with(UPLOADS_PREFIX) || key.starts_with(DOCUMENTS_PREFIX) {
             let sequencer = self.sequencer.fetch_add(1, Ordering::Relaxed);
             let event = s3_event::object_created(key, size, sequencer, self.clock.now());
-            self.process_queue.send(&event, Duration::ZERO).await?;
+            self.process_queue
+                .send_for(&notification_owner(key), &event, Duration::ZERO)
+                .await?;
         }
         Ok(())
     }
@@ -107,6 +111,17 @@ impl FsObjectStore {
         staged.committed = true;
         self.notify_created(&staged.key, size).await?;
         Ok(size)
+    }
+}
+
+/// Whose turn a notification takes in the process queue: an upload's tenant, or for the documents of an
+/// archive their job (a document's key does not name its tenant), so one tenant's burst of uploads or one
+/// large archive is served in turn with everyone else's work.
+fn notification_owner(key: &str) -> String {
+    match parse_object_key(key) {
+        Some(ObjectRef::Upload { tenant, .. }) => tenant.to_string(),
+        Some(ObjectRef::Document { job, .. }) => format!("job/{job}"),
+        None => String::new(),
     }
 }
 

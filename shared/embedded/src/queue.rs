@@ -139,8 +139,16 @@ enum Fate {
 impl MessageQueue for SqliteQueue {
     /// The delay is not capped at SQS's 15 minutes: a longer one is honoured rather than refused.
     async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError> {
-        let (name, body, id) = (
+        self.send_for("", body, delay).await
+    }
+
+    /// Fair between owners: each message gets a turn, the next of its owner's, but never earlier than the
+    /// turn being served now (the lowest among visible messages), and receives go by turn. So a newcomer's
+    /// message is served among the next ones whatever another owner's backlog (start-time fair queueing).
+    async fn send_for(&self, owner: &str, body: &str, delay: Duration) -> Result<(), StoreError> {
+        let (name, owner, body, id) = (
             self.name.clone(),
+            owner.to_string(),
             body.to_string(),
             Uuid::new_v4().to_string(),
         );
@@ -148,11 +156,15 @@ impl MessageQueue for SqliteQueue {
         let visible_at = after(now, delay);
         self.db
             .run(move |conn| {
-                conn.execute(
-                    "INSERT INTO messages (queue, message_id, body, visible_at_ms, receive_count, created_at_ms)
-                     VALUES (?1, ?2, ?3, ?4, 0, ?5)",
-                    params![name, id, body, visible_at, now],
-                )?;
+                conn.prepare_cached(
+                    "INSERT INTO messages
+                       (queue, message_id, body, visible_at_ms, receive_count, created_at_ms, owner, turn)
+                     VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, MAX(
+                       COALESCE((SELECT MAX(turn) FROM messages WHERE queue = ?1 AND owner = ?6), -1) + 1,
+                       COALESCE((SELECT turn FROM messages WHERE queue = ?1 AND visible_at_ms <= ?5
+                                 ORDER BY turn, seq LIMIT 1), 0)))",
+                )?
+                .execute(params![name, id, body, visible_at, now, owner])?;
                 Ok(())
             })
             .await?;
@@ -162,7 +174,7 @@ impl MessageQueue for SqliteQueue {
         Ok(())
     }
 
-    /// Up to `max` visible messages, oldest visible first. A message whose receive count would pass
+    /// Up to `max` visible messages, by turn (see `send_for`), then oldest first. A message whose receive count would pass
     /// `max_receive_count` goes to the dead-letter queue instead and does not use up one of the `max`.
     async fn receive(
         &self,
@@ -185,10 +197,10 @@ impl MessageQueue for SqliteQueue {
                 // Decide first, write after: updating rows while scanning the index they move in could
                 // visit a row twice.
                 let fates = {
-                    let mut stmt = tx.prepare(
+                    let mut stmt = tx.prepare_cached(
                         "SELECT seq, receive_count, message_id FROM messages
                          WHERE queue = ?1 AND visible_at_ms <= ?2
-                         ORDER BY visible_at_ms, seq",
+                         ORDER BY turn, seq",
                     )?;
                     let mut rows = stmt.query(params![name, now])?;
                     let (mut fates, mut delivering) = (Vec::new(), 0);

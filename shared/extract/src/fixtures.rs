@@ -163,6 +163,25 @@ pub fn positioned_pdf(pages: &[Vec<Text>], trailer_extra: Option<&str>) -> Vec<u
     }
 }
 
+/// A one-page A4 PDF with the given `/Font` resources (inline font dictionaries, e.g. `/F1 << /Type /Font
+/// /Subtype /Type1 /BaseFont /Times-Roman >>`), extra page entries (`/CropBox [...]`) and content stream.
+pub fn fonts_pdf(fonts: &str, page_extra: &str, content: &str) -> Vec<u8> {
+    let data = content.as_bytes();
+    write_pdf(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] {page_extra} \
+                 /Resources << /Font << {fonts} >> >> /Contents 4 0 R >>"
+            )
+            .into_bytes(),
+            stream("", data),
+        ],
+        None,
+    )
+}
+
 /// A one-page PDF whose content stream is given as is (font /F1 is Helvetica).
 pub fn raw_content_pdf(content: &str) -> Vec<u8> {
     pages_pdf(

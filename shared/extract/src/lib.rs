@@ -21,5 +21,7 @@ mod pdf_text;
 pub mod reader;
 #[cfg(feature = "ocr")]
 mod scan;
+mod std14;
+mod std14_widths;
 
 pub use reader::{PagewireReader, ReaderLimits};

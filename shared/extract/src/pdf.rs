@@ -97,7 +97,7 @@ impl LoadedPdf {
         id: ObjectId,
         budget: ContentBudget,
     ) -> Result<(PageText, usize), ReadFailure> {
-        let (x0, y0, x1, y1) = pdf_text::media_box(&self.doc, id);
+        let (x0, y0, x1, y1) = pdf_text::visible_box(&self.doc, id);
         let (words, operations) = match pdf_text::page_words(&self.doc, id, budget) {
             Ok(read) => read,
             Err(PageTextError::Pdf(lopdf::Error::ReferenceCycle(_))) => {

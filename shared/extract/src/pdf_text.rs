@@ -2,11 +2,12 @@
 //!
 //! lopdf parses the content stream into operators; this module follows the text state they set (text
 //! matrix, font, size, spacing, leading, the graphics CTM) to place every glyph, and groups glyphs into
-//! words by spaces and gaps. Glyph widths come from the font's `/Widths` (or `/W` for composite fonts);
-//! fonts without them (the standard 14) get an average width, so word ends are estimates there while
-//! word starts and baselines are exact.
+//! words by spaces and gaps. Glyph widths come from the font's `/Widths` (or `/W` for composite fonts),
+//! else from the metrics of the standard 14 fonts ([`crate::std14`]), else the font's `/MissingWidth` or
+//! an average width. Glyphs outside the page's visible box (its crop box) are dropped, as viewers do.
 
 use crate::pdf_content::{ContentBudget, ContentError, ContentReader};
+use crate::std14::StandardFont;
 use lopdf::content::Operation;
 use lopdf::{Dictionary, Document, Encoding, Object, ObjectId};
 use pagewire_core::model::BoundingBox;
@@ -56,16 +57,29 @@ struct FontInfo<'a> {
     /// Composite (Type0) fonts use two bytes per glyph here.
     two_byte: bool,
     widths: BTreeMap<u32, f32>,
+    /// The standard-14 metrics the font's name implies, for codes its `/Widths` does not cover.
+    standard: Option<StandardFont>,
+    /// Symbol and ZapfDingbats without an `/Encoding`: codes are in their built-in encoding.
+    builtin_codes: bool,
     default_width: f32,
 }
 
 impl FontInfo<'_> {
-    fn width(&self, code: u32) -> f32 {
-        self.widths
-            .get(&code)
-            .copied()
-            .filter(|w| *w > 0.0)
-            .unwrap_or(self.default_width)
+    /// The width of the glyph for `code`, which decodes to `text`.
+    fn width(&self, code: u32, text: &str) -> f32 {
+        let listed = self.widths.get(&code).copied().filter(|w| *w > 0.0);
+        let standard = || {
+            let font = self.standard?;
+            if self.builtin_codes {
+                return font.width_of_builtin_code(code);
+            }
+            let mut chars = text.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => font.width_of_char(c),
+                _ => None,
+            }
+        };
+        listed.or_else(standard).unwrap_or(self.default_width)
     }
 }
 
@@ -93,7 +107,25 @@ fn font_info<'a>(doc: &'a Document, font: &'a Dictionary) -> FontInfo<'a> {
         .and_then(Object::as_name)
         .is_ok_and(|s| s == b"Type0");
     let mut widths = BTreeMap::new();
-    let mut default_width = FALLBACK_WIDTH;
+    let mut default_width = font
+        .get(b"FontDescriptor")
+        .ok()
+        .map(|o| resolve(doc, o))
+        .and_then(|o| o.as_dict().ok())
+        .and_then(|d| d.get(b"MissingWidth").ok())
+        .and_then(number)
+        .filter(|w| *w > 0.0)
+        .unwrap_or(FALLBACK_WIDTH);
+    let standard = if two_byte {
+        None
+    } else {
+        font.get(b"BaseFont")
+            .and_then(Object::as_name)
+            .ok()
+            .and_then(StandardFont::from_base_font)
+    };
+    let builtin_codes =
+        standard.is_some_and(StandardFont::is_symbolic) && font.get(b"Encoding").is_err();
     if two_byte {
         let descendant = font
             .get(b"DescendantFonts")
@@ -125,6 +157,8 @@ fn font_info<'a>(doc: &'a Document, font: &'a Dictionary) -> FontInfo<'a> {
         encoding,
         two_byte,
         widths,
+        standard,
+        builtin_codes,
         default_width,
     }
 }
@@ -201,24 +235,27 @@ fn operand(op: &Operation, i: usize) -> f32 {
     op.operands.get(i).and_then(number).unwrap_or(0.0)
 }
 
-/// The page's mediabox (x0, y0, x1, y1), inherited through the page tree when the page lacks one.
-pub fn media_box(doc: &Document, page_id: ObjectId) -> (f32, f32, f32, f32) {
-    let a4 = (0.0, 0.0, 595.0, 842.0);
+/// A rectangle (x0, y0, x1, y1) in user space, x0 < x1 and y0 < y1.
+type PageBox = (f32, f32, f32, f32);
+
+/// A page's box attribute (`MediaBox`, `CropBox`), inherited through the page tree when the page lacks
+/// it; `None` when absent or degenerate.
+fn inherited_box(doc: &Document, page_id: ObjectId, key: &[u8]) -> Option<PageBox> {
     let mut node = doc.get_dictionary(page_id).ok();
     // The page tree is walked upwards a bounded number of steps: a cyclic tree cannot loop.
     for _ in 0..32 {
-        let Some(dict) = node else { return a4 };
-        if let Ok(Object::Array(b)) = dict.get(b"MediaBox").map(|o| resolve(doc, o)) {
+        let dict = node?;
+        if let Ok(Object::Array(b)) = dict.get(key).map(|o| resolve(doc, o)) {
             let v: Vec<f32> = b.iter().filter_map(|o| number(resolve(doc, o))).collect();
-            if v.len() == 4 && v[2] != v[0] && v[3] != v[1] {
-                return (
+            if v.len() == 4 && v[2] != v[0] && v[3] != v[1] && v.iter().all(|n| n.is_finite()) {
+                return Some((
                     v[0].min(v[2]),
                     v[1].min(v[3]),
                     v[0].max(v[2]),
                     v[1].max(v[3]),
-                );
+                ));
             }
-            return a4;
+            return None;
         }
         node = dict
             .get(b"Parent")
@@ -226,7 +263,35 @@ pub fn media_box(doc: &Document, page_id: ObjectId) -> (f32, f32, f32, f32) {
             .and_then(|p| p.as_reference().ok())
             .and_then(|id| doc.get_dictionary(id).ok());
     }
-    a4
+    None
+}
+
+/// What a viewer shows of a page: its crop box clipped to its media box, or the media box (A4 when the
+/// file says nothing usable).
+pub fn visible_box(doc: &Document, page_id: ObjectId) -> PageBox {
+    let media = inherited_box(doc, page_id, b"MediaBox").unwrap_or((0.0, 0.0, 595.0, 842.0));
+    let Some(crop) = inherited_box(doc, page_id, b"CropBox") else {
+        return media;
+    };
+    let clipped = (
+        crop.0.max(media.0),
+        crop.1.max(media.1),
+        crop.2.min(media.2),
+        crop.3.min(media.3),
+    );
+    // A crop box outside the media box is an error the specification says to read as the media box.
+    if clipped.0 < clipped.2 && clipped.1 < clipped.3 {
+        clipped
+    } else {
+        media
+    }
+}
+
+/// Whether a glyph starts inside the box; a glyph straddling an edge by less than half its size counts
+/// as inside, so text touching the edge of a tight crop is kept.
+fn inside(glyph: &Glyph, (x0, y0, x1, y1): PageBox) -> bool {
+    let slack = 0.5 * glyph.size.max(1.0);
+    glyph.x >= x0 - slack && glyph.x <= x1 && glyph.baseline >= y0 - slack && glyph.baseline <= y1
 }
 
 /// Why a page's words could not be read.
@@ -240,8 +305,8 @@ pub enum PageTextError {
     TooComplex(#[from] ContentError),
 }
 
-/// The words of one page with boxes in fractions of its mediabox, and the operations its content
-/// took. The page's streams are inflated within [`MAX_CONTENT_BYTES`] together, then read one
+/// The words of one page with boxes in fractions of its visible box (text outside it dropped), and the
+/// operations its content took. The page's streams are inflated within [`MAX_CONTENT_BYTES`] together, then read one
 /// operation at a time within `budget`.
 pub fn page_words(
     doc: &Document,
@@ -255,8 +320,9 @@ pub fn page_words(
         .into_iter()
         .map(|(name, font)| (name, font_info(doc, font)))
         .collect();
-    let glyphs = place_glyphs(&mut operations, &fonts)?;
-    let bounds = media_box(doc, page_id);
+    let mut glyphs = place_glyphs(&mut operations, &fonts)?;
+    let bounds = visible_box(doc, page_id);
+    glyphs.retain(|g| inside(g, bounds));
     Ok((group_words(&glyphs, bounds), operations.operations()))
 }
 
@@ -378,7 +444,7 @@ fn show(
             .as_ref()
             .and_then(|e| Document::decode_text(e, code_bytes).ok())
             .unwrap_or_default();
-        let width = info.width(code) / 1000.0;
+        let width = info.width(code, &text) / 1000.0;
         // Word spacing applies to the single-byte code 32 only, as the PDF specification says.
         let word_spacing = if step == 1 && code == 32 {
             state.word_spacing
@@ -513,5 +579,130 @@ mod tests {
         // Scaled by 2: at (100, 200) in user space and 20 units tall.
         assert!((words[2].bbox.x - 100.0 / 595.0).abs() < 1e-3);
         assert!((words[2].bbox.height - 20.0 / 842.0).abs() < 1e-3);
+    }
+
+    fn standard_font(name: &str) -> String {
+        format!("<< /Type /Font /Subtype /Type1 /BaseFont /{name} /Encoding /WinAnsiEncoding >>")
+    }
+
+    fn close(a: f32, b: f32) -> bool {
+        (a - b).abs() < 0.05 / 595.0
+    }
+
+    #[test]
+    fn standard_fonts_without_widths_use_their_metrics() {
+        // Ten `i` in Helvetica are 22.2 pt wide at 10 pt (222 units each); an average width would make
+        // them 50 pt and run them into the word that starts 25 pt further on.
+        let fonts = format!(
+            "/F1 {} /F2 {} /F3 {}",
+            standard_font("Helvetica"),
+            standard_font("Times-Bold"),
+            standard_font("Courier")
+        );
+        let content =
+            "BT /F1 10 Tf 1 0 0 1 100 700 Tm (iiiiiiiiii) Tj 1 0 0 1 125 700 Tm (next) Tj \
+                       /F2 10 Tf 1 0 0 1 100 650 Tm (MW) Tj 1 0 0 1 123 650 Tm (x) Tj \
+                       /F3 10 Tf 1 0 0 1 100 600 Tm (iiii) Tj ET";
+        let words = words_of(&crate::fixtures::fonts_pdf(&fonts, "", content));
+        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, vec!["iiiiiiiiii", "next", "MW", "x", "iiii"]);
+        assert!(
+            close(words[0].bbox.width, 22.2 / 595.0),
+            "{:?}",
+            words[0].bbox
+        );
+        assert!(words[0].bbox.right() < words[1].bbox.x);
+        // Helvetica `next`: n 556 + e 556 + x 500 + t 278.
+        assert!(
+            close(words[1].bbox.width, 18.9 / 595.0),
+            "{:?}",
+            words[1].bbox
+        );
+        // Times-Bold M 944 + W 1000.
+        assert!(
+            close(words[2].bbox.width, 19.44 / 595.0),
+            "{:?}",
+            words[2].bbox
+        );
+        assert!(words[2].bbox.right() < words[3].bbox.x);
+        // Courier: 600 for every glyph.
+        assert!(
+            close(words[4].bbox.width, 24.0 / 595.0),
+            "{:?}",
+            words[4].bbox
+        );
+    }
+
+    #[test]
+    fn runs_sharing_a_line_keep_their_order() {
+        // A dot leader (narrow glyphs) drawn up to 2 pt before the amount: with guessed widths its end
+        // overshot the amount's start and the two runs interleaved.
+        let fonts = format!("/F1 {}", standard_font("Helvetica"));
+        let dots = ".".repeat(60);
+        let content = format!(
+            "BT /F1 10 Tf 1 0 0 1 72 700 Tm (Total {dots}) Tj 1 0 0 1 {} 700 Tm (987,65) Tj ET",
+            72.0 + (4.0 * 278.0 + 611.0 + 556.0 + 278.0 + 60.0 * 278.0) / 100.0 + 2.0
+        );
+        let pdf = crate::fixtures::fonts_pdf(&fonts, "", &content);
+        let doc = Document::load_mem(&pdf).unwrap();
+        let page = *doc.get_pages().get(&1).unwrap();
+        let (words, _) = page_words(&doc, page, ContentBudget::default()).unwrap();
+        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, vec!["Total", dots.as_str(), "987,65"]);
+        assert!(words[1].bbox.right() < words[2].bbox.x, "{words:?}");
+        let line = pagewire_core::policy::layout::lines(&pagewire_core::ports::PageText {
+            number: 1,
+            aspect: 595.0 / 842.0,
+            words,
+            source: pagewire_core::ports::TextSource::TextLayer,
+        });
+        assert_eq!(
+            pagewire_core::policy::layout::page_text(&line),
+            format!("Total {dots} 987,65")
+        );
+    }
+
+    #[test]
+    fn widths_first_char_differences_and_symbolic_fonts() {
+        // /Widths covers `A` only (from /FirstChar 65): `A` is 1000 units as listed, `B` falls back to
+        // Helvetica's 667. /Differences maps code 67 (`C`) to the Euro glyph, 556 units.
+        let fonts = "/F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar 65 \
+                     /LastChar 65 /Widths [1000] /Encoding << /Type /Encoding \
+                     /BaseEncoding /WinAnsiEncoding /Differences [67 /Euro] >> >> \
+                     /F2 << /Type /Font /Subtype /Type1 /BaseFont /ZapfDingbats >>";
+        let content = "BT /F1 10 Tf 1 0 0 1 100 700 Tm (A) Tj 1 0 0 1 100 650 Tm (B) Tj \
+                       1 0 0 1 100 600 Tm (C) Tj /F2 10 Tf 1 0 0 1 100 550 Tm (4) Tj ET";
+        let words = words_of(&crate::fixtures::fonts_pdf(fonts, "", content));
+        let widths: Vec<f32> = words.iter().map(|w| w.bbox.width * 595.0).collect();
+        assert_eq!(words[2].text, "€");
+        for (got, want) in widths.iter().zip([10.0, 6.67, 5.56, 8.46]) {
+            assert!((got - want).abs() < 0.05, "{widths:?}");
+        }
+    }
+
+    #[test]
+    fn text_outside_the_crop_box_is_dropped() {
+        let fonts = format!("/F1 {}", standard_font("Helvetica"));
+        let content = "BT /F1 10 Tf 1 0 0 1 100 700 Tm (inside) Tj 1 0 0 1 10 700 Tm (left) Tj \
+                       1 0 0 1 560 700 Tm (right) Tj 1 0 0 1 100 820 Tm (slug) Tj \
+                       1 0 0 1 280 -12 Tm (below) Tj ET";
+        let crop = "/CropBox [30 30 535 782]";
+        let pdf = crate::fixtures::fonts_pdf(&fonts, crop, content);
+        let words = words_of(&pdf);
+        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, vec!["inside"]);
+        // Boxes are fractions of the crop box, as a viewer shows the page.
+        assert!(
+            (words[0].bbox.x - 70.0 / 505.0).abs() < 1e-4,
+            "{:?}",
+            words[0].bbox
+        );
+        // Without a crop box the media box bounds the page: only what lies beyond it goes.
+        let words = words_of(&crate::fixtures::fonts_pdf(&fonts, "", content));
+        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, vec!["inside", "left", "right", "slug"]);
+        // A crop box outside the media box is read as the media box.
+        let pdf = crate::fixtures::fonts_pdf(&fonts, "/CropBox [700 900 800 1000]", content);
+        assert_eq!(words_of(&pdf).len(), 4);
     }
 }

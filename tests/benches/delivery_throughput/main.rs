@@ -9,6 +9,9 @@
 //!
 //! Under `cargo test` (no `--bench` argument) it runs a small round as a smoke test.
 
+#[path = "../load_submit/rss.rs"]
+#[allow(dead_code)] // this bench reads the CPU time only
+mod rss;
 mod timed;
 
 use base64::Engine;
@@ -54,25 +57,6 @@ async fn process_all(app: &TestApp) {
     .await
         > 0
     {}
-}
-
-/// CPU time this process has used (user + system), from /proc: the cost of a delivery whatever else the
-/// machine is running.
-fn process_cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // The kernel reports in USER_HZ, 100 on Linux.
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Seeds a round, then times its deliveries. Returns (deliveries, seconds, CPU seconds).
@@ -136,14 +120,14 @@ async fn run(
     };
     println!("delivery_throughput: {expected} deliveries queued; timing starts");
     std::io::stdout().flush().unwrap();
-    let cpu_before = process_cpu_seconds();
+    let cpu_before = rss::cpu_seconds();
     let started = Instant::now();
     let consumers = (0..round.consumers).map(|_| async {
         while pump_once(&s, &*queue, "delivery", Consumer::DeliverWebhook).await > 0 {}
     });
     futures_util::future::join_all(consumers).await;
     let seconds = started.elapsed().as_secs_f64();
-    let cpu = process_cpu_seconds() - cpu_before;
+    let cpu = rss::cpu_seconds() - cpu_before;
 
     let s = &app.stack.services;
     let (mut delivered, mut files_left) = (0, 0);

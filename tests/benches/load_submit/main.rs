@@ -8,16 +8,13 @@
 //! Under `cargo test` (no `--bench` argument) it runs a small bounded round with the same checks.
 //! The API's per-tenant rate limit is off: it would cap one tenant at 100 requests/s.
 
+mod bench_stack;
 mod receiver;
 mod rss;
 
 use base64::Engine;
-use pagewire_cli::{DevOptions, DevStack};
-use pagewire_core::policy::rate_limit::RateLimit;
-use pagewire_core::usecases::tenants::create_tenant;
-use pagewire_core::SystemClock;
-use receiver::HookReceiver;
-use serde_json::{json, Value};
+use bench_stack::BenchStack;
+use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -91,46 +88,15 @@ async fn client_loop(
 }
 
 async fn run(round: Round) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut options = DevOptions::new(dir.path().to_path_buf(), Arc::new(SystemClock));
-    options.config.settings.allow_http_webhooks = true;
-    options.config.settings.allow_loopback_webhooks = true;
-    options.config.settings.api_rate_limit = RateLimit {
-        per_second: 0,
-        burst: 0,
-    };
-    let stack = DevStack::start(options).await.expect("stack starts");
+    let BenchStack {
+        stack,
+        key,
+        template,
+        receiver,
+        client,
+        ..
+    } = bench_stack::start(round.clients, |_| {}).await;
     let base = stack.base_url();
-    let key = create_tenant(&stack.services, "load", 10_000_000)
-        .await
-        .unwrap()
-        .api_key;
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(round.clients)
-        .build()
-        .unwrap();
-    let template: Value = client
-        .post(format!("{base}/templates"))
-        .header("x-auth", &key)
-        .json(&json!({"name": "Invoices", "fields": [
-            {"name": "invoice_number", "type": "text", "rule": {"kind": "label", "label": "Invoice Number:"}}
-        ]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let template = template["id"].as_str().expect("template id").to_string();
-    let receiver = HookReceiver::start().await;
-    let hook = client
-        .post(format!("{base}/webhooks"))
-        .header("x-auth", &key)
-        .json(&json!({"template_id": template, "name": "load", "url": receiver.url()}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(hook.status().as_u16(), 201);
 
     let pdf = Arc::new(
         base64::engine::general_purpose::STANDARD.encode(integration_tests::stack::invoice_pdf()),

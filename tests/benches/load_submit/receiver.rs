@@ -1,5 +1,6 @@
-//! A lean webhook receiver for the load test: it keeps only what the checks need (which webhook-ids came
-//! for which document of which job), not the bodies, so its memory does not grow with the payloads.
+//! A lean webhook receiver for the load benches: it keeps only what the checks need (which webhook-ids came
+//! for which document of which job, and when each job's first webhook arrived), not the bodies, so its
+//! memory does not grow with the payloads.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -11,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tokio::net::TcpListener;
 
 #[derive(Deserialize)]
@@ -23,6 +25,8 @@ struct Hook {
 struct Seen {
     /// (job, document) -> the webhook-ids it came with.
     ids: HashMap<(String, String), HashSet<String>>,
+    /// job -> when its first webhook arrived.
+    first_arrival: HashMap<String, Instant>,
     requests: usize,
 }
 
@@ -74,6 +78,9 @@ impl HookReceiver {
                                 Some(hook) => {
                                     let mut seen = seen.lock().unwrap();
                                     seen.requests += 1;
+                                    seen.first_arrival
+                                        .entry(hook.job_id.clone())
+                                        .or_insert_with(Instant::now);
                                     seen.ids
                                         .entry((hook.job_id, hook.document_id))
                                         .or_default()
@@ -103,6 +110,12 @@ impl HookReceiver {
     /// Documents that got at least one webhook.
     pub fn documents(&self) -> usize {
         self.seen.lock().unwrap().ids.len()
+    }
+
+    /// When each job's first webhook arrived.
+    #[allow(dead_code)] // used by the end_to_end bench, not by load_submit
+    pub fn first_arrivals(&self) -> HashMap<String, Instant> {
+        self.seen.lock().unwrap().first_arrival.clone()
     }
 
     pub fn report(&self, submitted: &HashSet<String>) -> Report {

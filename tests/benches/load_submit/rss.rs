@@ -1,4 +1,5 @@
-//! This process's resident memory, from /proc, sampled in the background to catch the peak.
+//! This process's resident memory, from /proc, sampled in the background to catch the peak; and its CPU
+//! time.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,6 +14,26 @@ pub fn current_kib() -> u64 {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|kib| kib.parse().ok())
         .unwrap_or(0)
+}
+
+/// CPU time this process has used (user + system), in seconds, from /proc (0 where it is missing): the
+/// cost of the work whatever else the machine is running.
+#[allow(dead_code)] // used by the end_to_end and delivery_throughput benches, not by load_submit
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // The kernel reports in USER_HZ, 100 on Linux.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 pub struct Sampler {

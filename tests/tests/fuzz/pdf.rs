@@ -4,7 +4,7 @@ use crate::{apply, bounded, config, mutations};
 use pagewire_core::model::FileKind;
 use pagewire_core::ports::DocumentReader;
 use pagewire_core::Settings;
-use pagewire_extract::reader::fixtures::text_pdf;
+use pagewire_extract::reader::fixtures::{fonts_pdf, text_pdf};
 use pagewire_extract::{PagewireReader, ReaderLimits};
 use proptest::prelude::*;
 
@@ -30,6 +30,35 @@ proptest! {
         let valid = text_pdf(&page_list);
         check(&valid);
         check(&apply(valid, &damage));
+    }
+
+    /// Font dictionaries and page boxes as hostile writers make them: any base font name, widths that
+    /// do not match their range, any encoding differences, and crop boxes that are degenerate, huge,
+    /// inverted or outside the media box.
+    #[test]
+    fn hostile_fonts_and_page_boxes_read_or_fail_with_a_reason(
+        base_font in "[A-Za-z+,-]{0,24}",
+        first_char in -5i64..300,
+        widths in prop::collection::vec(-2000i64..5000, 0..8),
+        differences in prop::collection::vec((0i64..300, "[a-zA-Z]{1,10}"), 0..4),
+        crop in prop::collection::vec(-1e6f64..1e6, 0..5),
+        text in "[ -~]{0,30}",
+        font_size in -50.0f32..200.0,
+    ) {
+        let widths: Vec<String> = widths.iter().map(i64::to_string).collect();
+        let differences: Vec<String> =
+            differences.iter().map(|(code, name)| format!("{code} /{name}")).collect();
+        let fonts = format!(
+            "/F1 << /Type /Font /Subtype /Type1 /BaseFont /{base_font} /FirstChar {first_char} \
+             /Widths [{}] /Encoding << /Differences [{}] >> >>",
+            widths.join(" "),
+            differences.join(" ")
+        );
+        let crop: Vec<String> = crop.iter().map(f64::to_string).collect();
+        let page = format!("/CropBox [{}]", crop.join(" "));
+        let escaped = text.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
+        let content = format!("BT /F1 {font_size} Tf 1 0 0 1 72 700 Tm ({escaped}) Tj ET");
+        check(&fonts_pdf(&fonts, &page, &content));
     }
 
     #[test]

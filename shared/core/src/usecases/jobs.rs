@@ -422,7 +422,9 @@ pub(crate) async fn enqueue(s: &Services, delivery: &Delivery) -> Result<(), Cor
         round: delivery.round,
     };
     let body = serde_json::to_string(&task).map_err(|e| CoreError::Internal(e.to_string()))?;
-    s.delivery_queue.send(&body, Duration::ZERO).await?;
+    s.delivery_queue
+        .send_for(&task.tenant_id.to_string(), &body, Duration::ZERO)
+        .await?;
     Ok(())
 }
 

@@ -85,7 +85,7 @@ async fn process_upload(s: &Services, job_id: JobId) -> Result<(), CoreError> {
         moving || counted
     })
     .await?;
-    let doc = new_document(
+    let mut doc = new_document(
         s,
         &job,
         doc_id,
@@ -93,7 +93,13 @@ async fn process_upload(s: &Services, job_id: JobId) -> Result<(), CoreError> {
         job.file_name.clone(),
         job.upload_key.clone(),
     );
-    s.jobs.insert_document(&doc).await?;
+    // Stored already being processed: a fresh document needs no second write to start. A repeated event
+    // finds it there and takes the checks of `process_document`.
+    doc.status = Status::ProcessingImage;
+    if s.jobs.insert_document(&doc).await? {
+        let outcome = read_and_extract(s, &job, doc_id, bytes).await?;
+        return finish_document(s, &job, doc_id, outcome).await;
+    }
     process_document(s, &job, doc_id, bytes).await
 }
 
@@ -265,10 +271,13 @@ async fn process_document(
     if doc.status.is_document_terminal() {
         return after_finish(s, job, doc).await;
     }
-    modify_job(s, job.id, |j| {
-        j.status == Status::UnzipFileSuccess && set_status(j, Status::ProcessingImage)
-    })
-    .await?;
+    // The first document of an archive moves its job on; the job as read tells whether that is still to do.
+    if job.status == Status::UnzipFileSuccess {
+        modify_job(s, job.id, |j| {
+            j.status == Status::UnzipFileSuccess && set_status(j, Status::ProcessingImage)
+        })
+        .await?;
+    }
 
     let outcome = read_and_extract(s, job, doc_id, bytes).await?;
     finish_document(s, job, doc_id, outcome).await
@@ -437,6 +446,14 @@ async fn count_finished(s: &Services, job_id: JobId, doc: &Document) -> Result<(
         }
         j.pages += doc.pages;
         j.credits_charged += doc.credits_charged;
+        // A one-document job ends with its document, in the same write: nothing else to read.
+        if j.documents_total == Some(1) {
+            let outcome = JobOutcome {
+                any_success: doc.status == Status::ProcessImageSuccess,
+                failure: doc.error.clone(),
+            };
+            end_job(j, &outcome, now, retention);
+        }
         true
     })
     .await?;
@@ -449,37 +466,53 @@ async fn count_finished(s: &Services, job_id: JobId, doc: &Document) -> Result<(
     // Every document is done: the job succeeds when at least one document did.
     let docs = s.jobs.list_documents(job_id, now).await?;
     let done: BTreeSet<DocumentId> = job.completed_documents.clone();
-    let any_success = docs
-        .iter()
-        .any(|d| done.contains(&d.id) && d.status == Status::ProcessImageSuccess);
-    let first_failure = docs
-        .iter()
-        .filter(|d| d.status == Status::ProcessImageFailed)
-        .min_by_key(|d| d.ordinal);
-    let failure = first_failure.and_then(|d| d.error.clone());
-    modify_job(s, job_id, |j| {
-        let target = if any_success {
-            Status::Success
-        } else {
-            Status::Failed
-        };
-        if j.status.is_job_terminal() {
-            return false;
-        }
-        // A job still in UNZIPPING or NEW cannot jump; move it through PROCESSING IMAGE.
-        if !j.status.job_may_become(target) {
-            set_status(j, Status::ProcessingImage);
-        }
-        if !set_status(j, target) {
-            return false;
-        }
-        if !any_success && j.error.is_none() {
-            j.error = failure.clone();
-        }
-        j.completed_at = Some(now);
-        j.expires_at = now + retention;
-        true
-    })
-    .await?;
+    let outcome = JobOutcome {
+        any_success: docs
+            .iter()
+            .any(|d| done.contains(&d.id) && d.status == Status::ProcessImageSuccess),
+        failure: docs
+            .iter()
+            .filter(|d| d.status == Status::ProcessImageFailed)
+            .min_by_key(|d| d.ordinal)
+            .and_then(|d| d.error.clone()),
+    };
+    modify_job(s, job_id, |j| end_job(j, &outcome, now, retention)).await?;
     Ok(())
+}
+
+/// How a job's documents ended: whether one succeeded, and the first failure's reason.
+struct JobOutcome {
+    any_success: bool,
+    failure: Option<Failure>,
+}
+
+/// Moves a job whose documents are all done to `SUCCESS` (one document succeeded) or `FAILED`; `false`
+/// when it has ended already.
+fn end_job(
+    j: &mut Job,
+    outcome: &JobOutcome,
+    now: chrono::DateTime<chrono::Utc>,
+    retention: chrono::Duration,
+) -> bool {
+    let target = if outcome.any_success {
+        Status::Success
+    } else {
+        Status::Failed
+    };
+    if j.status.is_job_terminal() {
+        return false;
+    }
+    // A job still in UNZIPPING or NEW cannot jump; move it through PROCESSING IMAGE.
+    if !j.status.job_may_become(target) {
+        set_status(j, Status::ProcessingImage);
+    }
+    if !set_status(j, target) {
+        return false;
+    }
+    if !outcome.any_success && j.error.is_none() {
+        j.error = outcome.failure.clone();
+    }
+    j.completed_at = Some(now);
+    j.expires_at = now + retention;
+    true
 }

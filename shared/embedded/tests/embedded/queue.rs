@@ -26,16 +26,45 @@ async fn a_delayed_message_is_invisible_until_the_delay_passes() {
 }
 
 #[tokio::test]
-async fn messages_come_oldest_visible_first_up_to_max() {
+async fn one_owners_visible_messages_come_in_send_order_up_to_max() {
     let env = env();
     let q = &env.backend.process_queue;
-    q.send("b", Duration::from_secs(5)).await.unwrap();
-    q.send("a", Duration::ZERO).await.unwrap();
+    q.send("a", Duration::from_secs(5)).await.unwrap();
+    q.send("b", Duration::ZERO).await.unwrap();
     q.send("c", Duration::from_secs(5)).await.unwrap();
+    assert_eq!(bodies(&q.receive(2, VT).await.unwrap()), vec!["b"]);
     env.advance(Span::seconds(5));
-    assert_eq!(bodies(&q.receive(2, VT).await.unwrap()), vec!["a", "b"]);
-    assert_eq!(bodies(&q.receive(2, VT).await.unwrap()), vec!["c"]);
+    assert_eq!(bodies(&q.receive(2, VT).await.unwrap()), vec!["a", "c"]);
     assert!(q.receive(0, VT).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn owners_are_served_in_turn_whatever_one_owners_backlog() {
+    let env = env();
+    let q = &env.backend.delivery_queue;
+    for i in 0..50 {
+        q.send_for("a", &format!("a{i}"), Duration::ZERO)
+            .await
+            .unwrap();
+    }
+    // A newcomer's first message is among the next served, not behind a's 50.
+    q.send_for("b", "b0", Duration::ZERO).await.unwrap();
+    q.send_for("b", "b1", Duration::ZERO).await.unwrap();
+    assert_eq!(
+        bodies(&q.receive(3, VT).await.unwrap()),
+        vec!["a0", "b0", "a1"]
+    );
+    // The turn being served now is 1 (b1 waits): a third owner starts there, after b1 (sent earlier) and
+    // before a's next, rather than at turn 0 ahead of everyone.
+    q.send_for("c", "c0", Duration::ZERO).await.unwrap();
+    assert_eq!(
+        bodies(&q.receive(4, VT).await.unwrap()),
+        vec!["b1", "c0", "a2", "a3"]
+    );
+    // Alone again, a's messages come in order.
+    let rest = q.receive(10, VT).await.unwrap();
+    assert_eq!(rest[0].body, "a4");
+    assert_eq!(rest[9].body, "a13");
 }
 
 #[tokio::test]

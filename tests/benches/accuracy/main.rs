@@ -1,0 +1,254 @@
+//! Accuracy on the extraction corpus (`tests/corpus/`), for BENCHMARKS.md "Accuracy on the corpus":
+//!
+//!   scripts/bench-accuracy.sh        (installs pdftotext and tesseract, fetches the OCR models)
+//!   cargo bench -p integration-tests --bench accuracy [-- --details]
+//!
+//! Every document is read by pagewire and by a baseline (`pdftotext -layout` for text PDFs, `tesseract`
+//! for images), and the same template rules (pagewire's rule code) are applied to both. Each field is
+//! graded against the truth of the manifest: right, null, wrong with a sign of doubt (a warning, or a
+//! confidence under 0.6), or wrong and silent. Then the time per text-PDF page with a 40-field template,
+//! against `pdftotext` alone. Under `cargo test` (no `--bench` argument) it grades pagewire on the text
+//! PDFs only, as a smoke test.
+
+mod baseline;
+
+use integration_tests::corpus::{grade, manifest, CorpusDocument, Grade};
+use pagewire_core::model::{FieldRule, FieldSpec, FieldType};
+use pagewire_core::policy::extraction::extract_fields;
+use pagewire_core::ports::PageText;
+use pagewire_core::Settings;
+use pagewire_extract::{PagewireReader, ReaderLimits};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    documents: usize,
+    right: usize,
+    null: usize,
+    flagged: usize,
+    silent: usize,
+    failed_documents: usize,
+    seconds: f64,
+    pages: usize,
+}
+
+impl Tally {
+    fn fields(&self) -> usize {
+        self.right + self.null + self.flagged + self.silent
+    }
+
+    fn row(&self, form: &str, reader: &str) -> String {
+        let pct = |n: usize| 100.0 * n as f64 / self.fields().max(1) as f64;
+        format!(
+            "| {form} | {reader} | {} | {} | {} ({:.1} %) | {} | {} | {} | {:.0} ms |",
+            self.documents,
+            self.fields(),
+            self.right,
+            pct(self.right),
+            self.null,
+            self.flagged,
+            self.silent,
+            1000.0 * self.seconds / self.pages.max(1) as f64
+        )
+    }
+}
+
+fn tally_document(
+    tally: &mut Tally,
+    doc: &CorpusDocument,
+    read: impl FnOnce() -> Result<Vec<PageText>, String>,
+    details: bool,
+    who: &str,
+) {
+    tally.documents += 1;
+    let started = Instant::now();
+    let pages = read();
+    tally.seconds += started.elapsed().as_secs_f64();
+    let pages = match pages {
+        Ok(pages) => pages,
+        Err(e) => {
+            eprintln!("  {who} {}: not read: {e}", doc.file);
+            tally.failed_documents += 1;
+            tally.null += doc.fields.len();
+            return;
+        }
+    };
+    tally.pages += pages.len().max(1);
+    let extracted = doc.extract(&pages).expect("corpus templates are valid");
+    for (spec, got) in doc.fields.iter().zip(&extracted) {
+        let g = grade(&spec.expected, got);
+        match g {
+            Grade::Right => tally.right += 1,
+            Grade::Null => tally.null += 1,
+            Grade::WrongFlagged => tally.flagged += 1,
+            Grade::WrongSilent => tally.silent += 1,
+        }
+        if details && g != Grade::Right {
+            eprintln!(
+                "  {who} {} / {}: {g:?}: expected {}, got {} (raw {:?}, confidence {:?})",
+                doc.file, spec.name, spec.expected, got.value, got.raw, got.confidence
+            );
+        }
+    }
+}
+
+/// A template of 40 fields for a document: its own fields, then variants of them (the same rules under
+/// other names, labels read below, looser patterns) until there are 40, as a big real template has.
+fn forty_fields(doc: &CorpusDocument) -> pagewire_core::model::Template {
+    let mut template = doc.template().expect("corpus templates are valid");
+    let own = template.fields.clone();
+    let mut i = 0;
+    while template.fields.len() < 40 {
+        let base = &own[i % own.len()];
+        let rule = match (&base.rule, i / own.len() % 3) {
+            (FieldRule::Label { label, .. }, 1) => FieldRule::Label {
+                label: label.clone(),
+                direction: pagewire_core::model::LabelDirection::Below,
+            },
+            (FieldRule::Label { label, .. }, 2) => FieldRule::Regex {
+                pattern: format!("{}\\s*(\\S+)", regex_escape(label)),
+                group: None,
+            },
+            (rule, _) => rule.clone(),
+        };
+        template.fields.push(FieldSpec {
+            name: format!("{}_{i}", base.name),
+            field_type: if i % 4 == 0 {
+                FieldType::Text
+            } else {
+                base.field_type
+            },
+            rule,
+        });
+        i += 1;
+    }
+    template
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+/// Milliseconds per page to read every text PDF and apply its 40-field template, and for `pdftotext` alone.
+fn speed(reader: &PagewireReader, docs: &[&CorpusDocument], rounds: usize) {
+    let templates: Vec<_> = docs.iter().map(|d| forty_fields(d)).collect();
+    let mut pages = 0usize;
+    let (mut read_time, mut extract_time) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..rounds {
+        for (doc, template) in docs.iter().zip(&templates) {
+            let started = Instant::now();
+            let read = doc.read(reader).expect("text PDFs read");
+            read_time += started.elapsed();
+            let started = Instant::now();
+            let fields = extract_fields(template, &read);
+            extract_time += started.elapsed();
+            assert_eq!(fields.len(), 40);
+            pages += read.len();
+        }
+    }
+    let per_page = |d: Duration| d.as_secs_f64() * 1000.0 / pages.max(1) as f64;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        for doc in docs {
+            baseline::pdftotext(&integration_tests::corpus::root().join(&doc.file))
+                .expect("pdftotext runs");
+        }
+    }
+    let pdftotext = per_page(started.elapsed());
+    println!();
+    println!(
+        "Time per text-PDF page ({} documents, {pages} pages over {rounds} rounds), 40-field template:",
+        docs.len()
+    );
+    println!();
+    println!("| reader | read | extract 40 fields | total |");
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| pagewire | {:.2} ms | {:.2} ms | {:.2} ms |",
+        per_page(read_time),
+        per_page(extract_time),
+        per_page(read_time + extract_time)
+    );
+    println!("| `pdftotext -layout` alone (a process per file) | {pdftotext:.2} ms | - | {pdftotext:.2} ms |");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let full = args.iter().any(|a| a == "--bench");
+    let details = args.iter().any(|a| a == "--details");
+    if !full {
+        baseline::self_check();
+    }
+    let manifest = manifest();
+    let limits = ReaderLimits::from_settings(&Settings::default());
+    let reader = match std::env::var_os("PAGEWIRE_OCR_MODEL_DIR") {
+        Some(dir) => PagewireReader::new(limits).with_ocr_models(Some(std::path::Path::new(&dir))),
+        None if full => panic!("PAGEWIRE_OCR_MODEL_DIR is not set: run scripts/bench-accuracy.sh"),
+        None => PagewireReader::new(limits),
+    };
+    let forms = [
+        ("pdf", "text PDF"),
+        ("png", "PNG scan"),
+        ("jpeg", "JPEG photo"),
+    ];
+    let mut rows: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (order, (form, title)) in forms.iter().enumerate() {
+        if !full && *form != "pdf" {
+            continue;
+        }
+        let docs: Vec<&CorpusDocument> = manifest
+            .documents
+            .iter()
+            .filter(|d| d.form == *form)
+            .collect();
+        let mut ours = Tally::default();
+        let mut theirs = Tally::default();
+        for doc in &docs {
+            tally_document(&mut ours, doc, || doc.read(&reader), details, "pagewire");
+            if full {
+                let path = integration_tests::corpus::root().join(&doc.file);
+                let read = || match *form {
+                    "pdf" => baseline::pdftotext(&path),
+                    _ => baseline::tesseract(&path, &doc.language),
+                };
+                tally_document(&mut theirs, doc, read, details, "baseline");
+            }
+        }
+        let baseline_name = if *form == "pdf" {
+            "`pdftotext -layout` + same rules"
+        } else {
+            "`tesseract` + same rules"
+        };
+        let mut lines = vec![ours.row(title, "pagewire")];
+        if full {
+            lines.push(theirs.row(title, baseline_name));
+        }
+        if !full {
+            assert!(ours.right > ours.fields() / 2, "{ours:?}");
+        }
+        rows.insert(order, lines);
+    }
+    println!("| form | reader | documents | fields | right | null | wrong, flagged | wrong, silent | time per page |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for line in rows.values().flatten() {
+        println!("{line}");
+    }
+    if full {
+        let pdfs: Vec<&CorpusDocument> = manifest
+            .documents
+            .iter()
+            .filter(|d| d.form == "pdf")
+            .collect();
+        // Without OCR models: the time of reading text layers, whatever images a page holds.
+        speed(&PagewireReader::new(limits), &pdfs, 20);
+    }
+}
