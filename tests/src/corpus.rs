@@ -99,6 +99,7 @@ impl CorpusDocument {
             name: input.name,
             fields: input.fields,
             date_order: input.date_order,
+            decimal_separator: input.decimal_separator,
             created_at: now,
             updated_at: now,
         })

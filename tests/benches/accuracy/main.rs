@@ -112,15 +112,15 @@ fn forty_fields(doc: &CorpusDocument) -> pagewire_core::model::Template {
             },
             (rule, _) => rule.clone(),
         };
-        template.fields.push(FieldSpec {
-            name: format!("{}_{i}", base.name),
-            field_type: if i % 4 == 0 {
+        template.fields.push(FieldSpec::new(
+            format!("{}_{i}", base.name),
+            if i % 4 == 0 {
                 FieldType::Text
             } else {
                 base.field_type
             },
             rule,
-        });
+        ));
         i += 1;
     }
     template
