@@ -179,6 +179,20 @@ impl TestApp {
         view
     }
 
+    /// `POST /v1/job-results` (JSON): the job's documents with their results and fields.
+    pub async fn job_results(&self, key: &str, job: &str) -> Value {
+        let (code, results) = self
+            .call(
+                "POST",
+                "/v1/job-results",
+                Some(key),
+                Some(serde_json::json!({"job_id": job})),
+            )
+            .await;
+        assert_eq!(code, 200, "{results}");
+        results
+    }
+
     /// `GET /jobs/{id}`: the job with its documents, deliveries and every attempt.
     pub async fn job(&self, key: &str, job: &str) -> Value {
         let (status, view) = self

@@ -11,7 +11,7 @@ use integration_tests::stack::{options, TestApp};
 use pagewire_core::SystemClock;
 use pagewire_extract::fixtures;
 use pagewire_extract::hostile::{self, PageLoop};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -57,6 +57,15 @@ async fn template(app: &TestApp, key: &str) -> String {
     body["id"].as_str().unwrap().to_string()
 }
 
+/// (file name, bytes, the job's status, the failure's code, pages charged)
+type Case = (
+    &'static str,
+    Vec<u8>,
+    &'static str,
+    Option<&'static str>,
+    u64,
+);
+
 #[tokio::test]
 async fn hostile_files_fail_alone_with_their_reason() {
     let dir = tempfile::tempdir().unwrap();
@@ -66,14 +75,6 @@ async fn hostile_files_fail_alone_with_their_reason() {
     let key = app.tenant("mallory", 1_000).await;
     let template = template(&app, &key).await;
 
-    // (file name, bytes, the job's status, the failure's code, pages charged)
-    type Case = (
-        &'static str,
-        Vec<u8>,
-        &'static str,
-        Option<&'static str>,
-        u64,
-    );
     let cases: Vec<Case> = vec![
         // Millions of `q` in a few kilobytes: read one operation at a time, refused at the budget.
         (
@@ -212,14 +213,7 @@ async fn hostile_files_fail_alone_with_their_reason() {
     for (i, job) in innocent.iter().enumerate() {
         let view = app.job_status(&key, job).await;
         assert_eq!(view["status"], "SUCCESS", "{view}");
-        let (_, results) = app
-            .call(
-                "POST",
-                "/v1/job-results",
-                Some(&key),
-                Some(json!({"job_id": job})),
-            )
-            .await;
+        let results = app.job_results(&key, job).await;
         assert_eq!(
             results["documents"][0]["result"]["word"],
             format!("INV-{i}"),
@@ -234,5 +228,77 @@ async fn hostile_files_fail_alone_with_their_reason() {
         .unwrap()
         .credits;
     assert_eq!(left, 1_000 - charged as i64);
+    app.stack.stop().await;
+}
+
+/// 200 heavy regex fields over a long page: the regexes are compiled once for the document and
+/// its extraction has a time budget, so the document ends (its fields found, or `null` with the
+/// warning that says why) and the document queued behind it is processed.
+#[tokio::test]
+async fn a_regex_heavy_template_ends_within_its_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start_with(options(dir.path(), Arc::new(SystemClock))).await;
+    let key = app.tenant("regexes", 100).await;
+    let fields: Vec<Value> = (0..200)
+        .map(|i| {
+            json!({
+                "name": format!("f{i}"),
+                "type": "text",
+                "rule": {"kind": "regex", "pattern": format!(r"[a-z]{{2,30}}\s+[a-z]{{2,30}}\s+needle{i}\s+(\S+)")}
+            })
+        })
+        .collect();
+    let (code, heavy) = app
+        .call(
+            "POST",
+            "/templates",
+            Some(&key),
+            Some(json!({"name": "heavy", "fields": fields})),
+        )
+        .await;
+    assert_eq!(code, 201, "{heavy}");
+    let heavy = heavy["id"].as_str().unwrap().to_string();
+    // A full page: 45 lines (as many as fit at 16 pt), each long.
+    let lines: Vec<String> = (0..45)
+        .map(|i| {
+            format!(
+                "filler words here needle{i} value{i} and more text to scan, {}",
+                "lorem ipsum ".repeat(4)
+            )
+        })
+        .collect();
+    let line_refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let long_page = fixtures::text_pdf(&[&line_refs]);
+    let job = submit(&app, &key, &heavy, &long_page, "long.pdf").await;
+    let plain = template(&app, &key).await;
+    let innocent = fixtures::text_pdf(&[&["Invoice INV-7"]]);
+    let after = submit(&app, &key, &plain, &innocent, "innocent.pdf").await;
+    app.stack.drain().await;
+
+    let view = app.job_status(&key, &job).await;
+    assert_eq!(view["status"], "SUCCESS", "{view}");
+    let results = app.job_results(&key, &job).await;
+    let result = &results["documents"][0]["result"];
+    assert_eq!(result.as_object().unwrap().len(), 200, "{result}");
+    assert_eq!(
+        result["f0"], "value0",
+        "{}",
+        results["documents"][0]["fields"][0]
+    );
+    // Each field is found, or null with a warning that says why (not on the page, or out of time).
+    for (i, field) in results["documents"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let warned = field["warnings"].as_array().is_some_and(|w| !w.is_empty());
+        if i < 45 && !warned {
+            assert_eq!(field["value"], format!("value{i}"), "{field}");
+        } else if i >= 45 {
+            assert!(field["value"].is_null(), "{field}");
+        }
+    }
+    assert_eq!(app.job_status(&key, &after).await["status"], "SUCCESS");
     app.stack.stop().await;
 }

@@ -44,6 +44,15 @@ fn cases() -> Vec<Case> {
     use Read::*;
     vec![
         Case {
+            name: "ordinary",
+            what: "for reference: a 20-page text PDF",
+            read: Pagewire(FileKind::Pdf),
+            bytes: || {
+                let page: &[&str] = &["Invoice Number: INV-1", "Total: $10.00"];
+                pagewire_extract::fixtures::text_pdf(&[page; 20])
+            },
+        },
+        Case {
             name: "operators",
             what: "16,000,000 `q` on one page",
             read: Pagewire(FileKind::Pdf),

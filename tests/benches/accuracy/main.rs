@@ -112,14 +112,13 @@ fn forty_fields(doc: &CorpusDocument) -> pagewire_core::model::Template {
             },
             (rule, _) => rule.clone(),
         };
-        let field_type = if i % 4 == 0 {
-            FieldType::Text
-        } else {
-            base.field_type
-        };
         template.fields.push(FieldSpec::new(
             format!("{}_{i}", base.name),
-            field_type,
+            if i % 4 == 0 {
+                FieldType::Text
+            } else {
+                base.field_type
+            },
             rule,
         ));
         i += 1;
