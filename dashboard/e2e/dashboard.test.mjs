@@ -101,6 +101,12 @@ test("create a template with fields and rules, then edit it", async () => {
   await page.getByRole("link", { name: "New template" }).click();
   await page.getByLabel("Name").first().fill("E2E invoices");
   await page.getByLabel("Dates like 03/04/2024 read as").selectOption("month_day_year");
+  await page.getByLabel("Decimal separator").selectOption(".");
+  // The separator of a field shows for "all joined" only.
+  assert.equal(await page.locator("fieldset.field-row").nth(0).locator("[name=field_separator]").isVisible(), false);
+  await page.locator("fieldset.field-row").nth(0).locator("[name=field_match]").selectOption("join");
+  assert.equal(await page.locator("fieldset.field-row").nth(0).locator("[name=field_separator]").isVisible(), true);
+  await page.locator("fieldset.field-row").nth(0).locator("[name=field_match]").selectOption("first");
   const rows = page.locator("fieldset.field-row");
   await rows.nth(0).locator("[name=field_name]").fill("invoice_number");
   await rows.nth(0).locator("[name=rule_label]").fill("Invoice Number:");
@@ -130,6 +136,7 @@ test("create a template with fields and rules, then edit it", async () => {
   await page.reload();
   await page.getByRole("heading", { name: "E2E invoices (edited)" }).waitFor();
   assert.equal(await page.locator("fieldset.field-row").count(), 3);
+  assert.equal(await page.getByLabel("Decimal separator").inputValue(), ".");
   await shot("04-template");
 });
 

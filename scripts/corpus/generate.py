@@ -7,9 +7,9 @@ the standard 14 fonts (reportlab writes them without a /Widths array) beside an 
 text outside the crop box, and a scanned stamp (an image holding an IBAN) on a text page. Several documents
 are then rendered and degraded into low-dpi scans (PNG) and phone photos (JPEG).
 
-Writes tests/corpus/{pdf,png,jpeg}/ and tests/corpus/manifest.json. A manifest entry's hand-kept `today`
-notes (what today's rules give where it differs from the truth) are carried over from the previous
-manifest, so regenerating never loses them.
+Writes tests/corpus/{pdf,png,jpeg}/ and tests/corpus/manifest.json. A field's recorded `today` note (what
+pagewire gives where it differs from the truth) and `warnings` (the codes it gives now) are carried over
+from the previous manifest, so regenerating never loses them.
 
 Usage: scripts/make-corpus.sh (builds the pinned virtualenv and runs this).
 """
@@ -99,6 +99,14 @@ def items_table(p, y, rows, cols, font="Helvetica", size=9, header=None, header_
             (p.right if align == "r" else p.text)(x, y, cell, font, size)
         y += 14
     return y
+
+
+def totals(p, y, lines):
+    """The totals under a table: right-aligned labels and amounts, the last line (the total) in bold."""
+    for i, (offset, text, amount) in enumerate(lines):
+        font = "Helvetica-Bold" if i == len(lines) - 1 else "Helvetica"
+        p.right(430, y + offset, text, font)
+        p.right(530, y + offset, amount, font)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -209,12 +217,8 @@ def fr_boulangerie(path):
             ("Tartes aux pommes", "12", "14,40 €", "172,80 €")]
     y = items_table(p, 210, rows, cols, header=("Désignation", "Qté", "P.U. HT", "Total HT"),
                     header_font="Helvetica-Bold")
-    p.right(430, y + 20, "Total HT :")
-    p.right(530, y + 20, "1 028,80 €")
-    p.right(430, y + 35, "TVA (20 %) :")
-    p.right(530, y + 35, "205,76 €")
-    p.right(430, y + 55, "Total TTC :", "Helvetica-Bold")
-    p.right(530, y + 55, "1 234,56 €", "Helvetica-Bold")
+    totals(p, y, [(20, "Total HT :", "1 028,80 €"), (35, "TVA (20 %) :", "205,76 €"),
+                  (55, "Total TTC :", "1 234,56 €")])
     p.save()
     return "day_month_year", [
         field("invoice_number", "text", label("Facture N° :"), "F-2015-0703"),
@@ -372,12 +376,8 @@ def nl_bakker(path):
             ("Arbeidsloon (uur)", "14", "€ 52,00", "€ 728,00")]
     y = items_table(p, 200, rows, cols, header=("Omschrijving", "Aantal", "Prijs", "Bedrag"),
                     header_font="Helvetica-Bold")
-    p.right(430, y + 20, "Subtotaal:")
-    p.right(530, y + 20, "€ 1.104,00")
-    p.right(430, y + 35, "BTW 21%:")
-    p.right(530, y + 35, "€ 130,56")
-    p.right(430, y + 55, "Totaal:", "Helvetica-Bold")
-    p.right(530, y + 55, "€ 1.234,56", "Helvetica-Bold")
+    totals(p, y, [(20, "Subtotaal:", "€ 1.104,00"), (35, "BTW 21%:", "€ 130,56"),
+                  (55, "Totaal:", "€ 1.234,56")])
     p.save()
     return "day_month_year", [
         field("invoice_number", "text", label("Factuurnummer:"), "2014-0329"),
@@ -426,12 +426,8 @@ def es_suministros(path):
             ("Cubertería acero", "10", "88,56 €", "885,60 €")]
     y = items_table(p, 200, rows, cols, header=("Concepto", "Cant.", "Precio", "Importe"),
                     header_font="Helvetica-Bold")
-    p.right(430, y + 20, "Base imponible:")
-    p.right(530, y + 20, "1.935,60 €")
-    p.right(430, y + 35, "IVA 21%:")
-    p.right(530, y + 35, "410,07 €")
-    p.right(430, y + 55, "Total:", "Helvetica-Bold")
-    p.right(530, y + 55, "2.345,67 €", "Helvetica-Bold")
+    totals(p, y, [(20, "Base imponible:", "1.935,60 €"), (35, "IVA 21%:", "410,07 €"),
+                  (55, "Total:", "2.345,67 €")])
     p.save()
     return "day_month_year", [
         field("invoice_number", "text", label("Factura nº:"), "A-0042"),
@@ -883,8 +879,9 @@ def entry(rel, form, issuer, language, order, fields, about, previous):
     kept = []
     for f in fields:
         f = dict(f)
-        if f["name"] in old and "today" in old[f["name"]]:
-            f["today"] = old[f["name"]]["today"]
+        for kept_key in ("today", "warnings"):
+            if f["name"] in old and kept_key in old[f["name"]]:
+                f[kept_key] = old[f["name"]][kept_key]
         kept.append(f)
     return {
         "file": rel,

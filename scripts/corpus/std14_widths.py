@@ -56,6 +56,7 @@ def main():
             if uni is not None:
                 by_char.setdefault(uni, width)
         pairs = sorted(by_char.items())
+        print("#[rustfmt::skip]")
         print(f"pub(crate) static {const}: [(char, u16); {len(pairs)}] = [")
         print(rows(pairs, lambda p: f"('\\u{{{p[0]:04x}}}', {p[1]})"))
         print("];")
@@ -64,6 +65,7 @@ def main():
         widths = widths_of(module)
         names = getattr(importlib.import_module(f"reportlab.pdfbase._fontdata_enc_{module}"), encoding)
         pairs = [(code, widths[name]) for code, name in enumerate(names) if name in widths]
+        print("#[rustfmt::skip]")
         print(f"pub(crate) static {const}: [(u8, u16); {len(pairs)}] = [")
         print(rows(pairs, lambda p: f"({p[0]}, {p[1]})"))
         print("];")

@@ -37,7 +37,10 @@ pub struct CorpusDocument {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct TemplateOptions {
-    pub date_order: Value,
+    #[serde(default)]
+    pub date_order: Option<Value>,
+    #[serde(default)]
+    pub decimal_separator: Option<Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +54,9 @@ pub struct CorpusField {
     /// What pagewire gives now where that differs from `expected`, until the named change lands.
     #[serde(default)]
     pub today: Option<Today>,
+    /// The warning codes pagewire gives the field now (recorded from a run, like `today`).
+    #[serde(default)]
+    pub warnings: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,11 +91,13 @@ impl CorpusDocument {
             .iter()
             .map(|f| json!({"name": f.name, "type": f.field_type, "rule": f.rule}))
             .collect();
-        let body = json!({
-            "name": self.issuer,
-            "date_order": self.template.date_order,
-            "fields": fields,
-        });
+        let mut body = json!({"name": self.issuer, "fields": fields});
+        if let Some(order) = &self.template.date_order {
+            body["date_order"] = order.clone();
+        }
+        if let Some(separator) = &self.template.decimal_separator {
+            body["decimal_separator"] = separator.clone();
+        }
         let input: TemplateInput = serde_json::from_value(body).map_err(|e| e.to_string())?;
         validate(&input).map_err(|e| e.to_string())?;
         let now = Utc::now();
@@ -161,11 +169,16 @@ pub fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Whether the field carries warnings (a list the extraction rules add to each field).
 pub fn has_warnings(field: &ExtractedField) -> bool {
-    serde_json::to_value(field)
-        .ok()
-        .and_then(|v| v.get("warnings").cloned())
-        .and_then(|w| w.as_array().map(|a| !a.is_empty()))
-        .unwrap_or(false)
+    !field.warnings.is_empty()
+}
+
+/// The field's warning codes as the API spells them.
+pub fn warning_codes(field: &ExtractedField) -> Vec<String> {
+    field
+        .warnings
+        .iter()
+        .filter_map(|w| serde_json::to_value(w.code).ok())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
 }

@@ -1,11 +1,12 @@
 //! Every document of the extraction corpus (`tests/corpus/`, see its README) through the reader and the
-//! template rules process-document uses, each field held to its exact value: the truth, or where the
-//! manifest has a `today` note, what pagewire gives until the named change lands. A mismatch lists every
+//! template rules process-document uses, each field held to its exact value (the truth, or where the
+//! manifest has a `today` note, what pagewire gives until the named change lands) and to its exact list
+//! of warning codes. A mismatch lists every
 //! field that differs, with the manifest note that would record it.
 //!
 //! Needs the OCR models: `scripts/test.sh` fetches them and sets PAGEWIRE_OCR_MODEL_DIR.
 
-use integration_tests::corpus::{manifest, CorpusDocument};
+use integration_tests::corpus::{manifest, warning_codes, CorpusDocument};
 use pagewire_core::Settings;
 use pagewire_extract::{PagewireReader, ReaderLimits};
 use serde_json::json;
@@ -33,6 +34,17 @@ fn mismatches(reader: &PagewireReader, doc: &CorpusDocument) -> Vec<String> {
     let mut out = Vec::new();
     for (spec, got) in doc.fields.iter().zip(&extracted) {
         assert_eq!(spec.name, got.name, "fields come back in template order");
+        // Every field records the warnings it gives, so a change in them is seen like a change of value.
+        let codes = warning_codes(got);
+        if spec.warnings.as_ref() != Some(&codes) {
+            out.push(format!(
+                "{} / {}: warnings {:?} recorded, got {codes:?}; WARNINGS {}",
+                doc.file,
+                spec.name,
+                spec.warnings,
+                json!(codes)
+            ));
+        }
         if !integration_tests::corpus::same_value(spec.asserted(), &got.value) {
             out.push(format!(
                 "{} / {}: asserted {} (truth {}), got {} (raw {:?}); note: {}",

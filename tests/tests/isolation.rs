@@ -17,7 +17,7 @@ use pagewire_extract::isolation::{
 use pagewire_extract::{PagewireReader, ReaderLimits};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Small enough that the tests are quick; large enough for the reader and a PDF.
 const BUDGET: ReadBudget = ReadBudget {
@@ -48,15 +48,17 @@ fn each_way_a_worker_dies_has_its_reason_and_the_next_read_gets_a_fresh_worker()
         (Hook::OverflowStack, CRASHED),
         (Hook::Exit, CRASHED),
     ] {
-        let started = Instant::now();
         let failure = reader.read(FileKind::Pdf, &hook.document()).unwrap_err();
         assert_eq!(failure.code, code, "{hook:?}: {}", failure.message);
         assert!(!failure.is_transient(), "{hook:?} is the document's fault");
-        assert!(
-            started.elapsed() < BUDGET.wall + Duration::from_secs(5),
-            "{hook:?} took {:?}",
-            started.elapsed()
-        );
+        if hook == Hook::Spin {
+            // The wall clock ended it (its CPU budget is 60 s): the parent killed the worker.
+            assert!(
+                failure.message.contains("longer than 3 s"),
+                "{}",
+                failure.message
+            );
+        }
         assert_eq!(
             read_invoice(&reader).unwrap(),
             "ACME",
@@ -105,16 +107,15 @@ fn the_cpu_limit_ends_a_read_the_wall_clock_would_let_run() {
     for _ in 0..3 {
         assert_eq!(read_invoice(&reader).unwrap(), "ACME");
     }
-    let started = Instant::now();
     let failure = reader
         .read(FileKind::Pdf, &Hook::Spin.document())
         .unwrap_err();
     assert_eq!(failure.code, TIMEOUT, "{}", failure.message);
-    assert!(failure.message.contains("CPU"), "{}", failure.message);
+    // The CPU limit's message, not the wall clock's: the worker stopped itself.
     assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
+        failure.message.contains("s of CPU time"),
+        "{}",
+        failure.message
     );
     assert_eq!(read_invoice(&reader).unwrap(), "ACME");
 }

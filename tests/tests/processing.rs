@@ -112,6 +112,20 @@ async fn results(app: &TestApp, key: &str, job: &str) -> Value {
     view
 }
 
+/// The job's results as CSV (`POST /v1/job-results` with `result_format: csv`).
+async fn results_csv(app: &TestApp, key: &str, job: &str) -> String {
+    app.client
+        .post(app.url("/v1/job-results"))
+        .header("x-auth", key)
+        .body(json!({"job_id": job, "result_format": "csv"}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn credits(app: &TestApp, name: &str) -> i64 {
     let tenants = app.stack.services.config.list_tenants().await.unwrap();
     tenants.iter().find(|t| t.name == name).unwrap().credits
@@ -385,21 +399,13 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     assert_eq!(png_doc["result"], expected_invoice());
 
     // CSV: one row per document, quoted where needed, fields in template order.
-    let csv = app
-        .client
-        .post(app.url("/v1/job-results"))
-        .header("x-auth", &key)
-        .body(json!({"job_id": job, "result_format": "csv"}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = results_csv(&app, &key, &job).await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "job_id,document_id,file_name,status,pages,batch,vendor,invoice_number,invoice_date,due_date,customer,quantity,total,po_number"
+        "job_id,document_id,file_name,status,pages,batch,vendor,invoice_number,invoice_date,due_date,customer,quantity,total,po_number,\
+         vendor__warnings,invoice_number__warnings,invoice_date__warnings,due_date__warnings,customer__warnings,\
+         quantity__warnings,total__warnings,po_number__warnings"
     );
     assert_eq!(lines.len(), 1 + 9);
     let quoted = lines
@@ -561,5 +567,159 @@ async fn templates_with_bad_rules_are_refused_with_a_clear_400() {
             assert!(message.contains(words), "{message}");
         }
     }
+    app.stack.stop().await;
+}
+
+/// An invoice as users send them, in a text PDF of two pages: two labels on one line, a value run into
+/// another column's label, a German date, an ambiguous amount, references on both pages, and line
+/// items that go on over the page break without a repeated header.
+fn real_world_invoice() -> Vec<u8> {
+    use fixtures::Text;
+    let page_one = vec![
+        Text::new(
+            50.0,
+            60.0,
+            12.0,
+            "Invoice Number: QX-58213  Rechnungsdatum: 7. Mai 2014",
+        ),
+        Text::new(50.0, 80.0, 12.0, "Order ID: OD3041750960 Billing Address"),
+        Text::new(50.0, 100.0, 12.0, "Discount: 1.234"),
+        Text::new(50.0, 120.0, 12.0, "Ref: A-1"),
+        Text::new(50.0, 160.0, 12.0, "Description"),
+        Text::new(320.0, 160.0, 12.0, "Qty"),
+        Text::new(450.0, 160.0, 12.0, "Amount"),
+        Text::new(50.0, 180.0, 12.0, "Widgets"),
+        Text::new(320.0, 180.0, 12.0, "10"),
+        Text::new(450.0, 180.0, 12.0, "1.000,00 EUR"),
+        Text::new(50.0, 780.0, 9.0, "Page 1 of 2"),
+    ];
+    let page_two = vec![
+        Text::new(50.0, 60.0, 12.0, "Ref: B-2"),
+        Text::new(50.0, 100.0, 12.0, "Service fee"),
+        Text::new(320.0, 100.0, 12.0, "1"),
+        Text::new(450.0, 100.0, 12.0, "234,56 EUR"),
+        Text::new(320.0, 140.0, 12.0, "Total: EUR 1.234,56"),
+    ];
+    fixtures::positioned_pdf(&[page_one, page_two], None)
+}
+
+#[tokio::test]
+async fn labels_sharing_a_line_languages_match_modes_and_line_items_through_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(dir.path()).await;
+    let key = app.tenant("acme", 10).await;
+    let (code, body) = app
+        .call(
+            "POST",
+            "/templates",
+            Some(&key),
+            Some(json!({
+                "name": "Real world",
+                "fields": [
+                    {"name": "number", "type": "text", "rule": {"kind": "label", "label": "Invoice Number:"}},
+                    {"name": "date", "type": "date", "rule": {"kind": "label", "label": "Rechnungsdatum:"}},
+                    {"name": "order", "type": "text", "rule": {"kind": "label", "label": "Order ID:"}},
+                    {"name": "discount", "type": "money", "rule": {"kind": "label", "label": "Discount:"}},
+                    {"name": "ref", "type": "text", "rule": {"kind": "label", "label": "Ref:"}},
+                    {"name": "refs", "type": "text", "match": "all", "rule": {"kind": "label", "label": "Ref:"}},
+                    {"name": "refs_joined", "type": "text", "match": "join", "separator": "+", "rule": {"kind": "label", "label": "Ref:"}},
+                    {"name": "total", "type": "money", "match": "last", "rule": {"kind": "regex", "pattern": "Total:\\s*(.+)"}},
+                    {"name": "items", "type": "table", "rule": {"kind": "table", "stop": ["Total"], "columns": [
+                        {"name": "description", "header": "Description"},
+                        {"name": "qty", "header": "Qty", "type": "number"},
+                        {"name": "amount", "header": "Amount", "type": "money"}
+                    ]}}
+                ]
+            })),
+        )
+        .await;
+    assert_eq!(code, 201, "{body}");
+    assert_eq!(
+        (
+            body["date_order"].clone(),
+            body["decimal_separator"].clone()
+        ),
+        (Value::Null, Value::Null)
+    );
+    assert_eq!(body["fields"][5]["match"], "all");
+    let template = body["id"].as_str().unwrap().to_string();
+    let job = submit(&app, &key, &template, &real_world_invoice(), "real.pdf").await;
+    app.stack.drain().await;
+    let res = results(&app, &key, &job).await;
+    let doc = &res["documents"][0];
+    assert_eq!(doc["status"], "PROCESS IMAGE SUCCESS", "{doc}");
+    let got: Vec<(String, Value, Value)> = doc["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let codes: Vec<Value> = f["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w["code"].clone())
+                .collect();
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["value"].clone(),
+                Value::from(codes),
+            )
+        })
+        .collect();
+    let want: Vec<(String, Value, Value)> = vec![
+        ("number", json!("QX-58213"), json!([])),
+        ("date", json!("2014-05-07"), json!([])),
+        (
+            "order",
+            json!("OD3041750960 Billing Address"),
+            json!(["ran_into_label"]),
+        ),
+        (
+            "discount",
+            json!(1234),
+            json!(["ambiguous_decimal_separator"]),
+        ),
+        ("ref", json!("A-1"), json!(["multiple_different_matches"])),
+        ("refs", json!(["A-1", "B-2"]), json!([])),
+        ("refs_joined", json!("A-1+B-2"), json!([])),
+        ("total", json!(1234.56), json!([])),
+        (
+            "items",
+            json!([
+                {"description": "Widgets", "qty": 10, "amount": 1000},
+                {"description": "Service fee", "qty": 1, "amount": 234.56}
+            ]),
+            json!([]),
+        ),
+    ]
+    .into_iter()
+    .map(|(n, v, w)| (n.to_string(), v, w))
+    .collect();
+    assert_eq!(got, want);
+
+    // CSV: one row per line item, the document's other values repeated, warnings per field.
+    let csv = results_csv(&app, &key, &job).await;
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))
+    };
+    assert_eq!(
+        rows.iter()
+            .map(|r| r[column("items.amount")].to_string())
+            .collect::<Vec<_>>(),
+        vec!["1000", "234.56"]
+    );
+    assert_eq!(rows[1][column("number")].to_string(), "QX-58213");
+    assert_eq!(
+        rows[1][column("discount__warnings")].to_string(),
+        "ambiguous_decimal_separator"
+    );
+    assert_eq!(rows[0][column("refs")].to_string(), "[\"A-1\",\"B-2\"]");
     app.stack.stop().await;
 }

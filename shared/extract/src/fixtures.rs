@@ -182,6 +182,30 @@ pub fn fonts_pdf(fonts: &str, page_extra: &str, content: &str) -> Vec<u8> {
     )
 }
 
+/// A one-page A4 PDF with a line of Helvetica text and raw grey images (`width` x `height` pixels,
+/// all mid-grey) painted at the given rectangles `(x, y, width, height)` in points.
+pub fn text_and_images_pdf(text: &str, images: &[(u32, u32, [f32; 4])]) -> Vec<u8> {
+    let mut content = format!("BT /F1 12 Tf 1 0 0 1 72 770 Tm ({}) Tj ET\n", escape(text));
+    let mut xobjects = String::new();
+    let mut extra = Vec::new();
+    for (i, (width, height, [x, y, w, h])) in images.iter().enumerate() {
+        content.push_str(&format!("q {w} 0 0 {h} {x} {y} cm /Im{i} Do Q\n"));
+        xobjects.push_str(&format!("/Im{i} {} 0 R ", 4 + i));
+        extra.push(stream(
+            &format!(
+                "/Type /XObject /Subtype /Image /Width {width} /Height {height} \
+                 /ColorSpace /DeviceGray /BitsPerComponent 8"
+            ),
+            &vec![128u8; (*width * *height) as usize],
+        ));
+    }
+    pages_pdf(
+        &[content.into_bytes()],
+        &format!("<< /Font << /F1 3 0 R >> /XObject << {xobjects}>> >>"),
+        extra,
+    )
+}
+
 /// A one-page PDF whose content stream is given as is (font /F1 is Helvetica).
 pub fn raw_content_pdf(content: &str) -> Vec<u8> {
     pages_pdf(

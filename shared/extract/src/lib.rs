@@ -13,6 +13,8 @@ pub mod images;
 pub mod isolation;
 #[cfg(feature = "ocr")]
 pub mod ocr;
+#[cfg(feature = "ocr")]
+mod page_images;
 pub mod pdf;
 pub mod pdf_content;
 mod pdf_object_streams;

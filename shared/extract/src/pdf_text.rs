@@ -22,17 +22,17 @@ const FALLBACK_WIDTH: f32 = 500.0;
 
 /// An affine matrix `[a b c d e f]` as PDF writes them (row vector times matrix).
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Matrix([f32; 6]);
+pub(crate) struct Matrix(pub(crate) [f32; 6]);
 
 impl Matrix {
-    const IDENTITY: Matrix = Matrix([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+    pub(crate) const IDENTITY: Matrix = Matrix([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
 
     fn translate(tx: f32, ty: f32) -> Matrix {
         Matrix([1.0, 0.0, 0.0, 1.0, tx, ty])
     }
 
     /// `self` then `other`.
-    fn then(&self, other: &Matrix) -> Matrix {
+    pub(crate) fn then(&self, other: &Matrix) -> Matrix {
         let [a, b, c, d, e, f] = self.0;
         let [a2, b2, c2, d2, e2, f2] = other.0;
         Matrix([
@@ -45,7 +45,7 @@ impl Matrix {
         ])
     }
 
-    fn apply(&self, x: f32, y: f32) -> (f32, f32) {
+    pub(crate) fn apply(&self, x: f32, y: f32) -> (f32, f32) {
         let [a, b, c, d, e, f] = self.0;
         (x * a + y * c + e, x * b + y * d + f)
     }
@@ -83,7 +83,7 @@ impl FontInfo<'_> {
     }
 }
 
-fn number(object: &Object) -> Option<f32> {
+pub(crate) fn number(object: &Object) -> Option<f32> {
     match object {
         Object::Integer(i) => Some(*i as f32),
         Object::Real(r) => Some(*r),
@@ -91,7 +91,7 @@ fn number(object: &Object) -> Option<f32> {
     }
 }
 
-fn resolve<'a>(doc: &'a Document, object: &'a Object) -> &'a Object {
+pub(crate) fn resolve<'a>(doc: &'a Document, object: &'a Object) -> &'a Object {
     match object {
         Object::Reference(id) => doc.get_object(*id).unwrap_or(object),
         other => other,
@@ -236,7 +236,7 @@ fn operand(op: &Operation, i: usize) -> f32 {
 }
 
 /// A rectangle (x0, y0, x1, y1) in user space, x0 < x1 and y0 < y1.
-type PageBox = (f32, f32, f32, f32);
+pub(crate) type PageBox = (f32, f32, f32, f32);
 
 /// A page's box attribute (`MediaBox`, `CropBox`), inherited through the page tree when the page lacks
 /// it; `None` when absent or degenerate.

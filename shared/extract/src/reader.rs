@@ -5,6 +5,8 @@ use crate::archive::{self, ArchiveLimits};
 use crate::pdf;
 use crate::pdf::failure;
 use pagewire_core::model::FileKind;
+#[cfg(feature = "ocr")]
+use pagewire_core::ports::TextSource;
 use pagewire_core::ports::{ArchiveEntry, DocumentReader, PageText, ReadDocument, ReadFailure};
 use pagewire_core::Settings;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -127,35 +129,36 @@ impl PagewireReader {
         let scanned: Vec<usize> = (0..pages.len())
             .filter(|&i| pages[i].words.is_empty())
             .collect();
-        if scanned.is_empty() {
-            return Ok(pages);
-        }
         #[cfg(feature = "ocr")]
         {
             let with_images: Vec<usize> = scanned
                 .into_iter()
                 .filter(|&i| crate::scan::has_images(&loaded, loaded.pages[i].1))
                 .collect();
-            if with_images.is_empty() {
-                return Ok(pages);
-            }
             if with_images.len() > self.limits.max_ocr_pages as usize {
                 return Err(too_many_ocr_pages(
                     with_images.len(),
                     self.limits.max_ocr_pages,
                 ));
             }
-            let engine = self.engine()?;
             let mut pixels = crate::images::PixelBudget::default();
-            for i in with_images {
-                let (number, id) = loaded.pages[i];
-                pages[i] =
-                    crate::scan::read_scanned_page(engine, &loaded, number, id, &mut pixels)?;
+            if !with_images.is_empty() {
+                let engine = self.engine()?;
+                for &i in &with_images {
+                    let (number, id) = loaded.pages[i];
+                    pages[i] =
+                        crate::scan::read_scanned_page(engine, &loaded, number, id, &mut pixels)?;
+                }
             }
+            let budget = self.limits.max_ocr_pages as usize - with_images.len();
+            self.read_images_on_text_pages(&loaded, &mut pages, budget, &mut pixels)?;
             Ok(pages)
         }
         #[cfg(not(feature = "ocr"))]
         {
+            if scanned.is_empty() {
+                return Ok(pages);
+            }
             // Pages with neither text nor images are blank; a page with an image needs OCR.
             let needs_ocr = scanned.iter().any(|&i| {
                 loaded
@@ -168,6 +171,46 @@ impl PagewireReader {
             }
             Ok(pages)
         }
+    }
+
+    /// Text that exists only inside an image of a text page (a scanned stamp with an IBAN) is read with
+    /// OCR and merged with the text layer, within the document's OCR budget (one image costs about what a
+    /// page does). Without OCR the text layer alone stands: the document does not fail for it.
+    #[cfg(feature = "ocr")]
+    fn read_images_on_text_pages(
+        &self,
+        loaded: &pdf::LoadedPdf,
+        pages: &mut [PageText],
+        mut budget: usize,
+        pixels: &mut crate::images::PixelBudget,
+    ) -> Result<(), ReadFailure> {
+        for (page, &(number, id)) in pages.iter_mut().zip(&loaded.pages) {
+            if page.words.is_empty() || page.source != TextSource::TextLayer {
+                continue;
+            }
+            let images = crate::scan::text_bearing_images(loaded, id, &page.words);
+            if images.is_empty() {
+                continue;
+            }
+            let engine = match self.engine() {
+                Ok(engine) => engine,
+                Err(_) => {
+                    tracing::info!(page = number, "images on a text page not read: no OCR");
+                    return Ok(());
+                }
+            };
+            let take = images.len().min(budget);
+            if take < images.len() {
+                tracing::info!(
+                    page = number,
+                    skipped = images.len() - take,
+                    "images on a text page over the OCR budget"
+                );
+            }
+            crate::scan::add_image_words(engine, loaded, id, page, &images[..take], pixels)?;
+            budget -= take;
+        }
+        Ok(())
     }
 
     fn read_image(&self, kind: FileKind, bytes: &[u8]) -> Result<Vec<PageText>, ReadFailure> {

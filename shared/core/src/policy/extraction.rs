@@ -25,7 +25,6 @@ const MAX_MATCHES_PER_FIELD: usize = 1_000;
 
 /// A template ready to run: its regular expressions compiled, its labels gathered.
 pub struct CompiledTemplate<'t> {
-    template: &'t Template,
     rules: ReadingRules,
     fields: Vec<(&'t FieldSpec, Compiled<'t>)>,
     /// Every label of the template: a label rule's value stops where another one starts.
@@ -90,7 +89,6 @@ impl<'t> CompiledTemplate<'t> {
         labels.sort_unstable();
         labels.dedup();
         Self {
-            template,
             rules: ReadingRules::of(template),
             fields,
             labels,
@@ -98,7 +96,8 @@ impl<'t> CompiledTemplate<'t> {
     }
 
     /// Every field of the template, found or `null`, in template order. `out_of_time` is asked between
-    /// fields: once it says yes, the fields left are `null` with the warning `extraction_time_budget`.
+    /// fields and pages: once it says yes, the field being read and those left are `null` with the
+    /// warning `extraction_time_budget`.
     pub fn extract(
         &self,
         pages: &[PageText],
@@ -108,27 +107,28 @@ impl<'t> CompiledTemplate<'t> {
         let mut out = Vec::with_capacity(self.fields.len());
         let mut expired = false;
         for (spec, compiled) in &self.fields {
-            expired = expired || out_of_time();
-            if expired {
-                let mut field = missing(&spec.name);
-                field.warnings.push(FieldWarning::new(
-                    WarningCode::ExtractionTimeBudget,
-                    "the document's extraction ran out of time before this field",
-                ));
-                out.push(field);
-                continue;
-            }
-            out.push(self.extract_field(spec, compiled, &laid_out));
+            let field = if expired {
+                None
+            } else {
+                self.extract_field(spec, compiled, &laid_out, out_of_time)
+            };
+            expired = field.is_none();
+            out.push(field.unwrap_or_else(|| out_of_time_field(&spec.name)));
         }
         out
     }
 
+    /// The field, or `None` when time ran out while reading it.
     fn extract_field(
         &self,
         spec: &FieldSpec,
         compiled: &Compiled<'_>,
         pages: &[LaidOutPage],
-    ) -> ExtractedField {
+        out_of_time: &dyn Fn() -> bool,
+    ) -> Option<ExtractedField> {
+        if out_of_time() {
+            return None;
+        }
         if let (Compiled::Table, FieldRule::Table { columns, stop }) = (compiled, &spec.rule) {
             let page_lines: Vec<PageLines> = pages
                 .iter()
@@ -137,10 +137,19 @@ impl<'t> CompiledTemplate<'t> {
                     lines: &p.lines,
                 })
                 .collect();
-            return read_table(&spec.name, columns, stop, &page_lines, self.rules);
+            return Some(read_table(
+                &spec.name,
+                columns,
+                stop,
+                &page_lines,
+                self.rules,
+            ));
         }
         let mut candidates = Vec::new();
         for page in pages {
+            if out_of_time() {
+                return None;
+            }
             let found = self.find(compiled, page);
             candidates.extend(found.into_iter().map(|found| Candidate {
                 reading: normalise(&found.raw, spec.field_type, self.rules),
@@ -151,7 +160,7 @@ impl<'t> CompiledTemplate<'t> {
                 break;
             }
         }
-        combine(spec, &candidates)
+        Some(combine(spec, &candidates))
     }
 
     fn find(&self, compiled: &Compiled<'_>, page: &LaidOutPage) -> Vec<Found> {
@@ -169,10 +178,15 @@ impl<'t> CompiledTemplate<'t> {
             Compiled::Table | Compiled::Refused => vec![],
         }
     }
+}
 
-    pub fn template(&self) -> &Template {
-        self.template
-    }
+fn out_of_time_field(name: &str) -> ExtractedField {
+    let mut field = missing(name);
+    field.warnings.push(FieldWarning::new(
+        WarningCode::ExtractionTimeBudget,
+        "the document's extraction ran out of time before this field",
+    ));
+    field
 }
 
 /// Every field of the template, found or `null`, in template order, with no time limit.
@@ -247,7 +261,7 @@ fn find_in_region(page: &LaidOutPage, region: &BoundingBox) -> Option<Found> {
 mod tests {
     use super::*;
     use crate::ids::{TemplateId, TenantId};
-    use crate::model::{DateOrder, FieldType};
+    use crate::model::{DateOrder, FieldType, MatchMode};
     use crate::policy::layout::tests::{page, word};
     use chrono::Utc;
     use serde_json::Value;
@@ -401,6 +415,152 @@ mod tests {
         assert_eq!(got[0].value, Value::Null);
         assert_eq!(got[0].raw.as_deref(), Some("INV-2024-001"));
         assert_eq!(got[0].confidence, Some(0.5));
+    }
+
+    #[test]
+    fn fields_after_the_time_budget_are_null_and_say_so() {
+        let t = template(vec![
+            field("n", FieldType::Text, label("Invoice Number:")),
+            field("d", FieldType::Date, label("Date:")),
+            field("s", FieldType::Money, label("Subtotal:")),
+        ]);
+        // The budget runs out after a fixed number of checks: the first field and part of the second.
+        let checks = std::cell::Cell::new(0);
+        let out_of_time = || {
+            checks.set(checks.get() + 1);
+            checks.get() > 4
+        };
+        let got = CompiledTemplate::new(&t).extract(&invoice(), &out_of_time);
+        assert_eq!(got[0].value, Value::from("INV-2024-001"));
+        for f in &got[1..] {
+            assert_eq!(f.value, Value::Null);
+            let codes: Vec<_> = f.warnings.iter().map(|w| w.code.as_str()).collect();
+            assert_eq!(codes, vec!["extraction_time_budget"]);
+        }
+    }
+
+    #[test]
+    fn values_the_issue_saw_wrong_are_right_or_flagged() {
+        let mut comma = word("717，97", 100.0, 100.0);
+        comma.confidence = 0.91;
+        let mut weak = word("45.00", 100.0, 200.0);
+        weak.confidence = 0.6;
+        let p = page(
+            1,
+            vec![
+                word("Total:", 50.0, 100.0),
+                comma,
+                word("Order", 50.0, 120.0),
+                word("ID:", 86.0, 120.0),
+                word("OD3041750960", 108.0, 120.0),
+                word("Billing", 184.0, 120.0),
+                word("Address", 230.0, 120.0),
+                word("Amount:", 50.0, 140.0),
+                word("1.234", 100.0, 140.0),
+                word("Datum:", 50.0, 160.0),
+                word("7.", 92.0, 160.0),
+                word("Mai", 106.0, 160.0),
+                word("2014", 130.0, 160.0),
+                word("Issued:", 50.0, 180.0),
+                word("03/04/2024", 100.0, 180.0),
+                word("Fee:", 50.0, 200.0),
+                weak,
+            ],
+        );
+        let mut t = template(vec![
+            field("total", FieldType::Money, label("Total:")),
+            field("order", FieldType::Text, label("Order ID:")),
+            field("amount", FieldType::Money, label("Amount:")),
+            field("datum", FieldType::Date, label("Datum:")),
+            field("issued", FieldType::Date, label("Issued:")),
+            field("fee", FieldType::Money, label("Fee:")),
+        ]);
+        t.date_order = None;
+        let got = extract_fields(&t, &[p]);
+        let summary: Vec<(Value, Vec<&str>)> = got
+            .iter()
+            .map(|f| {
+                let codes = f.warnings.iter().map(|w| w.code.as_str()).collect();
+                (f.value.clone(), codes)
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (Value::from(717.97), vec![]),
+                (
+                    Value::from("OD3041750960 Billing Address"),
+                    vec!["ran_into_label"]
+                ),
+                (Value::from(1234), vec!["ambiguous_decimal_separator"]),
+                (Value::from("2014-05-07"), vec![]),
+                (Value::from("2024-04-03"), vec!["ambiguous_date_order"]),
+                (Value::from(45), vec!["low_ocr_confidence"]),
+            ]
+        );
+        assert_eq!(got[0].confidence, Some(0.91));
+    }
+
+    #[test]
+    fn match_modes_over_pages() {
+        let pages = vec![
+            page(
+                1,
+                vec![
+                    word("Ref:", 50.0, 100.0),
+                    word("A-1", 80.0, 100.0),
+                    word("Due:", 50.0, 120.0),
+                    word("01/02/2024", 80.0, 120.0),
+                    word("Fee:", 50.0, 140.0),
+                    word("10.50", 80.0, 140.0),
+                ],
+            ),
+            page(
+                2,
+                vec![
+                    word("Ref:", 50.0, 100.0),
+                    word("B-2", 80.0, 100.0),
+                    word("Due:", 50.0, 120.0),
+                    word("15/03/2024", 80.0, 120.0),
+                    word("Fee:", 50.0, 140.0),
+                    word("2.25", 80.0, 140.0),
+                ],
+            ),
+        ];
+        let with = |name: &str, field_type, l: &str, mode| {
+            let mut f = field(name, field_type, label(l));
+            f.match_mode = mode;
+            f
+        };
+        let mut joined = with("joined", FieldType::Text, "Ref:", MatchMode::Join);
+        joined.separator = Some("; ".into());
+        let t = template(vec![
+            with("first", FieldType::Text, "Ref:", MatchMode::First),
+            with("last", FieldType::Text, "Ref:", MatchMode::Last),
+            with("all", FieldType::Text, "Ref:", MatchMode::All),
+            joined,
+            with("latest", FieldType::Date, "Due:", MatchMode::Max),
+            with("fees", FieldType::Money, "Fee:", MatchMode::Sum),
+        ]);
+        let got = extract_fields(&t, &pages);
+        let values: Vec<Value> = got.iter().map(|f| f.value.clone()).collect();
+        assert_eq!(
+            values,
+            vec![
+                Value::from("A-1"),
+                Value::from("B-2"),
+                serde_json::json!(["A-1", "B-2"]),
+                Value::from("A-1; B-2"),
+                Value::from("2024-03-15"),
+                Value::from(12.75),
+            ]
+        );
+        assert_eq!(
+            got[0].warnings[0].code,
+            WarningCode::MultipleDifferentMatches
+        );
+        assert_eq!((got[0].page, got[1].page), (Some(1), Some(2)));
+        assert!(got[2..].iter().all(|f| f.warnings.is_empty()));
     }
 
     #[test]

@@ -34,46 +34,61 @@ fn needle(label: &str) -> Vec<char> {
         .collect()
 }
 
+/// A line's text as labels are compared with it: each character that is not a space, folded on its own
+/// (so byte positions stay those of the text), with its byte range. Built once per line.
+pub fn folded_chars(text: &str) -> Vec<(usize, usize, char)> {
+    text.char_indices()
+        .map(|(at, c)| (at, at + c.len_utf8(), folded(c)))
+        .filter(|(_, _, f)| !f.is_whitespace())
+        .collect()
+}
+
 /// Every place `label` sits in `line`, as byte ranges, left to right and not overlapping. Case, spaces
 /// and compatibility forms (a full-width colon) are ignored; the label must start a word, so `Total`
 /// does not match inside `Subtotal`.
 pub fn find_labels(line: &str, label: &str) -> Vec<(usize, usize)> {
-    let needle = needle(label);
-    if needle.is_empty() {
-        return vec![];
-    }
-    // Each character of the line folded on its own, so byte positions stay those of `line`.
-    let chars: Vec<(usize, char, char)> = line
-        .char_indices()
-        .map(|(at, c)| (at, c, folded(c)))
-        .filter(|(_, _, f)| !f.is_whitespace())
-        .collect();
+    matches_in(line, &folded_chars(line), &needle(label))
+}
+
+/// The first place `label` sits in `line`.
+pub fn find_label(line: &str, label: &str) -> Option<(usize, usize)> {
+    find_labels(line, label).into_iter().next()
+}
+
+/// The first place `label` sits in a laid-out line (its folded characters are already there).
+pub fn find_label_in(line: &Line, label: &str) -> Option<(usize, usize)> {
+    matches_in(&line.text, &line.folded, &needle(label))
+        .into_iter()
+        .next()
+}
+
+/// Where `needle` (folded) sits in `text`, given the text's folded characters.
+fn matches_in(text: &str, chars: &[(usize, usize, char)], needle: &[char]) -> Vec<(usize, usize)> {
     let mut found = Vec::new();
+    let Some(&first) = needle.first() else {
+        return found;
+    };
     let mut start = 0;
     while start + needle.len() <= chars.len() {
-        let matches = needle
-            .iter()
-            .zip(&chars[start..])
-            .all(|(n, (_, _, c))| c == n);
-        let at = chars[start].0;
-        let starts_word = line[..at]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric());
-        if matches && starts_word {
-            let (last_at, last, _) = chars[start + needle.len() - 1];
-            found.push((at, last_at + last.len_utf8()));
+        let (at, _, c) = chars[start];
+        let matches = c == first
+            && needle
+                .iter()
+                .zip(&chars[start..])
+                .all(|(n, (_, _, c))| c == n);
+        let starts_word = matches
+            && text[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
+        if starts_word {
+            found.push((at, chars[start + needle.len() - 1].1));
             start += needle.len();
         } else {
             start += 1;
         }
     }
     found
-}
-
-/// The first place `label` sits in `line`.
-pub fn find_label(line: &str, label: &str) -> Option<(usize, usize)> {
-    find_labels(line, label).into_iter().next()
 }
 
 /// Every value of a label rule on one page, top to bottom. `others` are the template's other labels,
@@ -86,8 +101,9 @@ pub fn find_after_label(
     others: &[&str],
 ) -> Vec<Found> {
     let mut out = Vec::new();
+    let wanted = needle(label);
     for (i, line) in lines.iter().enumerate() {
-        for (at, end) in find_labels(&line.text, label) {
+        for (at, end) in matches_in(&line.text, &line.folded, &wanted) {
             let label_words = line.words_in(at, end);
             let (Some(&first), Some(&last)) = (label_words.first(), label_words.last()) else {
                 continue;
@@ -111,8 +127,9 @@ fn label_starts(line: &Line, others: &[&str], label: &str) -> Vec<usize> {
     let own = needle(label);
     let mut starts: Vec<usize> = others
         .iter()
-        .filter(|other| needle(other) != own)
-        .flat_map(|other| find_labels(&line.text, other))
+        .map(|other| needle(other))
+        .filter(|other| *other != own)
+        .flat_map(|other| matches_in(&line.text, &line.folded, &other))
         .filter_map(|(at, end)| line.words_in(at, end).first().copied())
         .collect();
     starts.sort_unstable();

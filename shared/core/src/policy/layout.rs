@@ -4,6 +4,7 @@
 //! PDF and a scan of it give the same lines, hence the same values.
 
 use crate::model::BoundingBox;
+use crate::policy::labels::folded_chars;
 use crate::ports::{PageText, Word};
 
 /// A horizontal gap wider than this many line heights separates two columns of a line.
@@ -22,6 +23,8 @@ pub struct Line {
     /// Ranges of word indices, one per column segment, left to right.
     pub segments: Vec<(usize, usize)>,
     pub bbox: BoundingBox,
+    /// The text's characters as labels are compared with them (`labels::folded_chars`), built once.
+    pub folded: Vec<(usize, usize, char)>,
 }
 
 impl Line {
@@ -121,6 +124,7 @@ fn build_line(mut members: Vec<&Word>, aspect: f32) -> Line {
     });
     Line {
         words: members.into_iter().cloned().collect(),
+        folded: folded_chars(&text),
         text,
         spans,
         segments,

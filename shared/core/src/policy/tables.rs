@@ -3,16 +3,16 @@
 //! The header line is the first line that holds every column's header label. Each later line is cut into
 //! cells by the layout's column gaps, and each cell goes to the column whose header is horizontally
 //! nearest (a cell without gaps inside spanning several headers is cut word by word). A line is a row
-//! when at least half of the typed (non-text) columns read as their type (all of them for one or two
-//! typed columns... rounded up); a line just under a row with text only under text columns continues
-//! that row's text (a wrapped description). The table ends at a line holding a stop label, or at the
-//! first line that is neither; when a page ends inside it, it continues on the next page, after the
-//! header if the page repeats it, else from the first row.
+//! when at least half of the typed (non-text) columns read as their type (rounded up); a line just
+//! under a row with text only under text columns continues that row's text (a wrapped description). A
+//! line holding a stop label ends the table; a line that is neither a row nor a continuation ends the
+//! page's part of it (a page footer), and the rows go on on the next page: after the header if the page
+//! repeats it, else from its first row.
 
 use crate::model::{
     BoundingBox, ExtractedField, FieldType, FieldWarning, TableColumn, WarningCode,
 };
-use crate::policy::labels::find_label;
+use crate::policy::labels::find_label_in;
 use crate::policy::layout::Line;
 use crate::policy::matching::{push_warning, LOW_OCR_CONFIDENCE};
 use crate::policy::normalise::{normalise, ReadingRules};
@@ -71,7 +71,7 @@ pub fn read_table(
         let mut open_row = false;
         let mut seen_row_here = false;
         for line in &page.lines[start..] {
-            if stop.iter().any(|s| find_label(&line.text, s).is_some()) {
+            if stop.iter().any(|s| find_label_in(line, s).is_some()) {
                 break 'pages;
             }
             let cells = cells_of(line, &page_boxes);
@@ -115,9 +115,9 @@ pub fn read_table(
                 }
                 continue;
             }
-            if seen_row_here || header.is_some() && !rows.is_empty() {
-                // Past the rows: the table ends on this page.
-                break 'pages;
+            if seen_row_here {
+                // Past the rows of this page (a page footer): the table may go on on the next page.
+                break;
             }
             // Above the first row of a continued page (a page header): not part of the table.
         }
@@ -176,7 +176,7 @@ fn find_header(lines: &[Line], columns: &[TableColumn]) -> Option<Header> {
         let boxes = columns
             .iter()
             .map(|c| {
-                let (at, end) = find_label(&line.text, &c.header)?;
+                let (at, end) = find_label_in(line, &c.header)?;
                 let words = line.words_in(at, end);
                 line.bbox_of(*words.first()?, *words.last()? + 1)
             })
@@ -329,6 +329,9 @@ mod tests {
         // A wrapped description continues the row above.
         one.push(word("(blue)", 50.0, 132.0));
         one.extend(row("Gadget", "1", "5.50", "5.50", 150.0));
+        // A page footer ends the page's rows, not the table.
+        one.push(word("Thank", 50.0, 800.0));
+        one.push(word("you", 90.0, 800.0));
         // Page 2 repeats no header; its page heading is not a row.
         let mut two = vec![word("Invoice", 50.0, 40.0), word("continued", 100.0, 40.0)];
         two.extend(row("Service fee", "3", "1.234,50", "3.703,50", 100.0));

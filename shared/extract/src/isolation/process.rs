@@ -146,14 +146,12 @@ impl WorkerProcess {
     /// with what it said on stderr as it died.
     pub fn finish(mut self, end: WorkerEnd) -> (WorkerEnd, Option<DyingWords>) {
         let exiting = matches!(end, WorkerEnd::Exited(_));
+        // Only a status the worker came to by itself says how it ended; after our kill it says nothing.
         let status = if exiting { self.wait_briefly() } else { None };
-        let status = match status {
-            Some(status) => Some(status),
-            None => {
-                let _ = self.child.kill();
-                self.child.wait().ok()
-            }
-        };
+        if status.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
         if let Some(handle) = self.stderr.take() {
             let _ = handle.join();
         }
