@@ -11,13 +11,13 @@
 
 use pagewire_core::model::FileKind;
 use pagewire_core::ports::DocumentReader;
-use pagewire_core::Settings;
 use pagewire_extract::hostile::{self, PageLoop};
-use pagewire_extract::{PagewireReader, ReaderLimits};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
+#[path = "support/ocr_reader.rs"]
+mod ocr_reader;
+use ocr_reader::ocr_reader as reader;
 #[path = "support/peak_memory.rs"]
 mod peak_memory;
 use peak_memory::peak_rss_mib;
@@ -125,14 +125,6 @@ fn cases() -> Vec<Case> {
             bytes: || hostile::overlapping_zip(1 << 20, 1_000),
         },
     ]
-}
-
-fn reader() -> PagewireReader {
-    let models = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR")
-        .map(PathBuf::from)
-        .expect("PAGEWIRE_OCR_MODEL_DIR must point at the OCR models (scripts/lib/ocr-models.sh)");
-    PagewireReader::new(ReaderLimits::from_settings(&Settings::default()))
-        .with_ocr_models(Some(&models))
 }
 
 /// Reads `bytes` as `read` says; the outcome in a few words.

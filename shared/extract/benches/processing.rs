@@ -12,13 +12,14 @@ use pagewire_core::model::{
 };
 use pagewire_core::policy::extraction::extract_fields;
 use pagewire_core::ports::DocumentReader;
-use pagewire_core::Settings;
 use pagewire_extract::fixtures::{image_pdf, invoice_pdf, invoice_runs, positioned_pdf};
-use pagewire_extract::{PagewireReader, ReaderLimits};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
+#[path = "support/ocr_reader.rs"]
+mod ocr_reader;
+use ocr_reader::ocr_reader as reader;
 #[path = "support/peak_memory.rs"]
 mod peak_memory;
 use peak_memory::peak_rss_mib;
@@ -32,14 +33,6 @@ fn fixture(name: &str) -> Vec<u8> {
 
 fn twenty_page_pdf() -> Vec<u8> {
     positioned_pdf(&vec![invoice_runs(); 20], None)
-}
-
-fn reader() -> PagewireReader {
-    let models = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR")
-        .map(PathBuf::from)
-        .expect("PAGEWIRE_OCR_MODEL_DIR must point at the OCR models (scripts/lib/ocr-models.sh)");
-    PagewireReader::new(ReaderLimits::from_settings(&Settings::default()))
-        .with_ocr_models(Some(&models))
 }
 
 fn template() -> Template {

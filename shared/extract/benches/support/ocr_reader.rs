@@ -1,0 +1,13 @@
+//! The reader the benches measure: the default limits, with the OCR models the tests fetch.
+
+use pagewire_core::Settings;
+use pagewire_extract::{PagewireReader, ReaderLimits};
+use std::path::PathBuf;
+
+pub fn ocr_reader() -> PagewireReader {
+    let models = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR")
+        .map(PathBuf::from)
+        .expect("PAGEWIRE_OCR_MODEL_DIR must point at the OCR models (scripts/lib/ocr-models.sh)");
+    PagewireReader::new(ReaderLimits::from_settings(&Settings::default()))
+        .with_ocr_models(Some(&models))
+}
