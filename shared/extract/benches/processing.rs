@@ -6,20 +6,19 @@
 //! memory (a fresh process, so the figure is that of one OCR page); `--write-pdf PATH` = write the
 //! 20-page text PDF the comparison with pdftotext uses.
 
-use pagewire_core::ids::{TemplateId, TenantId};
-use pagewire_core::model::{
-    DateOrder, FieldRule, FieldSpec, FieldType, FileKind, LabelDirection, Template,
-};
+use pagewire_core::model::FileKind;
 use pagewire_core::policy::extraction::extract_fields;
 use pagewire_core::ports::DocumentReader;
 use pagewire_extract::fixtures::{image_pdf, invoice_pdf, invoice_runs, positioned_pdf};
-use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Instant;
 
 #[path = "support/ocr_reader.rs"]
 mod ocr_reader;
 use ocr_reader::ocr_reader as reader;
+#[path = "support/invoice_template.rs"]
+mod invoice_template;
+use invoice_template::{expected, template};
 #[path = "support/peak_memory.rs"]
 mod peak_memory;
 use peak_memory::peak_rss_mib;
@@ -33,87 +32,6 @@ fn fixture(name: &str) -> Vec<u8> {
 
 fn twenty_page_pdf() -> Vec<u8> {
     positioned_pdf(&vec![invoice_runs(); 20], None)
-}
-
-fn template() -> Template {
-    let field = |name: &str, field_type, rule| FieldSpec::new(name, field_type, rule);
-    let label = |l: &str, direction| FieldRule::Label {
-        label: l.into(),
-        direction,
-    };
-    Template {
-        id: TemplateId::random(),
-        tenant_id: TenantId::random(),
-        name: "invoice".into(),
-        date_order: Some(DateOrder::DayMonthYear),
-        decimal_separator: None,
-        created_at: chrono::Utc::now(),
-        updated_at: chrono::Utc::now(),
-        fields: vec![
-            field(
-                "vendor",
-                FieldType::Text,
-                FieldRule::Region {
-                    page: Some(1),
-                    x: 0.05,
-                    y: 0.03,
-                    width: 0.5,
-                    height: 0.06,
-                },
-            ),
-            field(
-                "invoice_number",
-                FieldType::Text,
-                label("Invoice Number:", LabelDirection::Right),
-            ),
-            field(
-                "invoice_date",
-                FieldType::Date,
-                label("Invoice Date:", LabelDirection::Right),
-            ),
-            field(
-                "due_date",
-                FieldType::Date,
-                label("Due Date:", LabelDirection::Right),
-            ),
-            field(
-                "customer",
-                FieldType::Text,
-                label("Bill To:", LabelDirection::Below),
-            ),
-            field(
-                "quantity",
-                FieldType::Number,
-                label("Qty", LabelDirection::Below),
-            ),
-            field(
-                "total",
-                FieldType::Money,
-                FieldRule::Regex {
-                    pattern: r"Total Due:\s*(\S+)".into(),
-                    group: None,
-                },
-            ),
-            field(
-                "po_number",
-                FieldType::Text,
-                label("PO Number:", LabelDirection::Right),
-            ),
-        ],
-    }
-}
-
-fn expected() -> Vec<Value> {
-    vec![
-        json!("ACME Corporation"),
-        json!("INV-2024-001"),
-        json!("2024-03-15"),
-        json!("2024-04-14"),
-        json!("Globex Ltd"),
-        json!(10),
-        json!(1234.56),
-        Value::Null,
-    ]
 }
 
 fn main() {

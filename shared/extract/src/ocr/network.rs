@@ -1,0 +1,65 @@
+//! The neural networks the OCR pipeline runs, behind one small interface, so the same detection and
+//! recognition code can be measured on several inference engines (rten, shipped; ONNX Runtime through
+//! `ort`, feature `ort`, for the benchmarks).
+
+use super::OcrError;
+use rten::Model;
+use rten_tensor::prelude::*;
+use rten_tensor::{NdTensor, Tensor};
+
+/// A network's float output: its shape and its elements in row-major order.
+#[derive(Debug)]
+pub struct Output {
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+impl Output {
+    /// The shape as exactly `N` dimensions, or an error naming the network.
+    pub fn dims<const N: usize>(&self, network: &str) -> Result<[usize; N], OcrError> {
+        <[usize; N]>::try_from(self.shape.as_slice()).map_err(|_| {
+            OcrError::Run(format!(
+                "the {network}'s output has {} dimensions, not {N}",
+                self.shape.len()
+            ))
+        })
+    }
+}
+
+/// One network with one float input (NCHW) and one float output.
+pub trait Network: Send + Sync {
+    /// Runs the network on `input` (batch, channels, height, width).
+    fn run(&self, input: NdTensor<f32, 4>) -> Result<Output, OcrError>;
+
+    /// A string the model file carries in its metadata (the recogniser's `character` list).
+    fn metadata(&self, key: &str) -> Option<String>;
+}
+
+impl Network for Model {
+    fn run(&self, input: NdTensor<f32, 4>) -> Result<Output, OcrError> {
+        let output = self
+            .run_one(input.view().into(), None)
+            .map_err(|e| OcrError::Run(e.to_string()))?;
+        let tensor: Tensor<f32> = output
+            .try_into()
+            .map_err(|_| OcrError::Run("a network's output is not a float tensor".into()))?;
+        Ok(Output {
+            shape: tensor.shape().to_vec(),
+            data: tensor.into_data(),
+        })
+    }
+
+    fn metadata(&self, key: &str) -> Option<String> {
+        Model::metadata(self).get(key).map(str::to_string)
+    }
+}
+
+/// Loads an ONNX file with rten, weights prepacked (memory once, every convolution of every page faster).
+pub fn load_rten(path: &std::path::Path) -> Result<Model, OcrError> {
+    let mut options = rten::ModelOptions::with_all_ops();
+    options.prepack_weights(true);
+    options.load_file(path).map_err(|e| OcrError::Load {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}

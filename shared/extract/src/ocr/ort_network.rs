@@ -1,0 +1,84 @@
+//! ONNX Runtime as an OCR inference engine (feature `ort`, for the engine benchmark): the `ort` crate
+//! loads `libonnxruntime.so` at run time (`load-dynamic`), from the path the caller gives, so nothing is
+//! linked or downloaded at build time.
+
+use super::network::{Network, Output};
+use super::OcrError;
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::value::Tensor;
+use rten_tensor::prelude::*;
+use rten_tensor::NdTensor;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+/// One ONNX Runtime session; `ort` runs a session through `&mut`, so pages take turns.
+pub struct OrtNetwork {
+    session: Mutex<Session>,
+}
+
+/// Loads `libonnxruntime.so` from `library` once per process and sets up its environment.
+pub fn init(library: &Path) -> Result<&'static Environment, OcrError> {
+    static ENVIRONMENT: OnceLock<Result<Environment, String>> = OnceLock::new();
+    ENVIRONMENT
+        .get_or_init(|| {
+            ort::init_from(library)
+                .map_err(|e| e.to_string())?
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|reason| OcrError::Load {
+            path: library.display().to_string(),
+            reason: reason.clone(),
+        })
+}
+
+impl OrtNetwork {
+    /// Opens `model` on `threads` intra-op threads (ONNX Runtime's own pool).
+    pub fn load(
+        environment: &Environment,
+        model: &Path,
+        threads: usize,
+    ) -> Result<Self, OcrError> {
+        let failed = |reason: String| OcrError::Load {
+            path: model.display().to_string(),
+            reason,
+        };
+        let session = Session::builder(environment)
+            .map_err(|e| failed(e.to_string()))?
+            .with_intra_threads(threads)
+            .map_err(|e| failed(e.to_string()))?
+            .commit_from_file(model)
+            .map_err(|e| failed(e.to_string()))?;
+        Ok(Self {
+            session: Mutex::new(session),
+        })
+    }
+}
+
+impl Network for OrtNetwork {
+    fn run(&self, input: NdTensor<f32, 4>) -> Result<Output, OcrError> {
+        let failed = |e: ort::Error| OcrError::Run(e.to_string());
+        let shape = input.shape().to_vec();
+        let tensor = Tensor::from_array((shape, input.into_data())).map_err(failed)?;
+        let mut session = self
+            .session
+            .lock()
+            .map_err(|_| OcrError::Run("an earlier OCR run panicked".into()))?;
+        let outputs = session.run(ort::inputs![tensor]).map_err(failed)?;
+        let (shape, data) = outputs[0]
+            .try_extract_tensor::<f32>()
+            .map_err(failed)?;
+        Ok(Output {
+            shape: shape.iter().map(|&d| d.max(0) as usize).collect(),
+            data: data.to_vec(),
+        })
+    }
+
+    fn metadata(&self, key: &str) -> Option<String> {
+        let session = self.session.lock().ok()?;
+        let metadata = session.metadata().ok()?;
+        metadata.custom(key)
+    }
+}
