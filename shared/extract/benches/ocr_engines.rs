@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! ocr_engines --models DIR --pages DIR --dpi 150 [--engine rten|ort] [--ort-lib PATH] [--threads N]
-//!             [--rounds N]
+//!             [--rounds N] [--detector-max-side PIXELS]
 //! ```
 //!
 //! Reads every `*-{dpi}dpi.png` of the pages folder `--rounds` times (after one untimed page) and prints
@@ -13,8 +13,8 @@
 //! the peak resident memory. `--tesseract DIR --dpi 150` instead counts the fields right in the TSV
 //! files tesseract wrote for the invoice pages. Under `cargo test` (no arguments) it does nothing.
 
-use pagewire_core::policy::extraction::extract_fields;
 use pagewire_core::model::BoundingBox;
+use pagewire_core::policy::extraction::extract_fields;
 use pagewire_core::ports::{PageText, TextSource, Word};
 use pagewire_extract::ocr::{OcrEngine, OcrSettings};
 use std::path::{Path, PathBuf};
@@ -39,7 +39,10 @@ fn argument(args: &[String], name: &str) -> Option<String> {
 
 fn load(args: &[String], models: &Path) -> OcrEngine {
     let engine = argument(args, "--engine").unwrap_or_else(|| "rten".into());
-    let settings = OcrSettings::default();
+    let mut settings = OcrSettings::default();
+    if let Some(side) = argument(args, "--detector-max-side") {
+        settings.detector_max_side = side.parse().expect("--detector-max-side PIXELS");
+    }
     match engine.as_str() {
         "rten" => OcrEngine::load_with(models, settings).expect("the models load with rten"),
         #[cfg(feature = "ort")]
@@ -68,13 +71,21 @@ fn fields_right(words: Vec<Word>, aspect: f32) -> (usize, usize) {
     };
     let want = invoice_template::expected();
     let got = extract_fields(&invoice_template::template(), &[page]);
-    let right = got.iter().zip(&want).filter(|(g, w)| g.value == **w).count();
+    let right = got
+        .iter()
+        .zip(&want)
+        .filter(|(g, w)| g.value == **w)
+        .count();
     (right, want.len())
 }
 
 /// A page of tesseract's TSV output as words with boxes in fractions of the page, and its aspect.
 fn tesseract_words(tsv: &str) -> (Vec<Word>, f32) {
-    let rows: Vec<Vec<&str>> = tsv.lines().skip(1).map(|l| l.split('\t').collect()).collect();
+    let rows: Vec<Vec<&str>> = tsv
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
     let number = |row: &[&str], i: usize| row[i].parse::<f32>().unwrap_or(0.0);
     let page = rows.iter().find(|r| r[0] == "1").expect("a page row");
     let (pw, ph) = (number(page, 8), number(page, 9));

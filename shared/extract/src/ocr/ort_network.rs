@@ -36,11 +36,7 @@ pub fn init(library: &Path) -> Result<&'static Environment, OcrError> {
 
 impl OrtNetwork {
     /// Opens `model` on `threads` intra-op threads (ONNX Runtime's own pool).
-    pub fn load(
-        environment: &Environment,
-        model: &Path,
-        threads: usize,
-    ) -> Result<Self, OcrError> {
+    pub fn load(environment: &Environment, model: &Path, threads: usize) -> Result<Self, OcrError> {
         let failed = |reason: String| OcrError::Load {
             path: model.display().to_string(),
             reason,
@@ -67,9 +63,7 @@ impl Network for OrtNetwork {
             .lock()
             .map_err(|_| OcrError::Run("an earlier OCR run panicked".into()))?;
         let outputs = session.run(ort::inputs![tensor]).map_err(failed)?;
-        let (shape, data) = outputs[0]
-            .try_extract_tensor::<f32>()
-            .map_err(failed)?;
+        let (shape, data) = outputs[0].try_extract_tensor::<f32>().map_err(failed)?;
         Ok(Output {
             shape: shape.iter().map(|&d| d.max(0) as usize).collect(),
             data: data.to_vec(),
