@@ -91,6 +91,8 @@ for pair in "${pairs[@]}"; do
     echo "-- $name, $dpi dpi"
     printf '   %-28s ' "rten 0.27:"
     "$bench" --engine rten --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
+    printf '   %-28s ' "rten 0.27, no skew probe:"
+    "$bench" --engine rten --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds" --no-skew-probe
     for threads in 1 2; do
       printf '   %-28s ' "ONNX Runtime, $threads thread(s):"
       "$bench" --engine ort --ort-lib "$ort_dir/x86_64/libonnxruntime.so" --threads "$threads" \

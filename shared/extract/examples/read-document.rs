@@ -2,7 +2,7 @@
 //! Usage: PAGEWIRE_OCR_MODEL_DIR=... cargo run --release -p pagewire-extract --features ocr \
 //!          --example read-document -- FILE...
 //! With `RUST_LOG=pagewire_extract=debug` it also prints the OCR models' load time and each page's stage
-//! times (probe, detection, recognition) on stderr. Naming a file twice reads it twice (the first read of
+//! times (detection, recognition) on stderr. Naming a file twice reads it twice (the first read of
 //! an image pays for loading the models).
 
 use pagewire_core::policy::layout::lines;

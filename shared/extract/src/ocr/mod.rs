@@ -41,6 +41,10 @@ pub struct OcrSettings {
     /// The skew is estimated on a smaller detection pass first, so a straight page is detected once at
     /// full size and a tilted one is detected at full size only after straightening.
     pub skew_probe_max_side: u32,
+    /// With `false`, the page is detected once at full size and its skew read from those lines: 15 %
+    /// less CPU per page with rten (BENCHMARKS.md, "OCR engines"), but some corpus values move with
+    /// today's models, so the probe stays the default until the corpus is recorded again.
+    pub skew_probe: bool,
     /// Pages whose estimated skew is above this (degrees) are straightened before reading.
     pub deskew_min_degrees: f32,
     /// Most lines recognised per model run (runs group lines of similar width, see `batches`).
@@ -52,6 +56,7 @@ impl Default for OcrSettings {
         Self {
             detector_max_side: 1280,
             skew_probe_max_side: 640,
+            skew_probe: true,
             deskew_min_degrees: 0.3,
             recogniser_batch: 16,
         }
@@ -134,21 +139,38 @@ impl OcrEngine {
         if page.width() < 8 || page.height() < 8 {
             return Ok(Vec::new());
         }
-        let probe = OcrSettings {
-            detector_max_side: self.settings.skew_probe_max_side,
-            ..self.settings
-        };
         let started = Instant::now();
-        let angle = deskew_angle(&detect::detect(&*self.detector, page, &probe)?);
-        let probe_ms = started.elapsed().as_millis();
         let straightened;
-        let page = if angle.abs() >= self.settings.deskew_min_degrees {
-            straightened = rotate(page, -angle);
-            &straightened
+        let (page, lines) = if self.settings.skew_probe {
+            // The skew from a smaller detection pass, then one detection of the page as it will be read.
+            let probe = OcrSettings {
+                detector_max_side: self.settings.skew_probe_max_side,
+                ..self.settings
+            };
+            let angle = deskew_angle(&detect::detect(&*self.detector, page, &probe)?.lines());
+            let page = if angle.abs() >= self.settings.deskew_min_degrees {
+                straightened = rotate(page, -angle);
+                &straightened
+            } else {
+                page
+            };
+            (
+                page,
+                detect::detect(&*self.detector, page, &self.settings)?.lines(),
+            )
         } else {
-            page
+            // One detection at full size: the skew from its lines, and a skewed page's lines boxed as they
+            // lie once the page is turned straight (each region's own pixels turned).
+            let found = detect::detect(&*self.detector, page, &self.settings)?;
+            let lines = found.lines();
+            let angle = deskew_angle(&lines);
+            if angle.abs() >= self.settings.deskew_min_degrees {
+                straightened = rotate(page, -angle);
+                (&straightened, found.lines_turned(-angle))
+            } else {
+                (page, lines)
+            }
         };
-        let lines = detect::detect(&*self.detector, page, &self.settings)?;
         let detected_ms = started.elapsed().as_millis();
         let words = recognise::recognise(
             &*self.recogniser,
@@ -159,8 +181,7 @@ impl OcrEngine {
         )?;
         // Durations and counts only: what a page says is never logged.
         tracing::debug!(
-            probe_ms,
-            detect_ms = detected_ms - probe_ms,
+            detect_ms = detected_ms,
             recognise_ms = started.elapsed().as_millis() - detected_ms,
             lines = lines.len(),
             "OCR page read"
