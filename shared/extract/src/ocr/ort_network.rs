@@ -35,7 +35,8 @@ pub fn init(library: &Path) -> Result<&'static Environment, OcrError> {
 }
 
 impl OrtNetwork {
-    /// Opens `model` on `threads` intra-op threads (ONNX Runtime's own pool).
+    /// Opens `model` on `threads` intra-op threads (ONNX Runtime's own pool). The threads sleep when
+    /// idle instead of spinning, so CPU time counts work, as tesseract's with `OMP_THREAD_LIMIT=1`.
     pub fn load(environment: &Environment, model: &Path, threads: usize) -> Result<Self, OcrError> {
         let failed = |reason: String| OcrError::Load {
             path: model.display().to_string(),
@@ -44,6 +45,8 @@ impl OrtNetwork {
         let session = Session::builder(environment)
             .map_err(|e| failed(e.to_string()))?
             .with_intra_threads(threads)
+            .map_err(|e| failed(e.to_string()))?
+            .with_intra_op_spinning(false)
             .map_err(|e| failed(e.to_string()))?
             .commit_from_file(model)
             .map_err(|e| failed(e.to_string()))?;
