@@ -36,7 +36,9 @@ pub fn init(library: &Path) -> Result<&'static Environment, OcrError> {
 
 impl OrtNetwork {
     /// Opens `model` on `threads` intra-op threads (ONNX Runtime's own pool). The threads sleep when
-    /// idle instead of spinning, so CPU time counts work, as tesseract's with `OMP_THREAD_LIMIT=1`.
+    /// idle instead of spinning, so CPU time counts work, as tesseract's with `OMP_THREAD_LIMIT=1`. No
+    /// per-shape memory plans: every page and recogniser run has other shapes, and the plans kept peak
+    /// memory at more than twice rten's (BENCHMARKS.md, "OCR engines side by side").
     pub fn load(environment: &Environment, model: &Path, threads: usize) -> Result<Self, OcrError> {
         let failed = |reason: String| OcrError::Load {
             path: model.display().to_string(),
@@ -47,6 +49,8 @@ impl OrtNetwork {
             .with_intra_threads(threads)
             .map_err(|e| failed(e.to_string()))?
             .with_intra_op_spinning(false)
+            .map_err(|e| failed(e.to_string()))?
+            .with_memory_pattern(false)
             .map_err(|e| failed(e.to_string()))?
             .commit_from_file(model)
             .map_err(|e| failed(e.to_string()))?;
