@@ -81,7 +81,7 @@ for dpi in 150 200; do
 done
 rm -f "$pages/scan.jpg" "$pages/invoice.pdf"
 
-cargo bench --quiet -p pagewire-extract --features ort --bench ocr_engines --no-run
+cargo bench --quiet -p pagewire-extract --features "ort tract" --bench ocr_engines --no-run
 bench=$(ls -t "$CARGO_TARGET_DIR"/release/deps/ocr_engines-* | grep -v '\.d$' | head -1)
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $rounds rounds of" \
   "$(ls "$pages"/*-150dpi.png | wc -l) pages per resolution (2 invoices with 8 fields each, 7 corpus pages)"
@@ -93,6 +93,8 @@ for pair in "${pairs[@]}"; do
     "$bench" --engine rten --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
     printf '   %-28s ' "rten 0.27, no skew probe:"
     "$bench" --engine rten --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds" --no-skew-probe
+    printf '   %-28s ' "tract 0.23:"
+    "$bench" --engine tract --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
     for threads in 1 2; do
       printf '   %-28s ' "ONNX Runtime, $threads thread(s):"
       "$bench" --engine ort --ort-lib "$ort_dir/x86_64/libonnxruntime.so" --threads "$threads" \

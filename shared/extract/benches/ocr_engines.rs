@@ -3,7 +3,7 @@
 //! and resolution, so the peak memory is that of the pair alone.
 //!
 //! ```text
-//! ocr_engines --models DIR --pages DIR --dpi 150 [--engine rten|ort] [--ort-lib PATH] [--threads N]
+//! ocr_engines --models DIR --pages DIR --dpi 150 [--engine rten|ort|tract] [--ort-lib PATH] [--threads N]
 //!             [--rounds N] [--detector-max-side PIXELS] [--no-skew-probe]
 //! ```
 //!
@@ -58,7 +58,16 @@ fn load(args: &[String], models: &Path) -> OcrEngine {
             })
             .expect("the models load with ONNX Runtime")
         }
-        other => panic!("unknown engine {other} (ort needs the `ort` feature)"),
+        #[cfg(feature = "tract")]
+        "tract" => {
+            use pagewire_extract::ocr::network::Network;
+            use pagewire_extract::ocr::tract_network::TractNetwork;
+            OcrEngine::load_on(models, settings, |path| {
+                Ok(Box::new(TractNetwork::load(path)?) as Box<dyn Network>)
+            })
+            .expect("the models load with tract")
+        }
+        other => panic!("unknown engine {other} (ort and tract need their features)"),
     }
 }
 

@@ -11,6 +11,8 @@ pub mod network;
 #[cfg(feature = "ort")]
 pub mod ort_network;
 mod recognise;
+#[cfg(feature = "tract")]
+pub mod tract_network;
 
 use network::Network;
 use pagewire_core::ports::Word;
