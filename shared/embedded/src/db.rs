@@ -16,7 +16,7 @@ use std::time::Duration;
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Prepared statements kept per connection: more than the distinct statements of the hot paths.
-const STATEMENT_CACHE: usize = 64;
+const STATEMENT_CACHE: usize = 128;
 
 /// Every table is created idempotently at open, so a fresh directory and a reopened one take the same path.
 /// Entities live as serde_json text in `body`; the other columns exist only to key, filter and order rows.
@@ -288,6 +288,26 @@ pub(crate) fn seconds(at: DateTime<Utc>) -> i64 {
 /// The instant as unix microseconds, the unit of the ordering columns.
 pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros()
+}
+
+/// `Connection::execute` through the statement cache: the same few statements run for every document,
+/// and parsing one costs more than running it.
+pub(crate) fn execute_cached(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<usize, rusqlite::Error> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// `Connection::query_row` through the statement cache.
+pub(crate) fn query_row_cached<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, rusqlite::Error>,
+) -> Result<T, rusqlite::Error> {
+    conn.prepare_cached(sql)?.query_row(params, map)
 }
 
 /// The decoded `body` of every row `sql` selects (the body must be its first column).
