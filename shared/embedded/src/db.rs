@@ -189,7 +189,7 @@ impl Db {
     /// and back cost more than the call itself: about half the CPU of a document end to end, in context
     /// switches (BENCHMARKS.md, "End to end"). What could take long, the WAL checkpoint with its fsyncs,
     /// runs on the [`Checkpointer`]'s thread instead. The lock is rarely contended: calls take
-    /// microseconds, and measured under load fewer than one in ten overlapped another.
+    /// microseconds, and measured under load about one in ten overlapped another.
     pub(crate) async fn run<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
