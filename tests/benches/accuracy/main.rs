@@ -58,11 +58,12 @@ impl Confidences {
         candidates.push(1.01);
         candidates.sort_by(f32::total_cmp);
         let limit = self.right.len() as f64 * 0.05;
+        // Flagged right values only grow with the threshold: the first from the top that fits is the best.
         let best = candidates
             .iter()
             .copied()
-            .filter(|&t| (below(&self.right, t) as f64) < limit.max(f64::MIN_POSITIVE))
-            .last()
+            .rev()
+            .find(|&t| (below(&self.right, t) as f64) < limit.max(f64::MIN_POSITIVE))
             .unwrap_or(0.0);
         let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
         println!();
