@@ -62,6 +62,11 @@ fn start_dev(data_dir: &std::path::Path) -> (Running, StartUp) {
     (running, seen)
 }
 
+/// The JSON body of the answer to `request`.
+async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_png_submitted_to_pagewire_dev_with_no_ocr_variable_has_its_fields_read() {
     let data_dir = std::env::temp_dir().join(format!("pagewire-dev-ocr-{}", uuid::Uuid::new_v4()));
@@ -101,15 +106,12 @@ async fn a_png_submitted_to_pagewire_dev_with_no_ocr_variable_has_its_fields_rea
     // A debug build reads one page in seconds to a minute on a loaded machine; the bound only stops a hang.
     let deadline = Instant::now() + Duration::from_secs(600);
     let status = loop {
-        let view: serde_json::Value = client
-            .get(format!("{}/job-status?job_id={job_id}", start.url))
-            .header("x-auth", &start.key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let view = json(
+            client
+                .get(format!("{}/job-status?job_id={job_id}", start.url))
+                .header("x-auth", &start.key),
+        )
+        .await;
         let status = view["status"].as_str().unwrap_or_default().to_string();
         if status == "SUCCESS" || status == "FAILED" {
             break view;
@@ -118,16 +120,13 @@ async fn a_png_submitted_to_pagewire_dev_with_no_ocr_variable_has_its_fields_rea
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert_eq!(status["status"], "SUCCESS", "{status}");
-    let results: serde_json::Value = client
-        .post(format!("{}/v1/job-results", start.url))
-        .header("x-auth", &start.key)
-        .json(&serde_json::json!({"job_id": job_id, "result_format": "json"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let results = json(
+        client
+            .post(format!("{}/v1/job-results", start.url))
+            .header("x-auth", &start.key)
+            .json(&serde_json::json!({"job_id": job_id, "result_format": "json"})),
+    )
+    .await;
     let fields = &results["documents"][0]["result"];
     assert_eq!(fields["invoice_number"], "INV-2024-001", "{results}");
     assert_eq!(fields["invoice_date"], "2024-03-15", "{results}");

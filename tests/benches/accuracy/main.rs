@@ -12,6 +12,9 @@
 //! PDFs only, as a smoke test.
 
 mod baseline;
+mod confidence;
+
+use confidence::Confidences;
 
 use integration_tests::corpus::{grade, manifest, CorpusDocument, Grade};
 use pagewire_core::model::{FieldRule, FieldSpec, FieldType};
@@ -40,64 +43,6 @@ struct Tally {
 fn process_cpu_seconds() -> f64 {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
     t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
-}
-
-/// The confidence of every value OCR read (the raw text a rule found), and whether it was right.
-#[derive(Debug, Default)]
-struct Confidences {
-    right: Vec<f32>,
-    wrong: Vec<f32>,
-}
-
-impl Confidences {
-    /// The highest threshold that flags fewer than 5 % of right values, and the share of wrong values it
-    /// flags; then the same for the shipped threshold.
-    fn report(&self, shipped: f32) {
-        let below = |values: &[f32], t: f32| values.iter().filter(|&&c| c < t).count();
-        let mut candidates: Vec<f32> = self.right.iter().chain(&self.wrong).copied().collect();
-        candidates.push(1.01);
-        candidates.sort_by(f32::total_cmp);
-        let limit = self.right.len() as f64 * 0.05;
-        // Flagged right values only grow with the threshold: the first from the top that fits is the best.
-        let best = candidates
-            .iter()
-            .copied()
-            .rev()
-            .find(|&t| (below(&self.right, t) as f64) < limit.max(f64::MIN_POSITIVE))
-            .unwrap_or(0.0);
-        let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
-        println!();
-        println!(
-            "OCR confidence of the values read on PNG and JPEG pages: {} right (mean {:.3}), {} wrong \
-             (mean {:.3})",
-            self.right.len(),
-            mean(&self.right),
-            self.wrong.len(),
-            mean(&self.wrong)
-        );
-        println!();
-        println!("| threshold | right values flagged | wrong values flagged |");
-        println!("| --- | --- | --- |");
-        for (name, t) in [
-            (
-                format!("{best:.3} (highest that flags < 5 % of right ones)"),
-                best,
-            ),
-            (format!("{shipped:.3} (LOW_OCR_CONFIDENCE)"), shipped),
-        ] {
-            println!(
-                "| {name} | {} / {} | {} / {} |",
-                below(&self.right, t),
-                self.right.len(),
-                below(&self.wrong, t),
-                self.wrong.len()
-            );
-        }
-        let mut wrong = self.wrong.clone();
-        wrong.sort_by(f32::total_cmp);
-        println!();
-        println!("wrong values' confidences: {wrong:.3?}");
-    }
 }
 
 impl Tally {
@@ -136,7 +81,7 @@ fn tally_document(
     details: bool,
     who: &str,
     mut confidences: Option<&mut Confidences>,
-) {
+) -> Option<Vec<PageText>> {
     tally.documents += 1;
     let started = Instant::now();
     let cpu_started = process_cpu_seconds();
@@ -149,7 +94,7 @@ fn tally_document(
             eprintln!("  {who} {}: not read: {e}", doc.file);
             tally.failed_documents += 1;
             tally.null += doc.fields.len();
-            return;
+            return None;
         }
     };
     tally.pages += pages.len().max(1);
@@ -179,6 +124,7 @@ fn tally_document(
             );
         }
     }
+    Some(pages)
 }
 
 /// A template of 40 fields for a document: its own fields, then variants of them (the same rules under
@@ -284,6 +230,7 @@ fn main() {
         None if full => panic!("PAGEWIRE_OCR_MODEL_DIR is not set: run scripts/bench-accuracy.sh"),
         None => PagewireReader::new(limits),
     };
+    let text_layer = PagewireReader::new(limits);
     let forms = [
         ("pdf", "text PDF"),
         ("png", "PNG scan"),
@@ -304,7 +251,7 @@ fn main() {
         let mut theirs = Tally::default();
         for doc in &docs {
             let ocr = (*form != "pdf").then_some(&mut confidences);
-            tally_document(
+            let read = tally_document(
                 &mut ours,
                 doc,
                 || doc.read(&reader),
@@ -312,6 +259,16 @@ fn main() {
                 "pagewire",
                 ocr,
             );
+            // A scan or photo is of page 1 of the text PDF of the same issuer: its words are the truth.
+            let twin = manifest
+                .documents
+                .iter()
+                .find(|d| d.form == "pdf" && d.issuer == doc.issuer);
+            if let (Some(read), Some(twin), true) = (read, twin, *form != "pdf") {
+                if let Ok(truth) = twin.read(&text_layer) {
+                    confidences.add_words(&read, &truth[0]);
+                }
+            }
             if full && baseline {
                 let path = integration_tests::corpus::root().join(&doc.file);
                 let read = || match *form {
