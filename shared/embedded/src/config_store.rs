@@ -1,6 +1,8 @@
 //! [`ConfigStore`] on SQLite: tenants with their credit balance, charges, API keys, templates, endpoints.
 
-use crate::db::{decode, encode, micros, query_bodies, query_body, Db, DbError};
+use crate::db::{
+    decode, encode, execute_cached, micros, query_bodies, query_body, query_row_cached, Db, DbError,
+};
 use async_trait::async_trait;
 use pagewire_core::ids::{EndpointId, TemplateId, TenantId};
 use pagewire_core::model::{ApiKeyRecord, Template, Tenant, WebhookEndpoint};
@@ -46,7 +48,8 @@ impl ConfigStore for SqliteConfigStore {
         );
         self.db
             .run(move |conn| {
-                let inserted = conn.execute(
+                let inserted = execute_cached(
+                    conn,
                     "INSERT INTO tenants (id, credits, created_us, body) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (id) DO NOTHING",
                     params![id, credits, created, body],
@@ -64,7 +67,8 @@ impl ConfigStore for SqliteConfigStore {
         let id = id.to_string();
         self.db
             .run(move |conn| {
-                let mut stmt = conn.prepare("SELECT body, credits FROM tenants WHERE id = ?1")?;
+                let mut stmt =
+                    conn.prepare_cached("SELECT body, credits FROM tenants WHERE id = ?1")?;
                 let mut rows = stmt.query(params![id])?;
                 match rows.next()? {
                     Some(row) => Ok(Some(tenant_from_row(row)?)),
@@ -78,8 +82,9 @@ impl ConfigStore for SqliteConfigStore {
     async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
         self.db
             .run(move |conn| {
-                let mut stmt =
-                    conn.prepare("SELECT body, credits FROM tenants ORDER BY created_us, rowid")?;
+                let mut stmt = conn.prepare_cached(
+                    "SELECT body, credits FROM tenants ORDER BY created_us, rowid",
+                )?;
                 let mut rows = stmt.query([])?;
                 let mut tenants = Vec::new();
                 while let Some(row) = rows.next()? {
@@ -97,18 +102,19 @@ impl ConfigStore for SqliteConfigStore {
         self.db
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let balance: Option<i64> = tx
-                    .query_row(
-                        "SELECT credits FROM tenants WHERE id = ?1",
-                        params![id],
-                        |row| row.get(0),
-                    )
-                    .optional()?;
+                let balance: Option<i64> = query_row_cached(
+                    &tx,
+                    "SELECT credits FROM tenants WHERE id = ?1",
+                    params![id],
+                    |row| row.get(0),
+                )
+                .optional()?;
                 let balance = balance.ok_or_else(|| missing_tenant(&id))?;
                 let next = balance.checked_add(delta).ok_or_else(|| {
                     DbError::Store(StoreError::Permanent("credit balance overflow".to_string()))
                 })?;
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "UPDATE tenants SET credits = ?1 WHERE id = ?2",
                     params![next, id],
                 )?;
@@ -130,34 +136,36 @@ impl ConfigStore for SqliteConfigStore {
         self.db
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let charged_before: Option<i64> = tx
-                    .query_row(
-                        "SELECT 1 FROM charges WHERE tenant_id = ?1 AND charge_id = ?2",
-                        params![id, charge_id],
-                        |row| row.get(0),
-                    )
-                    .optional()?;
+                let charged_before: Option<i64> = query_row_cached(
+                    &tx,
+                    "SELECT 1 FROM charges WHERE tenant_id = ?1 AND charge_id = ?2",
+                    params![id, charge_id],
+                    |row| row.get(0),
+                )
+                .optional()?;
                 if charged_before.is_some() {
                     return Ok(ChargeOutcome::AlreadyCharged);
                 }
-                let balance: Option<i64> = tx
-                    .query_row(
-                        "SELECT credits FROM tenants WHERE id = ?1",
-                        params![id],
-                        |row| row.get(0),
-                    )
-                    .optional()?;
+                let balance: Option<i64> = query_row_cached(
+                    &tx,
+                    "SELECT credits FROM tenants WHERE id = ?1",
+                    params![id],
+                    |row| row.get(0),
+                )
+                .optional()?;
                 let balance = balance.ok_or_else(|| missing_tenant(&id))?;
                 let pages = i64::from(pages);
                 if balance < pages {
                     return Ok(ChargeOutcome::Insufficient { balance });
                 }
                 let remaining = balance - pages;
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "UPDATE tenants SET credits = ?1 WHERE id = ?2",
                     params![remaining, id],
                 )?;
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "INSERT INTO charges (tenant_id, charge_id, pages) VALUES (?1, ?2, ?3)",
                     params![id, charge_id, pages],
                 )?;
@@ -176,7 +184,8 @@ impl ConfigStore for SqliteConfigStore {
         );
         self.db
             .run(move |conn| {
-                let inserted = conn.execute(
+                let inserted = execute_cached(
+                    conn,
                     "INSERT INTO api_keys (key_hash, tenant_id, body) VALUES (?1, ?2, ?3)
                      ON CONFLICT (key_hash) DO NOTHING",
                     params![hash, tenant, body],
@@ -212,7 +221,7 @@ impl ConfigStore for SqliteConfigStore {
         );
         self.db
             .run(move |conn| {
-                conn.execute(
+                execute_cached(conn,
                     "INSERT INTO templates (tenant_id, id, created_us, body) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (tenant_id, id) DO UPDATE SET created_us = excluded.created_us, body = excluded.body",
                     params![tenant, id, created, body],
@@ -257,7 +266,8 @@ impl ConfigStore for SqliteConfigStore {
         let (tenant, id) = (tenant.to_string(), id.to_string());
         self.db
             .run(move |conn| {
-                let deleted = conn.execute(
+                let deleted = execute_cached(
+                    conn,
                     "DELETE FROM templates WHERE tenant_id = ?1 AND id = ?2",
                     params![tenant, id],
                 )?;
@@ -276,7 +286,7 @@ impl ConfigStore for SqliteConfigStore {
         );
         self.db
             .run(move |conn| {
-                conn.execute(
+                execute_cached(conn,
                     "INSERT INTO endpoints (tenant_id, id, template_id, created_us, body) VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (tenant_id, id) DO UPDATE SET template_id = excluded.template_id,
                          created_us = excluded.created_us, body = excluded.body",
@@ -327,7 +337,8 @@ impl ConfigStore for SqliteConfigStore {
         let (tenant, id) = (tenant.to_string(), id.to_string());
         self.db
             .run(move |conn| {
-                let deleted = conn.execute(
+                let deleted = execute_cached(
+                    conn,
                     "DELETE FROM endpoints WHERE tenant_id = ?1 AND id = ?2",
                     params![tenant, id],
                 )?;

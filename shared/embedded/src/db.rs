@@ -1,6 +1,7 @@
 //! The one SQLite connection every embedded store shares: opening, schema, and the bridge that runs
 //! blocking SQL off the async runtime and turns SQLite errors into [`StoreError`]s.
 
+use crate::checkpoint::Checkpointer;
 use chrono::{DateTime, Utc};
 use pagewire_core::StoreError;
 use rusqlite::{Connection, ErrorCode, OptionalExtension};
@@ -12,10 +13,10 @@ use std::time::Duration;
 
 /// How long a statement waits for another process (say the CLI while `pagewire dev` runs) to release the
 /// file before SQLite reports BUSY, which we surface as `Unavailable` so callers retry.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Prepared statements kept per connection: more than the distinct statements of the hot paths.
-const STATEMENT_CACHE: usize = 64;
+const STATEMENT_CACHE: usize = 128;
 
 /// Every table is created idempotently at open, so a fresh directory and a reopened one take the same path.
 /// Entities live as serde_json text in `body`; the other columns exist only to key, filter and order rows.
@@ -146,6 +147,10 @@ CREATE INDEX IF NOT EXISTS messages_owner ON messages (queue, owner, turn);
 #[derive(Debug)]
 pub(crate) struct Db {
     conn: Mutex<Connection>,
+    /// Declared after `conn`, so its connection is the last one closed, and SQLite's last close copies
+    /// whatever the WAL still holds into the file. Only tests look at it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    checkpointer: Option<Checkpointer>,
 }
 
 impl Db {
@@ -161,25 +166,37 @@ impl Db {
         conn.execute_batch(SCHEMA)?;
         add_missing_columns(&conn)?;
         conn.execute_batch(LATER_INDEXES)?;
+        let checkpointer = match Checkpointer::start(path) {
+            Ok(checkpointer) => {
+                conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+                Some(checkpointer)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "no checkpoint thread; SQLite checkpoints in commits");
+                None
+            }
+        };
         Ok(Arc::new(Self {
             conn: Mutex::new(conn),
+            checkpointer,
         }))
     }
 
-    /// Runs `work` with the connection on the blocking thread pool, so SQLite's fsyncs and busy waits never
-    /// stall the async runtime.
+    /// Runs `work` with the connection, on the calling thread.
+    ///
+    /// Not on the blocking pool: the statements are short indexed reads and writes (the few scans, purging
+    /// and dead letters, are bounded by their tables' retention), and handing each call to another thread
+    /// and back cost more than the call itself: about half the CPU of a document end to end, in context
+    /// switches (BENCHMARKS.md, "End to end"). What could take long, the WAL checkpoint with its fsyncs,
+    /// runs on the [`Checkpointer`]'s thread instead. The lock is rarely contended: calls take
+    /// microseconds, and measured under load about one in ten overlapped another.
     pub(crate) async fn run<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
     {
-        let db = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let mut conn = db.lock();
-            work(&mut conn).map_err(StoreError::from)
-        })
-        .await
-        .map_err(|e| StoreError::Permanent(format!("sqlite task did not finish: {e}")))?
+        let mut conn = self.lock();
+        work(&mut conn).map_err(StoreError::from)
     }
 
     /// A panic while the lock was held leaves nothing half-done (an open transaction rolls back when it is
@@ -271,6 +288,26 @@ pub(crate) fn seconds(at: DateTime<Utc>) -> i64 {
 /// The instant as unix microseconds, the unit of the ordering columns.
 pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros()
+}
+
+/// `Connection::execute` through the statement cache: the same few statements run for every document,
+/// and parsing one costs more than running it.
+pub(crate) fn execute_cached(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<usize, rusqlite::Error> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// `Connection::query_row` through the statement cache.
+pub(crate) fn query_row_cached<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, rusqlite::Error>,
+) -> Result<T, rusqlite::Error> {
+    conn.prepare_cached(sql)?.query_row(params, map)
 }
 
 /// The decoded `body` of every row `sql` selects (the body must be its first column).
@@ -366,6 +403,64 @@ mod tests {
             })
             .unwrap();
         assert_eq!((owner.as_str(), turn), ("", 0));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_calls_all_run_and_are_visible_to_other_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let db = Db::open(&path).unwrap();
+        db.lock()
+            .execute_batch("CREATE TABLE scratch (n INTEGER PRIMARY KEY)")
+            .unwrap();
+        let calls: Vec<_> = (0..300_i64)
+            .map(|n| {
+                let db = Arc::clone(&db);
+                tokio::spawn(async move {
+                    db.run(move |conn| {
+                        conn.execute("INSERT INTO scratch (n) VALUES (?1)", [n])?;
+                        Ok(())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for call in calls {
+            call.await.unwrap().unwrap();
+        }
+        let other = Connection::open(&path).unwrap();
+        let seen: i64 = other
+            .query_row("SELECT COUNT(*) FROM scratch", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(seen, 300);
+    }
+
+    #[tokio::test]
+    async fn the_checkpoint_thread_copies_the_wal_and_commits_never_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.sqlite3")).unwrap();
+        let auto: i64 = db
+            .lock()
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(auto, 0);
+        db.run(|conn| {
+            conn.execute_batch(
+                "CREATE TABLE scratch (n INTEGER PRIMARY KEY); INSERT INTO scratch VALUES (1);",
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let checkpointer = db.checkpointer.as_ref().expect("a checkpoint thread");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while checkpointer.frames_copied() == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no checkpoint within 20 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     #[tokio::test]

@@ -2,7 +2,8 @@
 //! semantics (insert-if-absent, update-if-version-matches) expressed as SQL `WHERE` clauses.
 
 use crate::db::{
-    decode, encode, micros, query_bodies, query_body, seconds, version_column, Db, DbError,
+    decode, encode, execute_cached, micros, query_bodies, query_body, seconds, version_column, Db,
+    DbError,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -36,7 +37,8 @@ impl SqliteJobStore {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let mut removed = 0;
                 for table in ["documents", "deliveries", "attempts"] {
-                    removed += tx.execute(
+                    removed += execute_cached(
+                        &tx,
                         &format!(
                             "DELETE FROM {table} WHERE expires_at < ?1
                              OR job_id IN (SELECT id FROM jobs WHERE expires_at < ?1)"
@@ -44,8 +46,13 @@ impl SqliteJobStore {
                         params![cutoff],
                     )?;
                 }
-                removed += tx.execute("DELETE FROM jobs WHERE expires_at < ?1", params![cutoff])?;
-                removed += tx.execute(
+                removed += execute_cached(
+                    &tx,
+                    "DELETE FROM jobs WHERE expires_at < ?1",
+                    params![cutoff],
+                )?;
+                removed += execute_cached(
+                    &tx,
                     "DELETE FROM idempotency_keys WHERE expires_at < ?1",
                     params![cutoff],
                 )?;
@@ -112,7 +119,8 @@ impl AttemptRow {
     }
 
     fn insert(&self, conn: &rusqlite::Connection) -> Result<(), DbError> {
-        conn.execute(
+        execute_cached(
+            conn,
             "INSERT INTO attempts (job_id, tenant_id, endpoint_id, attempted_us, expires_at, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -140,7 +148,7 @@ impl JobStore for SqliteJobStore {
         );
         self.db
             .run(move |conn| {
-                let inserted = conn.execute(
+                let inserted = execute_cached(conn,
                     "INSERT INTO jobs (id, tenant_id, version, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (id) DO NOTHING",
                     params![id, tenant, version, expires, body],
@@ -162,7 +170,7 @@ impl JobStore for SqliteJobStore {
         let (id, expires) = (job.id.to_string(), seconds(job.expires_at));
         self.db
             .run(move |conn| {
-                let changed = conn.execute(
+                let changed = execute_cached(conn,
                     "UPDATE jobs SET body = ?1, version = ?2, expires_at = ?3 WHERE id = ?4 AND version = ?5",
                     params![body, next, expires, id, expected],
                 )?;
@@ -182,7 +190,8 @@ impl JobStore for SqliteJobStore {
         );
         self.db
             .run(move |conn| {
-                let inserted = conn.execute(
+                let inserted = execute_cached(
+                    conn,
                     "INSERT INTO documents (job_id, id, ordinal, version, expires_at, body)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (job_id, id) DO NOTHING",
                     params![job, id, ordinal, version, expires, body],
@@ -237,7 +246,8 @@ impl JobStore for SqliteJobStore {
         );
         self.db
             .run(move |conn| {
-                let changed = conn.execute(
+                let changed = execute_cached(
+                    conn,
                     "UPDATE documents SET body = ?1, version = ?2, expires_at = ?3
                      WHERE job_id = ?4 AND id = ?5 AND version = ?6",
                     params![body, next, expires, job, id, expected],
@@ -280,7 +290,7 @@ impl JobStore for SqliteJobStore {
         );
         self.db
             .run(move |conn| {
-                let inserted = conn.execute(
+                let inserted = execute_cached(conn,
                     "INSERT INTO deliveries (job_id, webhook_id, created_us, version, expires_at, body)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (job_id, webhook_id) DO NOTHING",
                     params![job, webhook, created, version, expires, body],
@@ -334,7 +344,8 @@ impl JobStore for SqliteJobStore {
         );
         self.db
             .run(move |conn| {
-                let changed = conn.execute(
+                let changed = execute_cached(
+                    conn,
                     "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3
                      WHERE job_id = ?4 AND webhook_id = ?5 AND version = ?6",
                     params![body, next, expires, job, webhook, expected],
@@ -389,7 +400,8 @@ impl JobStore for SqliteJobStore {
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 row.insert(&tx)?;
-                let changed = tx.execute(
+                let changed = execute_cached(
+                    &tx,
                     "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3
                      WHERE job_id = ?4 AND webhook_id = ?5 AND version = ?6",
                     params![body, next, expires, job, webhook, expected],
@@ -435,7 +447,7 @@ impl JobStore for SqliteJobStore {
             .run(move |conn| {
                 // The SQL filter is by whole seconds; rows are read lazily and checked exactly, so a row that
                 // expired earlier within the current second does not take one of the `limit` places.
-                let mut stmt = conn.prepare(
+                let mut stmt = conn.prepare_cached(
                     "SELECT body FROM attempts WHERE tenant_id = ?1 AND endpoint_id = ?2 AND expires_at >= ?3
                      ORDER BY attempted_us DESC, seq DESC",
                 )?;
@@ -476,7 +488,8 @@ impl JobStore for SqliteJobStore {
                 if let Some(existing) = existing.filter(|r| !r.is_expired(now)) {
                     return Ok(Some(existing));
                 }
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "INSERT OR REPLACE INTO idempotency_keys (tenant_id, key, expires_at, body)
                      VALUES (?1, ?2, ?3, ?4)",
                     params![tenant, key, expires, body],
@@ -496,7 +509,8 @@ impl JobStore for SqliteJobStore {
         );
         self.db
             .run(move |conn| {
-                conn.execute(
+                execute_cached(
+                    conn,
                     "INSERT OR REPLACE INTO idempotency_keys (tenant_id, key, expires_at, body)
                      VALUES (?1, ?2, ?3, ?4)",
                     params![tenant, key, expires, body],
@@ -510,7 +524,8 @@ impl JobStore for SqliteJobStore {
         let (tenant, key) = (tenant.to_string(), key.to_string());
         self.db
             .run(move |conn| {
-                conn.execute(
+                execute_cached(
+                    conn,
                     "DELETE FROM idempotency_keys WHERE tenant_id = ?1 AND key = ?2",
                     params![tenant, key],
                 )?;

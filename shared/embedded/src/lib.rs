@@ -3,6 +3,7 @@
 //! the same semantics as the AWS adapters (conditional writes, TTL, visibility timeouts, dead letters),
 //! so code that works here works there.
 
+mod checkpoint;
 mod config_store;
 mod db;
 mod job_store;

@@ -4,7 +4,7 @@
 //! Every visibility decision reads the injected [`Clock`], never the system time, so tests drive
 //! redelivery with a `ManualClock` instead of sleeping.
 
-use crate::db::{Db, DbError};
+use crate::db::{execute_cached, query_row_cached, Db, DbError};
 use async_trait::async_trait;
 use pagewire_core::ports::{MessageQueue, QueueMessage};
 use pagewire_core::{Clock, StoreError};
@@ -97,7 +97,7 @@ impl SqliteQueue {
         self.db
             .run(move |conn| {
                 let mut stmt =
-                    conn.prepare("SELECT body FROM messages WHERE queue = ?1 ORDER BY seq")?;
+                    conn.prepare_cached("SELECT body FROM messages WHERE queue = ?1 ORDER BY seq")?;
                 let bodies = stmt.query_map(params![dlq], |row| row.get::<_, String>(0))?;
                 Ok(bodies.collect::<Result<Vec<_>, _>>()?)
             })
@@ -109,7 +109,8 @@ impl SqliteQueue {
         let name = self.name.clone();
         self.db
             .run(move |conn| {
-                let count: i64 = conn.query_row(
+                let count: i64 = query_row_cached(
+                    conn,
                     "SELECT COUNT(*) FROM messages WHERE queue = ?1",
                     params![name],
                     |row| row.get(0),
@@ -226,7 +227,7 @@ impl MessageQueue for SqliteQueue {
                     match fate {
                         Fate::DeadLetter { seq, message_id } => {
                             // The count restarts so that a consumer of the dead-letter queue gets a fresh budget.
-                            tx.execute(
+                            execute_cached(&tx,
                                 "UPDATE messages SET queue = ?1, receive_count = 0, receipt_handle = NULL,
                                  visible_at_ms = ?2 WHERE seq = ?3",
                                 params![dlq, now, seq],
@@ -235,7 +236,7 @@ impl MessageQueue for SqliteQueue {
                         }
                         Fate::Deliver { seq, receive_count } => {
                             let receipt_handle = Uuid::new_v4().to_string();
-                            let (message_id, body): (String, String) = tx.query_row(
+                            let (message_id, body): (String, String) = query_row_cached(&tx,
                                 "UPDATE messages SET receive_count = ?1, visible_at_ms = ?2, receipt_handle = ?3
                                  WHERE seq = ?4 RETURNING message_id, body",
                                 params![receive_count, hidden_until, receipt_handle, seq],
@@ -261,7 +262,8 @@ impl MessageQueue for SqliteQueue {
         let (name, receipt) = (self.name.clone(), receipt_handle.to_string());
         self.db
             .run(move |conn| {
-                conn.execute(
+                execute_cached(
+                    conn,
                     "DELETE FROM messages WHERE queue = ?1 AND receipt_handle = ?2",
                     params![name, receipt],
                 )?;
@@ -300,7 +302,7 @@ impl MessageQueue for SqliteQueue {
         let visible_at = after(self.now_ms(), timeout.min(MAX_VISIBILITY_TIMEOUT));
         self.db
             .run(move |conn| {
-                conn.execute(
+                execute_cached(conn,
                     "UPDATE messages SET visible_at_ms = ?1 WHERE queue = ?2 AND receipt_handle = ?3",
                     params![visible_at, name, receipt],
                 )?;

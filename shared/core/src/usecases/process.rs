@@ -14,7 +14,7 @@ use crate::services::Services;
 use crate::usecases::deliver::release_file_if_delivered;
 use crate::usecases::jobs::{enqueue, event_for, new_delivery};
 use crate::usecases::keys::{document_key, parse_object_key, ObjectRef};
-use crate::usecases::update::{modify_document, modify_job};
+use crate::usecases::update::{modify_document_from, modify_job, modify_job_from};
 use bytes::Bytes;
 use std::collections::BTreeSet;
 
@@ -75,7 +75,8 @@ async fn process_upload(s: &Services, job_id: JobId) -> Result<(), CoreError> {
         return unzip(s, job, bytes).await;
     }
     let doc_id = DocumentId::derive(job.id, 0, &job.file_name);
-    modify_job(s, job.id, |j| {
+    // Carried on as the latest copy, so the later writes of this job need no read first.
+    let job = modify_job_from(s, job.id, Some(job.clone()), |j| {
         let moving = j.status.job_may_become(Status::ProcessingImage);
         if moving {
             j.status = Status::ProcessingImage;
@@ -84,7 +85,8 @@ async fn process_upload(s: &Services, job_id: JobId) -> Result<(), CoreError> {
         j.documents_total = Some(1);
         moving || counted
     })
-    .await?;
+    .await?
+    .unwrap_or(job);
     let mut doc = new_document(
         s,
         &job,
@@ -98,9 +100,9 @@ async fn process_upload(s: &Services, job_id: JobId) -> Result<(), CoreError> {
     doc.status = Status::ProcessingImage;
     if s.jobs.insert_document(&doc).await? {
         let outcome = read_and_extract(s, &job, doc_id, bytes).await?;
-        return finish_document(s, &job, doc_id, outcome).await;
+        return finish_document(s, &job, doc_id, Some(doc), outcome).await;
     }
-    process_document(s, &job, doc_id, bytes).await
+    process_document(s, &job, doc_id, None, bytes).await
 }
 
 fn new_document(
@@ -178,8 +180,14 @@ async fn unzip(s: &Services, job: Job, bytes: Bytes) -> Result<(), CoreError> {
                 let mut doc = new_document(s, &job, id, ordinal as u32, name, String::new());
                 doc.object_deleted = true;
                 s.jobs.insert_document(&doc).await?;
-                finish_document(s, &job, id, Err(Failure::new(reason.code, reason.message)))
-                    .await?;
+                finish_document(
+                    s,
+                    &job,
+                    id,
+                    Some(doc),
+                    Err(Failure::new(reason.code, reason.message)),
+                )
+                .await?;
             }
         }
     }
@@ -202,7 +210,7 @@ async fn archive_failed(s: &Services, job: &Job, failure: ReadFailure) -> Result
     let id = DocumentId::derive(job.id, 0, &job.file_name);
     let doc = new_document(s, job, id, 0, job.file_name.clone(), job.upload_key.clone());
     s.jobs.insert_document(&doc).await?;
-    finish_document(s, job, id, Err(reason)).await
+    finish_document(s, job, id, None, Err(reason)).await
 }
 
 /// An uploaded file refused as a whole before reading: one failed document stands for it, so the failure
@@ -217,7 +225,7 @@ async fn upload_refused(s: &Services, job: &Job, reason: Failure) -> Result<(), 
     let id = DocumentId::derive(job.id, 0, &job.file_name);
     let doc = new_document(s, job, id, 0, job.file_name.clone(), job.upload_key.clone());
     s.jobs.insert_document(&doc).await?;
-    finish_document(s, job, id, Err(reason)).await
+    finish_document(s, job, id, None, Err(reason)).await
 }
 
 fn set_status(job: &mut Job, next: Status) -> bool {
@@ -247,17 +255,18 @@ async fn process_stored_document(
     let Some(bytes) = s.objects.get(&doc.object_key).await? else {
         return Ok(());
     };
-    process_document(s, &job, doc_id, bytes).await
+    process_document(s, &job, doc_id, Some(doc), bytes).await
 }
 
-/// Reads, charges and extracts one document, then finishes it.
+/// Reads, charges and extracts one document, then finishes it. `known` is the document as just read.
 async fn process_document(
     s: &Services,
     job: &Job,
     doc_id: DocumentId,
+    known: Option<Document>,
     bytes: Bytes,
 ) -> Result<(), CoreError> {
-    let Some(doc) = modify_document(s, job.id, doc_id, |d| {
+    let Some(doc) = modify_document_from(s, job.id, doc_id, known, |d| {
         let moving = d.status.document_may_become(Status::ProcessingImage);
         if moving {
             d.status = Status::ProcessingImage;
@@ -280,7 +289,7 @@ async fn process_document(
     }
 
     let outcome = read_and_extract(s, job, doc_id, bytes).await?;
-    finish_document(s, job, doc_id, outcome).await
+    finish_document(s, job, doc_id, Some(doc), outcome).await
 }
 
 /// What a finished document holds: its kind, pages and fields, or why it failed.
@@ -368,15 +377,17 @@ async fn run_blocking<T: Send + 'static>(
 }
 
 /// Moves a document to its terminal status (once), then queues its deliveries and counts it in its job.
+/// `known` is the document as the caller last wrote it, if it holds it.
 async fn finish_document(
     s: &Services,
     job: &Job,
     doc_id: DocumentId,
+    known: Option<Document>,
     outcome: Outcome,
 ) -> Result<(), CoreError> {
     let now = s.clock.now();
     let expires_at = now + s.settings.retention;
-    let Some(doc) = modify_document(s, job.id, doc_id, |d| {
+    let Some(doc) = modify_document_from(s, job.id, doc_id, known, |d| {
         if d.status.is_document_terminal() {
             return false;
         }
@@ -423,7 +434,7 @@ async fn after_finish(s: &Services, job: &Job, doc: Document) -> Result<(), Core
             enqueue(s, &delivery).await?;
             queued += 1;
         }
-        let flagged = modify_document(s, job.id, doc.id, |d| {
+        let flagged = modify_document_from(s, job.id, doc.id, Some(doc.clone()), |d| {
             !std::mem::replace(&mut d.deliveries_enqueued, true)
         })
         .await?;
@@ -434,13 +445,15 @@ async fn after_finish(s: &Services, job: &Job, doc: Document) -> Result<(), Core
         }
         tracing::debug!(job_id = %job.id, document_id = %doc.id, queued, "deliveries queued");
     }
-    count_finished(s, job.id, &doc).await
+    count_finished(s, job, &doc).await
 }
 
-async fn count_finished(s: &Services, job_id: JobId, doc: &Document) -> Result<(), CoreError> {
-    let now = s.clock.now();
+/// `job` is the caller's latest copy: for a one-document job it is current, and for an archive's
+/// document a stale copy costs one refused write before the job is read afresh.
+async fn count_finished(s: &Services, job: &Job, doc: &Document) -> Result<(), CoreError> {
+    let (job_id, now) = (job.id, s.clock.now());
     let retention = s.settings.retention;
-    let finished = modify_job(s, job_id, |j| {
+    let finished = modify_job_from(s, job_id, Some(job.clone()), |j| {
         if !j.completed_documents.insert(doc.id) {
             return false;
         }
@@ -476,7 +489,10 @@ async fn count_finished(s: &Services, job_id: JobId, doc: &Document) -> Result<(
             .min_by_key(|d| d.ordinal)
             .and_then(|d| d.error.clone()),
     };
-    modify_job(s, job_id, |j| end_job(j, &outcome, now, retention)).await?;
+    modify_job_from(s, job_id, Some(job), |j| {
+        end_job(j, &outcome, now, retention)
+    })
+    .await?;
     Ok(())
 }
 

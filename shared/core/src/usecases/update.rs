@@ -1,4 +1,9 @@
 //! Read-modify-write under the stores' version check, retried when another writer got there first.
+//!
+//! A caller that holds the item as its own last write left it may pass that copy (`*_from`): the first try
+//! then writes without reading. The version check makes that safe: a stale copy loses with `Conflict` and
+//! the item is read afresh. A copy is only trusted to write, never to decide there is nothing to change,
+//! since another writer may have moved the item on since.
 
 use crate::error::{CoreError, StoreError};
 use crate::ids::{DocumentId, JobId};
@@ -12,14 +17,31 @@ const MAX_TRIES: usize = 16;
 pub(crate) async fn modify_job(
     s: &Services,
     id: JobId,
+    change: impl FnMut(&mut Job) -> bool,
+) -> Result<Option<Job>, CoreError> {
+    modify_job_from(s, id, None, change).await
+}
+
+/// [`modify_job`] starting from `known`, the job as the caller last wrote or read it.
+pub(crate) async fn modify_job_from(
+    s: &Services,
+    id: JobId,
+    mut known: Option<Job>,
     mut change: impl FnMut(&mut Job) -> bool,
 ) -> Result<Option<Job>, CoreError> {
     for _ in 0..MAX_TRIES {
-        let Some(mut job) = s.jobs.get_job(id).await? else {
-            return Ok(None);
+        let (mut job, fresh) = match known.take() {
+            Some(job) => (job, false),
+            None => match s.jobs.get_job(id).await? {
+                Some(job) => (job, true),
+                None => return Ok(None),
+            },
         };
         if !change(&mut job) {
-            return Ok(Some(job));
+            if fresh {
+                return Ok(Some(job));
+            }
+            continue;
         }
         job.updated_at = s.clock.now();
         match s.jobs.update_job(&job).await {
@@ -36,19 +58,27 @@ pub(crate) async fn modify_job(
     )))
 }
 
-/// The same for a document.
-pub(crate) async fn modify_document(
+/// [`modify_job_from`] for a document.
+pub(crate) async fn modify_document_from(
     s: &Services,
     job: JobId,
     id: DocumentId,
+    mut known: Option<Document>,
     mut change: impl FnMut(&mut Document) -> bool,
 ) -> Result<Option<Document>, CoreError> {
     for _ in 0..MAX_TRIES {
-        let Some(mut doc) = s.jobs.get_document(job, id).await? else {
-            return Ok(None);
+        let (mut doc, fresh) = match known.take() {
+            Some(doc) => (doc, false),
+            None => match s.jobs.get_document(job, id).await? {
+                Some(doc) => (doc, true),
+                None => return Ok(None),
+            },
         };
         if !change(&mut doc) {
-            return Ok(Some(doc));
+            if fresh {
+                return Ok(Some(doc));
+            }
+            continue;
         }
         doc.updated_at = s.clock.now();
         match s.jobs.update_document(&doc).await {
