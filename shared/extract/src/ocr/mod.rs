@@ -233,3 +233,47 @@ impl OcrEngine {
         Ok(words)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn shipped() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/ocr")
+    }
+
+    /// A directory with the shipped models linked in and `keys` as the character list.
+    fn models_with_keys(keys: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pagewire-ocr-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in [DETECTOR_FILE, RECOGNISER_FILE] {
+            std::os::unix::fs::symlink(
+                shipped().join(name).canonicalize().unwrap(),
+                dir.join(name),
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.join(ALPHABET_FILE), keys).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_shipped_models_load_with_a_latin_alphabet_and_a_foreign_character_list_is_refused() {
+        let engine = OcrEngine::load(&shipped()).unwrap();
+        assert!(engine.alphabet_len() > 1000, "{engine:?}");
+        assert!(describe_models(&shipped()).unwrap().contains("PP-OCR"));
+        let keys = std::fs::read_to_string(shipped().join(ALPHABET_FILE)).unwrap();
+        for c in ["€", "£", "é", "ß", "ñ", "ç", "ø", "À"] {
+            assert!(keys.lines().any(|l| l == c), "{c} is in the alphabet");
+        }
+
+        let wrong = models_with_keys("a\nb\nc\n");
+        let err = OcrEngine::load(&wrong).unwrap_err().to_string();
+        assert!(err.contains("classes") && err.contains("keys.txt"), "{err}");
+        std::fs::remove_file(wrong.join(RECOGNISER_FILE)).unwrap();
+        let err = describe_models(&wrong).unwrap_err().to_string();
+        assert!(err.contains(RECOGNISER_FILE), "{err}");
+        std::fs::remove_dir_all(&wrong).unwrap();
+    }
+}
