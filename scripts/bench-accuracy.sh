@@ -3,12 +3,30 @@
 # against `pdftotext -layout` (text PDFs) and `tesseract` (images, one thread) with the same template rules,
 # then the time per text-PDF page with a 40-field template against pdftotext alone. Not part of CI: it
 # installs poppler-utils and tesseract-ocr (with the corpus's language packs) when missing.
-#   bash scripts/bench-accuracy.sh [--details]     (--details lists every field that is not right)
+#   bash scripts/bench-accuracy.sh [--models DIR|CANDIDATE] [--details] [--no-baseline]
+# --details lists every field that is not right; --models reads with other OCR models than the shipped
+# models/ocr: a directory, or a candidate of scripts/ocr-models.txt (v4, v5, v5-v4rec, v6-tiny, v6-small);
+# --no-baseline skips pdftotext and tesseract (a model comparison).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pagewire-target}"
 . scripts/lib/ocr-models.sh
 pagewire_ocr_models
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --models)
+      if [ -d "$2" ]; then
+        PAGEWIRE_OCR_MODEL_DIR="$2"
+      else
+        PAGEWIRE_OCR_MODEL_DIR=$(pagewire_ocr_candidate "$2")
+      fi
+      shift 2
+      ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+echo "== OCR models: $PAGEWIRE_OCR_MODEL_DIR ($(head -1 "$PAGEWIRE_OCR_MODEL_DIR/SOURCE" 2>/dev/null))"
 packs="tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-nld tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-por"
 missing=""
 command -v pdftotext >/dev/null || missing="poppler-utils"
@@ -23,5 +41,5 @@ if [ -n "$missing" ]; then
 fi
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $(pdftotext -v 2>&1 | head -1); $(tesseract --version 2>&1 | head -1)"
-cargo bench --quiet -p integration-tests --bench accuracy -- "$@"
+cargo bench --quiet -p integration-tests --bench accuracy -- ${args[@]+"${args[@]}"}
 echo "== load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -15,7 +15,7 @@ echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 trap 'rm -rf "$tmp"; echo "== load average at the end: $(cut -d" " -f1-3 /proc/loadavg)"' EXIT
 cargo bench --quiet -p pagewire-extract --features ocr --bench processing --no-run
 bench=$(ls -t "$CARGO_TARGET_DIR"/release/deps/processing-* | grep -v '\.d$' | head -1)
-echo "== pagewire (rten, PP-OCRv4)"
+echo "== pagewire (rten, $(head -1 "$PAGEWIRE_OCR_MODEL_DIR/SOURCE"))"
 # CPU seconds are the fair comparison on a shared machine: the whole run reads 13 OCR pages (one cold
 # start, then 4 forms x 3) and 500 text-PDF pages (under 1 s).
 /usr/bin/time -f "   whole run: wall %e s, CPU user %U s + sys %S s" "$bench"

@@ -30,6 +30,7 @@ broken_cases=(
   "reference-in-redrive-policy|s/deadLetterTargetArn: !GetAtt DeliveryDeadLetterQueue.Arn/deadLetterTargetArn: !GetAtt DeliveryDeadLetterQueu.Arn/"
   "http-api-event-to-unknown-api|0,/ApiId: !Ref HttpApi\$/s//ApiId: !Ref HttpApy/"
   "visibility-timeout-over-sqs-maximum|s/VisibilityTimeout: 900\$/VisibilityTimeout: 90000/"
+  "ocr-layer-reference|s/\[!Ref OcrModelLayer\]\]/[!Ref OcrModelLayr]]/"
 )
 for case in "${broken_cases[@]}"; do
   name=${case%%|*}
@@ -47,4 +48,11 @@ for case in "${broken_cases[@]}"; do
   fi
   echo "   $name: rejected as it should be ($(grep -m1 -oE '^E[0-9]{4}' "$scratch/$name.log" || echo error))"
 done
+# The OCR layer SAM builds is the repository's models/ folder: it must hold the models the function's
+# PAGEWIRE_OCR_MODEL_DIR default points at (/opt/<folder>), checked against their recorded hashes.
+echo "== the OCR layer's content (models/ocr)"
+(cd models/ocr && sha256sum --quiet --strict -c SHA256SUMS)
+grep -q 'ContentUri: ../models$' "$template"
+grep -q 'Default: /opt/ocr$' "$template"
+echo "   models/ocr matches SHA256SUMS; OcrModelLayer packs ../models, unpacked at /opt/ocr"
 echo "template check passed"

@@ -2,7 +2,7 @@
 # Runs every test of the workspace, the emulator-backed ones included:
 #   1. a virtualenv with the pinned Python test tools (moto, standardwebhooks), cached under ~/.cache;
 #   2. the moto AWS emulator on a free 127.0.0.1 port (AWS_ENDPOINT_URL points at it), stopped on exit;
-#   3. the OCR models, unpacked from a pinned wheel into ~/.cache (PAGEWIRE_OCR_MODEL_DIR points at them);
+#   3. the OCR models: the committed models/ocr, checked against their hashes (PAGEWIRE_OCR_MODEL_DIR);
 #   4. cargo test over the whole workspace;
 #   5. the API contract: Schemathesis drives `pagewire dev` with docs/openapi.yaml (no 5xx, every response
 #      conforms to the spec);

@@ -1,9 +1,10 @@
 use clap::{Parser, Subcommand, ValueEnum};
+use pagewire_cli::ocr_models::OcrModels;
 use pagewire_cli::{backend, tenant, DevOptions, DevStack};
 use pagewire_core::usecases::templates::{self, TemplateInput};
 use pagewire_core::{Services, SystemClock};
 use pagewire_lambda_kit::{read_worker, telemetry, Config};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -140,13 +141,16 @@ async fn run() -> ExitCode {
             process_concurrency,
             delivery_concurrency,
         } => {
+            // OCR is on unless the models cannot be found: the start-up output says which case it is.
+            let ocr = OcrModels::from_env();
+            config.ocr_model_dir = ocr.dir().map(Path::to_path_buf);
             config.settings.allow_http_webhooks |= allow_http_webhooks;
             config.settings.allow_loopback_webhooks |= allow_loopback_webhooks;
             let concurrency = Concurrency {
                 process: process_concurrency.map(usize::from),
                 delivery: delivery_concurrency.map(usize::from),
             };
-            run_dev(config, &cli, port, dashboard_dir, concurrency).await
+            run_dev(config, &cli, port, dashboard_dir, concurrency, &ocr).await
         }
         Command::Tenant { action } => run_tenant(config, &cli, action).await,
     };
@@ -190,6 +194,7 @@ async fn run_dev(
     port: u16,
     dashboard_dir: PathBuf,
     concurrency: Concurrency,
+    ocr: &OcrModels,
 ) -> Result<(), String> {
     let data_dir = cli.data_dir.clone();
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
@@ -236,6 +241,7 @@ async fn run_dev(
             dashboard_dir.display()
         );
     }
+    println!("{}", ocr.startup_line());
     println!("tenant {tenant_id}");
     println!("api key: {key}");
     if let Some(template) = template {

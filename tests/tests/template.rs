@@ -3,6 +3,7 @@
 //! function timeouts. cfn-lint (scripts/check-template.sh) checks the template is valid CloudFormation;
 //! these tests check it is the right one for this code.
 
+use integration_tests::template::intrinsics::referenced_names;
 use integration_tests::template::{workspace_root, Node, Template};
 use pagewire_core::policy::retry::{next_retry_delay, FailedAttempt, MAX_ATTEMPTS};
 use pagewire_core::usecases::keys::{DOCUMENTS_PREFIX, UPLOADS_PREFIX};
@@ -416,4 +417,71 @@ fn new_uploads_and_documents_notify_the_process_queue() {
     }
     assert!(props.get("BucketEncryption").exists());
     assert!(props.get("LifecycleConfiguration").exists());
+}
+
+#[test]
+fn process_document_gets_the_shipped_ocr_models_as_a_layer_sam_builds_from_the_repository() {
+    let t = Template::load();
+    let layer = t.resource("OcrModelLayer");
+    assert_eq!(
+        layer.get("Type").str(),
+        Some("AWS::Serverless::LayerVersion")
+    );
+    let properties = layer.get("Properties");
+    let architectures: Vec<_> = properties
+        .get("CompatibleArchitectures")
+        .items()
+        .into_iter()
+        .filter_map(|n| n.str())
+        .collect();
+    assert_eq!(architectures, ["arm64"], "the functions run on arm64");
+    let content = properties
+        .get("ContentUri")
+        .str()
+        .expect("the layer is built from a directory of the repository");
+
+    // Attached to process-document by default; an ARN parameter replaces it, never adds nothing.
+    let (_, function) = t.function_by_binary("process-document");
+    let layers = function.get("Properties").get("Layers");
+    assert_eq!(
+        layers.tag(),
+        Some("If"),
+        "the layer override is a condition"
+    );
+    let branches = layers.items();
+    assert_eq!(branches.len(), 3);
+    let default_branch = referenced_names(branches[2]);
+    assert_eq!(
+        default_branch,
+        BTreeSet::from(["OcrModelLayer".to_string()]),
+        "without an override, process-document gets the shipped layer"
+    );
+    assert_eq!(
+        referenced_names(branches[1]),
+        BTreeSet::from(["OcrModelLayerArn".to_string()])
+    );
+
+    // The function looks for the models where the layer unpacks them: /opt/<path inside ContentUri>.
+    let variable = function
+        .get("Properties")
+        .get("Environment")
+        .get("Variables")
+        .get("PAGEWIRE_OCR_MODEL_DIR");
+    assert_eq!(variable.ref_target(), Some("OcrModelDir"));
+    let default_dir = t
+        .root()
+        .get("Parameters")
+        .get("OcrModelDir")
+        .get("Default")
+        .str()
+        .unwrap();
+    let inside = default_dir
+        .strip_prefix("/opt/")
+        .expect("layers unpack under /opt");
+    let packaged = workspace_root().join("infra").join(content).join(inside);
+    // What the layer carries loads as the OCR engine: both models, and a character list that fits the
+    // recogniser.
+    let engine = pagewire_extract::ocr::OcrEngine::load(&packaged)
+        .unwrap_or_else(|e| panic!("the layer's models at {}: {e}", packaged.display()));
+    assert!(engine.alphabet_len() > 100, "{engine:?}");
 }

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
 
 async fn run() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
+    log_ocr_models();
     let mut wiring = wiring::Wiring::aws_from_env()?;
     if let Some(worker) = read_worker::this_executable() {
         wiring = wiring.with_read_worker(worker);
@@ -36,4 +37,23 @@ async fn run() -> Result<(), lambda_runtime::Error> {
         process_document::handle(&services, event)
     }))
     .await
+}
+
+/// One line at cold start saying whether OCR is on and with which models (the template's OcrModelLayer
+/// unpacks them where PAGEWIRE_OCR_MODEL_DIR points), or exactly why it is off.
+fn log_ocr_models() {
+    match std::env::var("PAGEWIRE_OCR_MODEL_DIR") {
+        Ok(dir) if !dir.trim().is_empty() => {
+            match pagewire_extract::ocr::describe_models(std::path::Path::new(&dir)) {
+                Ok(models) => tracing::info!(%models, %dir, "OCR on"),
+                Err(err) => tracing::error!(
+                    error = %err,
+                    "OCR off: images and scanned pages will fail with ocr_unavailable (is the OCR layer attached?)"
+                ),
+            }
+        }
+        _ => tracing::warn!(
+            "OCR off: PAGEWIRE_OCR_MODEL_DIR is empty; images and scanned pages will fail with ocr_unavailable"
+        ),
+    }
 }

@@ -130,6 +130,39 @@ fn after(now_ms: i64, delay: Duration) -> i64 {
     now_ms.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// A receipt handle names the message's row and one receive of it: `<seq>.<uuid>`. Finding the row by its
+/// key, not by an index on the handle, keeps every send, receive and delete from updating one more index.
+/// The whole handle is still compared, so a handle of an earlier receive changes nothing.
+#[derive(Debug, Clone)]
+struct Receipt {
+    seq: i64,
+    handle: String,
+}
+
+impl Receipt {
+    fn new(seq: i64) -> Self {
+        Self {
+            seq,
+            handle: format!("{seq}.{}", Uuid::new_v4()),
+        }
+    }
+
+    /// `None` for a handle this queue never gave out: it matches no message.
+    fn parse(handle: &str) -> Option<Self> {
+        let (seq, _) = handle.split_once('.')?;
+        Some(Self {
+            seq: seq.parse().ok()?,
+            handle: handle.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Receipt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.handle)
+    }
+}
+
 /// What one receive does with a visible message.
 enum Fate {
     Deliver { seq: i64, receive_count: u32 },
@@ -235,7 +268,7 @@ impl MessageQueue for SqliteQueue {
                             dead.push(message_id);
                         }
                         Fate::Deliver { seq, receive_count } => {
-                            let receipt_handle = Uuid::new_v4().to_string();
+                            let receipt_handle = Receipt::new(seq).to_string();
                             let (message_id, body): (String, String) = query_row_cached(&tx,
                                 "UPDATE messages SET receive_count = ?1, visible_at_ms = ?2, receipt_handle = ?3
                                  WHERE seq = ?4 RETURNING message_id, body",
@@ -259,13 +292,16 @@ impl MessageQueue for SqliteQueue {
     /// Deletes the message only while `receipt_handle` is its latest receipt; a stale one is ignored, as
     /// the message has been received again since and belongs to that consumer now.
     async fn delete(&self, receipt_handle: &str) -> Result<(), StoreError> {
-        let (name, receipt) = (self.name.clone(), receipt_handle.to_string());
+        let Some(receipt) = Receipt::parse(receipt_handle) else {
+            return Ok(());
+        };
+        let name = self.name.clone();
         self.db
             .run(move |conn| {
                 execute_cached(
                     conn,
-                    "DELETE FROM messages WHERE queue = ?1 AND receipt_handle = ?2",
-                    params![name, receipt],
+                    "DELETE FROM messages WHERE seq = ?1 AND queue = ?2 AND receipt_handle = ?3",
+                    params![receipt.seq, name, receipt.handle],
                 )?;
                 Ok(())
             })
@@ -274,16 +310,20 @@ impl MessageQueue for SqliteQueue {
 
     /// `delete` of each receipt, in one transaction.
     async fn delete_batch(&self, receipt_handles: &[String]) -> Result<(), StoreError> {
-        let (name, receipts) = (self.name.clone(), receipt_handles.to_vec());
+        let name = self.name.clone();
+        let receipts: Vec<Receipt> = receipt_handles
+            .iter()
+            .filter_map(|handle| Receipt::parse(handle))
+            .collect();
         self.db
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 {
                     let mut stmt = tx.prepare_cached(
-                        "DELETE FROM messages WHERE queue = ?1 AND receipt_handle = ?2",
+                        "DELETE FROM messages WHERE seq = ?1 AND queue = ?2 AND receipt_handle = ?3",
                     )?;
                     for receipt in &receipts {
-                        stmt.execute(params![name, receipt])?;
+                        stmt.execute(params![receipt.seq, name, receipt.handle])?;
                     }
                 }
                 tx.commit()?;
@@ -298,13 +338,18 @@ impl MessageQueue for SqliteQueue {
         receipt_handle: &str,
         timeout: Duration,
     ) -> Result<(), StoreError> {
-        let (name, receipt) = (self.name.clone(), receipt_handle.to_string());
+        let Some(receipt) = Receipt::parse(receipt_handle) else {
+            return Ok(());
+        };
+        let name = self.name.clone();
         let visible_at = after(self.now_ms(), timeout.min(MAX_VISIBILITY_TIMEOUT));
         self.db
             .run(move |conn| {
-                execute_cached(conn,
-                    "UPDATE messages SET visible_at_ms = ?1 WHERE queue = ?2 AND receipt_handle = ?3",
-                    params![visible_at, name, receipt],
+                execute_cached(
+                    conn,
+                    "UPDATE messages SET visible_at_ms = ?1
+                     WHERE seq = ?2 AND queue = ?3 AND receipt_handle = ?4",
+                    params![visible_at, receipt.seq, name, receipt.handle],
                 )?;
                 Ok(())
             })

@@ -442,7 +442,8 @@ mod tests {
     #[test]
     fn values_the_issue_saw_wrong_are_right_or_flagged() {
         let mut comma = word("717，97", 100.0, 100.0);
-        comma.confidence = 0.91;
+        // Read with a score above LOW_OCR_CONFIDENCE: the full-width comma alone is no reason to doubt.
+        comma.confidence = 0.995;
         let mut weak = word("45.00", 100.0, 200.0);
         weak.confidence = 0.6;
         let p = page(
@@ -498,7 +499,7 @@ mod tests {
                 (Value::from(45), vec!["low_ocr_confidence"]),
             ]
         );
-        assert_eq!(got[0].confidence, Some(0.91));
+        assert_eq!(got[0].confidence, Some(0.995));
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! OCR in pure Rust: PaddleOCR's text detector and recogniser (ONNX, PP-OCRv4) run by rten.
+//! OCR in pure Rust: PaddleOCR's text detector and recogniser (ONNX) run by rten. The shipped models are
+//! the repository's `models/ocr/` (see its SOURCE); any PaddleOCR detector and CTC recogniser with a
+//! 48-pixel input height loads, with its character list in `keys.txt` or in the recogniser's metadata.
 //!
 //! The models are loaded once per process and shared; each page goes through detection (where are the
 //! text lines), an optional deskew, recognition of each line, and CTC decoding into words with boxes.
@@ -34,6 +36,27 @@ pub const DETECTOR_FILE: &str = "det.onnx";
 pub const RECOGNISER_FILE: &str = "rec.onnx";
 /// Optional: one character per line. Without it the recogniser's own metadata (`character`) is used.
 pub const ALPHABET_FILE: &str = "keys.txt";
+/// Optional: what the models are and where they come from; its first line names them in logs.
+pub const SOURCE_FILE: &str = "SOURCE";
+
+/// Checks that `dir` holds both models without loading them (a start-up check, cheap and free of the
+/// models' memory) and returns the first line of its SOURCE, or the directory when it has none.
+pub fn describe_models(dir: &Path) -> Result<String, OcrError> {
+    for name in [DETECTOR_FILE, RECOGNISER_FILE] {
+        let path = dir.join(name);
+        if !path.is_file() {
+            return Err(OcrError::Load {
+                path: path.display().to_string(),
+                reason: "no such file".to_string(),
+            });
+        }
+    }
+    let named = std::fs::read_to_string(dir.join(SOURCE_FILE))
+        .ok()
+        .and_then(|text| text.lines().next().map(str::trim).map(str::to_string))
+        .filter(|line| !line.is_empty());
+    Ok(named.unwrap_or_else(|| format!("unnamed models in {}", dir.display())))
+}
 
 /// Where the tuning knobs of the pipeline live; defaults follow the models' published settings.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +94,43 @@ pub struct OcrEngine {
     /// Index 0 is CTC's blank; the recogniser's classes map to these characters.
     alphabet: Vec<String>,
     settings: OcrSettings,
+}
+
+/// A recogniser whose input height or class count does not match what the pipeline feeds it would read
+/// garbage (or index past the alphabet) on every page: refuse it at load, with the reason. Dimensions the
+/// model leaves symbolic are checked at run time by the model itself.
+fn check_recogniser_shape(model: &Model, alphabet_len: usize) -> Result<(), String> {
+    let shape = |ids: &[rten::NodeId]| {
+        ids.first()
+            .and_then(|id| model.node_info(*id))
+            .and_then(|info| info.shape())
+    };
+    let fixed = |dim: Option<&rten::Dimension>| match dim {
+        Some(rten::Dimension::Fixed(n)) => Some(*n),
+        _ => None,
+    };
+    if let Some(input) = shape(model.input_ids()) {
+        if let Some(height) = fixed(input.get(2)) {
+            if height != recognise::HEIGHT as usize {
+                return Err(format!(
+                    "the recogniser takes lines {height} pixels high; pagewire feeds {} (a PaddleOCR \
+                     v3-v6 recogniser)",
+                    recognise::HEIGHT
+                ));
+            }
+        }
+    }
+    if let Some(output) = shape(model.output_ids()) {
+        if let Some(classes) = fixed(output.last()) {
+            if classes != alphabet_len {
+                return Err(format!(
+                    "the recogniser has {classes} classes but its character list gives {alphabet_len} \
+                     (blank and space included): keys.txt belongs to another model"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for OcrEngine {
@@ -128,12 +188,21 @@ impl OcrEngine {
             });
         };
         let alphabet = ctc::alphabet(&listed);
+        check_recogniser_shape(&recogniser, alphabet.len()).map_err(|reason| OcrError::Load {
+            path: dir.join(RECOGNISER_FILE).display().to_string(),
+            reason,
+        })?;
         Ok(Self {
             detector,
             recogniser,
             alphabet,
             settings,
         })
+    }
+
+    /// Classes of the recogniser (CTC blank and appended space included).
+    pub fn alphabet_len(&self) -> usize {
+        self.alphabet.len()
     }
 
     /// Reads a grey page image into words, boxes in fractions of the image (after deskewing, if any).
@@ -189,5 +258,49 @@ impl OcrEngine {
             "OCR page read"
         );
         Ok(words)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn shipped() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/ocr")
+    }
+
+    /// A directory with the shipped models linked in and `keys` as the character list.
+    fn models_with_keys(keys: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pagewire-ocr-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in [DETECTOR_FILE, RECOGNISER_FILE] {
+            std::os::unix::fs::symlink(
+                shipped().join(name).canonicalize().unwrap(),
+                dir.join(name),
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.join(ALPHABET_FILE), keys).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_shipped_models_load_with_a_latin_alphabet_and_a_foreign_character_list_is_refused() {
+        let engine = OcrEngine::load(&shipped()).unwrap();
+        assert!(engine.alphabet_len() > 1000, "{engine:?}");
+        assert!(describe_models(&shipped()).unwrap().contains("PP-OCR"));
+        let keys = std::fs::read_to_string(shipped().join(ALPHABET_FILE)).unwrap();
+        for c in ["€", "£", "é", "ß", "ñ", "ç", "ø", "À"] {
+            assert!(keys.lines().any(|l| l == c), "{c} is in the alphabet");
+        }
+
+        let wrong = models_with_keys("a\nb\nc\n");
+        let err = OcrEngine::load(&wrong).unwrap_err().to_string();
+        assert!(err.contains("classes") && err.contains("keys.txt"), "{err}");
+        std::fs::remove_file(wrong.join(RECOGNISER_FILE)).unwrap();
+        let err = describe_models(&wrong).unwrap_err().to_string();
+        assert!(err.contains(RECOGNISER_FILE), "{err}");
+        std::fs::remove_dir_all(&wrong).unwrap();
     }
 }

@@ -13,7 +13,7 @@ use rten_tensor::NdTensor;
 
 /// The recogniser's input height. Widths are not padded to a minimum (PaddleOCR pads to 320): the
 /// invoice fixtures read every field without it, and a third fewer columns are computed per page.
-const HEIGHT: u32 = 48;
+pub(super) const HEIGHT: u32 = 48;
 /// Input widths are multiples of this (the recogniser's horizontal stride).
 const WIDTH_STEP: u32 = 8;
 /// The fixed cost of one recogniser run, counted in padded columns. A rough figure: 64 and 256 gave the
