@@ -39,27 +39,14 @@ if [ ! -f "$ort_dir/.complete" ]; then
   touch "$ort_dir/.complete"
 fi
 
-# Model pairs: PP-OCRv4 (rapidocr_onnxruntime 1.4.4, the first pin pagewire shipped) and whatever
-# scripts/ocr-models.txt pins now, once when they are the same.
-pairs=()
+# Model pairs: the shipped models (models/ocr) and the candidates of scripts/ocr-models.txt that the
+# issue compares them with, PP-OCRv4 (what pagewire shipped first) and PP-OCRv5 mobile; more with
+# OCR_CANDIDATES="v4 v5 v6-tiny ...".
 pagewire_ocr_models
-pairs+=("shipped=$PAGEWIRE_OCR_MODEL_DIR")
-v4="${PAGEWIRE_OCR_CACHE:-$HOME/.cache/pagewire-ocr}/rapidocr_onnxruntime-1.4.4"
-if [ "$v4" != "$PAGEWIRE_OCR_MODEL_DIR" ]; then
-  if [ ! -f "$v4/.complete" ]; then
-    pins=$(mktemp)
-    echo "rapidocr_onnxruntime==1.4.4 --hash=sha256:971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf" > "$pins"
-    tmp=$(mktemp -d)
-    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-      --require-hashes -r "$pins" -d "$tmp/wheel"
-    python3 -m zipfile -e "$tmp"/wheel/*.whl "$tmp/unpacked"
-    mkdir -p "$v4"
-    cp "$tmp"/unpacked/*/models/*_det_infer.onnx "$v4/det.onnx"
-    cp "$tmp"/unpacked/*/models/*_rec_infer.onnx "$v4/rec.onnx"
-    rm -rf "$tmp" "$pins" && touch "$v4/.complete"
-  fi
-  pairs+=("PP-OCRv4=$v4")
-fi
+pairs=("shipped=$PAGEWIRE_OCR_MODEL_DIR")
+for name in ${OCR_CANDIDATES:-v4 v5}; do
+  pairs+=("$name=$(pagewire_ocr_candidate "$name")")
+done
 
 # The pages: the invoice fixture rendered clean and as a 2-degree noisy scan (as
 # scripts/make-ocr-fixtures.sh makes them), and page 1 of seven corpus invoices in seven languages.
