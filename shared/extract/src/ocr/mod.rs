@@ -99,17 +99,9 @@ pub struct OcrEngine {
 /// A recogniser whose input height or class count does not match what the pipeline feeds it would read
 /// garbage (or index past the alphabet) on every page: refuse it at load, with the reason. Dimensions the
 /// model leaves symbolic are checked at run time by the model itself.
-fn check_recogniser_shape(model: &Model, alphabet_len: usize) -> Result<(), String> {
-    let shape = |ids: &[rten::NodeId]| {
-        ids.first()
-            .and_then(|id| model.node_info(*id))
-            .and_then(|info| info.shape())
-    };
-    let fixed = |dim: Option<&rten::Dimension>| match dim {
-        Some(rten::Dimension::Fixed(n)) => Some(*n),
-        _ => None,
-    };
-    if let Some(input) = shape(model.input_ids()) {
+fn check_recogniser_shape(model: &dyn Network, alphabet_len: usize) -> Result<(), String> {
+    let fixed = |dim: Option<&Option<usize>>| dim.copied().flatten();
+    if let Some(input) = model.input_shape() {
         if let Some(height) = fixed(input.get(2)) {
             if height != recognise::HEIGHT as usize {
                 return Err(format!(
@@ -120,7 +112,7 @@ fn check_recogniser_shape(model: &Model, alphabet_len: usize) -> Result<(), Stri
             }
         }
     }
-    if let Some(output) = shape(model.output_ids()) {
+    if let Some(output) = model.output_shape() {
         if let Some(classes) = fixed(output.last()) {
             if classes != alphabet_len {
                 return Err(format!(
@@ -188,7 +180,7 @@ impl OcrEngine {
             });
         };
         let alphabet = ctc::alphabet(&listed);
-        check_recogniser_shape(&recogniser, alphabet.len()).map_err(|reason| OcrError::Load {
+        check_recogniser_shape(&*recogniser, alphabet.len()).map_err(|reason| OcrError::Load {
             path: dir.join(RECOGNISER_FILE).display().to_string(),
             reason,
         })?;

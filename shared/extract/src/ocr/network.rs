@@ -33,6 +33,31 @@ pub trait Network: Send + Sync {
 
     /// A string the model file carries in its metadata (the recogniser's `character` list).
     fn metadata(&self, key: &str) -> Option<String>;
+
+    /// The first input's dimensions as the model file declares them (`None` for a symbolic one), when
+    /// the engine reads them; `None` leaves the check to the run.
+    fn input_shape(&self) -> Option<Vec<Option<usize>>> {
+        None
+    }
+
+    /// The first output's dimensions, as for `input_shape`.
+    fn output_shape(&self) -> Option<Vec<Option<usize>>> {
+        None
+    }
+}
+
+/// The declared dimensions of a node of an rten model, symbolic ones as `None`.
+fn rten_dims(model: &Model, ids: &[rten::NodeId]) -> Option<Vec<Option<usize>>> {
+    let shape = ids.first().and_then(|id| model.node_info(*id))?.shape()?;
+    Some(
+        shape
+            .iter()
+            .map(|dim| match dim {
+                rten::Dimension::Fixed(n) => Some(*n),
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 impl Network for Model {
@@ -51,6 +76,14 @@ impl Network for Model {
 
     fn metadata(&self, key: &str) -> Option<String> {
         Model::metadata(self).get(key).map(str::to_string)
+    }
+
+    fn input_shape(&self) -> Option<Vec<Option<usize>>> {
+        rten_dims(self, self.input_ids())
+    }
+
+    fn output_shape(&self) -> Option<Vec<Option<usize>>> {
+        rten_dims(self, self.output_ids())
     }
 }
 
