@@ -32,6 +32,18 @@ fn tenant_from_row(row: &Row<'_>) -> Result<Tenant, DbError> {
     Ok(tenant)
 }
 
+/// The tenant's credit balance; a missing tenant is `Permanent` (see `add_credits`).
+fn credit_balance(conn: &rusqlite::Connection, id: &str) -> Result<i64, DbError> {
+    let balance: Option<i64> = query_row_cached(
+        conn,
+        "SELECT credits FROM tenants WHERE id = ?1",
+        params![id],
+        |row| row.get(0),
+    )
+    .optional()?;
+    balance.ok_or_else(|| missing_tenant(id))
+}
+
 fn missing_tenant(id: &str) -> DbError {
     DbError::Store(StoreError::Permanent(format!("no tenant {id}")))
 }
@@ -102,14 +114,7 @@ impl ConfigStore for SqliteConfigStore {
         self.db
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let balance: Option<i64> = query_row_cached(
-                    &tx,
-                    "SELECT credits FROM tenants WHERE id = ?1",
-                    params![id],
-                    |row| row.get(0),
-                )
-                .optional()?;
-                let balance = balance.ok_or_else(|| missing_tenant(&id))?;
+                let balance = credit_balance(&tx, &id)?;
                 let next = balance.checked_add(delta).ok_or_else(|| {
                     DbError::Store(StoreError::Permanent("credit balance overflow".to_string()))
                 })?;
@@ -146,14 +151,7 @@ impl ConfigStore for SqliteConfigStore {
                 if charged_before.is_some() {
                     return Ok(ChargeOutcome::AlreadyCharged);
                 }
-                let balance: Option<i64> = query_row_cached(
-                    &tx,
-                    "SELECT credits FROM tenants WHERE id = ?1",
-                    params![id],
-                    |row| row.get(0),
-                )
-                .optional()?;
-                let balance = balance.ok_or_else(|| missing_tenant(&id))?;
+                let balance = credit_balance(&tx, &id)?;
                 let pages = i64::from(pages);
                 if balance < pages {
                     return Ok(ChargeOutcome::Insufficient { balance });
