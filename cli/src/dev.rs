@@ -43,7 +43,9 @@ pub struct DevOptions {
     /// Run the queue consumers in the background (tests that step a manual clock turn this off and call
     /// [`DevStack::drain`] instead).
     pub background_consumers: bool,
-    /// Documents processed at the same time (CPU-bound: about one per core).
+    /// Documents in flight at the same time. Most of a document's time is store calls; the reading itself,
+    /// the CPU-bound part, is bounded separately by the read workers (`PAGEWIRE_READ_WORKERS`, one per core
+    /// by default), which take documents in the order they were received.
     pub process_concurrency: usize,
     /// Webhooks sent at the same time (they mostly wait on receivers).
     pub delivery_concurrency: usize,
@@ -53,15 +55,21 @@ pub struct DevOptions {
     pub consumer_fault: Option<FaultHook>,
 }
 
-/// Processing concurrency by default: the cores this process may use.
+/// Processing concurrency by default: 16 documents in flight per core (16 to 128). With one per core the
+/// store calls of a few documents at a time could not keep two cores busy: a burst of one-page PDFs left
+/// processing at 650/s against 1,050/s with 32 in flight (BENCHMARKS.md, "End to end").
 pub fn default_process_concurrency() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    (cores() * 16).clamp(16, 128)
 }
 
 /// Delivery concurrency by default: a webhook mostly waits (up to 15 s on a slow receiver), so many more
 /// than the cores, within what one process's sockets comfortably allow.
 pub fn default_delivery_concurrency() -> usize {
-    (default_process_concurrency() * 16).clamp(16, 128)
+    (cores() * 16).clamp(16, 128)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl DevOptions {

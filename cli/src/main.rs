@@ -204,10 +204,6 @@ async fn run_dev(
     options.dashboard_dir = Some(dashboard_dir.clone());
     options.process_concurrency = concurrency.process.unwrap_or(options.process_concurrency);
     options.delivery_concurrency = concurrency.delivery.unwrap_or(options.delivery_concurrency);
-    // A read worker for each document being processed at once, unless PAGEWIRE_READ_WORKERS says.
-    if std::env::var_os("PAGEWIRE_READ_WORKERS").is_none() {
-        options.config.read_isolation.workers = options.process_concurrency;
-    }
     if cli.backend == BackendKind::Aws {
         let url = cli.process_queue_url.clone().ok_or(
             "--backend aws needs --process-queue-url (or PAGEWIRE_PROCESS_QUEUE_URL) for `dev`",

@@ -8,7 +8,7 @@ use pagewire_core::ids::{EndpointId, TemplateId, TenantId};
 use pagewire_core::model::{ApiKeyRecord, Template, Tenant, WebhookEndpoint};
 use pagewire_core::ports::{ChargeOutcome, ConfigStore};
 use pagewire_core::StoreError;
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Row};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -113,7 +113,7 @@ impl ConfigStore for SqliteConfigStore {
         let id = id.to_string();
         self.db
             .run(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let tx = conn.savepoint()?;
                 let balance = credit_balance(&tx, &id)?;
                 let next = balance.checked_add(delta).ok_or_else(|| {
                     DbError::Store(StoreError::Permanent("credit balance overflow".to_string()))
@@ -140,7 +140,7 @@ impl ConfigStore for SqliteConfigStore {
         let (id, charge_id) = (id.to_string(), charge_id.to_string());
         self.db
             .run(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let tx = conn.savepoint()?;
                 let charged_before: Option<i64> = query_row_cached(
                     &tx,
                     "SELECT 1 FROM charges WHERE tenant_id = ?1 AND charge_id = ?2",

@@ -7,8 +7,9 @@ use pagewire_core::StoreError;
 use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 /// How long a statement waits for another process (say the CLI while `pagewire dev` runs) to release the
@@ -144,15 +145,42 @@ CREATE INDEX IF NOT EXISTS messages_turn ON messages (queue, turn, seq);
 CREATE INDEX IF NOT EXISTS messages_owner ON messages (queue, owner, turn);
 ";
 
-/// The shared connection. One connection behind a mutex keeps every port call serialised within the
-/// process (SQLite allows one writer anyway); WAL lets another process read meanwhile.
-#[derive(Debug)]
+/// Most store calls one transaction carries; a leader that finds more queued commits them in the next one.
+const MAX_BATCH: usize = 128;
+
+/// One caller's work, run inside the batch's transaction (or refused with the reason the transaction could
+/// not start); it returns what to do once the batch is committed.
+type Pending = Box<dyn FnOnce(Result<&mut Connection, StoreError>) -> Settle + Send>;
+/// Hands the caller its result, given whether the batch committed.
+type Settle = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// The shared connection, with group commit.
+///
+/// SQLite allows one writer, so every call of the process goes through this one connection; under load it
+/// is the bottleneck, and a transaction costs more than the statements of a typical call (file locks, WAL
+/// frames for every page touched). So calls are combined: a caller queues its work and, if nobody holds
+/// the connection, becomes the leader and runs every queued call in one `BEGIN IMMEDIATE` transaction, each
+/// inside its own savepoint so that one call's failure undoes only that call. A caller that finds the
+/// connection taken does not block its thread: it waits for its result, which the leader hands out after the
+/// commit. So a result is never seen before it is committed, exactly as with one transaction per call.
+///
+/// Calls run on the leader's thread, not the blocking pool: the statements are short indexed reads and
+/// writes (the few scans, purging and dead letters, are bounded by their tables' retention), and handing
+/// each call to another thread and back cost more than the call itself (BENCHMARKS.md, "End to end"). What
+/// could take long, the WAL checkpoint with its fsyncs, runs on the [`Checkpointer`]'s thread instead.
 pub(crate) struct Db {
     conn: Mutex<Connection>,
+    pending: Mutex<VecDeque<Pending>>,
     /// Declared after `conn`, so its connection is the last one closed, and SQLite's last close copies
     /// whatever the WAL still holds into the file. Only tests look at it.
     #[cfg_attr(not(test), allow(dead_code))]
     checkpointer: Option<Checkpointer>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").finish_non_exhaustive()
+    }
 }
 
 impl Db {
@@ -180,34 +208,121 @@ impl Db {
         };
         Ok(Arc::new(Self {
             conn: Mutex::new(conn),
+            pending: Mutex::new(VecDeque::new()),
             checkpointer,
         }))
     }
 
-    /// Runs `work` with the connection, on the calling thread.
-    ///
-    /// Not on the blocking pool: the statements are short indexed reads and writes (the few scans, purging
-    /// and dead letters, are bounded by their tables' retention), and handing each call to another thread
-    /// and back cost more than the call itself: about half the CPU of a document end to end, in context
-    /// switches (BENCHMARKS.md, "End to end"). What could take long, the WAL checkpoint with its fsyncs,
-    /// runs on the [`Checkpointer`]'s thread instead. The lock is rarely contended: calls take
-    /// microseconds, and measured under load about one in ten overlapped another.
+    /// Runs `work` with the connection in a transaction (see [`Db`]) and returns its result once
+    /// committed. An error from `work` undoes what `work` wrote and nothing else.
     pub(crate) async fn run<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
     {
-        let mut conn = self.lock();
-        work(&mut conn).map_err(StoreError::from)
+        let (result_tx, result_rx) = tokio::sync::oneshot::channel();
+        let pending: Pending = Box::new(move |conn| {
+            let outcome = conn.and_then(|conn| in_savepoint(conn, work));
+            Box::new(move |committed: Result<(), StoreError>| {
+                // The caller may have stopped waiting (its task was cancelled): nothing to tell then.
+                let _ = result_tx.send(committed.and(outcome));
+            })
+        });
+        lock(&self.pending).push_back(pending);
+        self.lead_while_needed();
+        result_rx.await.map_err(|_| {
+            StoreError::Unavailable("the store call was dropped before it ran".to_string())
+        })?
     }
 
-    /// A panic while the lock was held leaves nothing half-done (an open transaction rolls back when it is
-    /// dropped), so a poisoned lock is safe to take over.
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Runs queued calls in batches for as long as some are queued and nobody else holds the connection.
+    /// A caller that queues while a leader holds the connection leaves its call to that leader, which looks
+    /// at the queue again after letting the connection go, so no call is left behind.
+    fn lead_while_needed(&self) {
+        loop {
+            let mut conn = match self.conn.try_lock() {
+                Ok(conn) => conn,
+                Err(TryLockError::WouldBlock) => return,
+                // Calls are caught (`in_savepoint`), so a panic never leaves a batch half-run.
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            };
+            let batch: Vec<Pending> = {
+                let mut queue = lock(&self.pending);
+                let take = queue.len().min(MAX_BATCH);
+                queue.drain(..take).collect()
+            };
+            let settles = run_batch(&mut conn, batch);
+            drop(conn);
+            for (settle, committed) in settles {
+                settle(committed);
+            }
+            if lock(&self.pending).is_empty() {
+                return;
+            }
+        }
     }
+
+    /// The connection itself, for tests that look at the file's settings.
+    #[cfg(test)]
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.conn)
+    }
+}
+
+/// A panic while a lock was held leaves nothing half-done (calls are caught, and an open transaction is
+/// rolled back), so a poisoned lock is safe to take over.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs the calls in one transaction and pairs each call's settle with the commit's result.
+fn run_batch(conn: &mut Connection, batch: Vec<Pending>) -> Vec<(Settle, Result<(), StoreError>)> {
+    if batch.is_empty() {
+        return Vec::new();
+    }
+    if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+        // Another process held the file past the busy timeout: every call of the batch is refused with
+        // that (BUSY is `Unavailable`, so callers retry); none has run.
+        let failed = sql_error(err);
+        return batch
+            .into_iter()
+            .map(|pending| (pending(Err(failed.clone())), Ok(())))
+            .collect();
+    }
+    let settles: Vec<Settle> = batch
+        .into_iter()
+        .map(|pending| pending(Ok(&mut *conn)))
+        .collect();
+    let committed = conn.execute_batch("COMMIT").map_err(|err| {
+        let failed = sql_error(err);
+        let _ = conn.execute_batch("ROLLBACK");
+        failed
+    });
+    settles
+        .into_iter()
+        .map(|settle| (settle, committed.clone()))
+        .collect()
+}
+
+/// Runs one call inside a savepoint of the batch: kept if it succeeds, undone if it fails or panics.
+fn in_savepoint<T, F>(conn: &mut Connection, work: F) -> Result<T, StoreError>
+where
+    F: FnOnce(&mut Connection) -> Result<T, DbError>,
+{
+    execute_cached(conn, "SAVEPOINT store_call", []).map_err(sql_error)?;
+    let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn))) {
+        Ok(outcome) => outcome.map_err(StoreError::from),
+        Err(_) => Err(StoreError::Permanent(
+            "a store call panicked; its writes were undone".to_string(),
+        )),
+    };
+    if outcome.is_err() {
+        execute_cached(conn, "ROLLBACK TO store_call", []).map_err(sql_error)?;
+    }
+    execute_cached(conn, "RELEASE store_call", []).map_err(sql_error)?;
+    outcome
 }
 
 fn add_missing_columns(conn: &Connection) -> Result<(), rusqlite::Error> {
@@ -463,6 +578,73 @@ mod tests {
             );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+    }
+
+    fn with_scratch_table() -> (tempfile::TempDir, Arc<Db>) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.sqlite3")).unwrap();
+        db.lock()
+            .execute_batch("CREATE TABLE scratch (n INTEGER PRIMARY KEY)")
+            .unwrap();
+        (dir, db)
+    }
+
+    async fn scratch_rows(db: &Arc<Db>, filter: &'static str) -> i64 {
+        db.run(move |conn| {
+            let sql = format!("SELECT COUNT(*) FROM scratch WHERE {filter}");
+            Ok(conn.query_row(&sql, [], |r| r.get(0))?)
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failing_call_undoes_only_its_own_writes() {
+        let (_dir, db) = with_scratch_table();
+        let calls: Vec<_> = (0..200_i64)
+            .map(|n| {
+                let db = Arc::clone(&db);
+                tokio::spawn(async move {
+                    db.run(move |conn| {
+                        conn.execute("INSERT INTO scratch (n) VALUES (?1)", [n])?;
+                        if n % 2 == 1 {
+                            // Wrote, then failed: this write must not survive, the others' must.
+                            return Err(DbError::Store(StoreError::Conflict));
+                        }
+                        Ok(())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for (n, call) in calls.into_iter().enumerate() {
+            let result = call.await.unwrap();
+            assert_eq!(result.is_ok(), n % 2 == 0, "call {n}: {result:?}");
+        }
+        assert_eq!(scratch_rows(&db, "n % 2 = 0").await, 100);
+        assert_eq!(scratch_rows(&db, "n % 2 = 1").await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_call_fails_alone_and_the_store_goes_on() {
+        let (_dir, db) = with_scratch_table();
+        let panicked = db
+            .run(|conn| -> Result<(), DbError> {
+                conn.execute("INSERT INTO scratch (n) VALUES (1)", [])?;
+                panic!("a bug inside a store call");
+            })
+            .await;
+        assert!(
+            matches!(panicked, Err(StoreError::Permanent(_))),
+            "{panicked:?}"
+        );
+        db.run(|conn| {
+            conn.execute("INSERT INTO scratch (n) VALUES (2)", [])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(scratch_rows(&db, "1 = 1").await, 1);
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@ use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
 use pagewire_core::model::{Delivery, DeliveryAttempt, Document, IdempotencyRecord, Job};
 use pagewire_core::ports::JobStore;
 use pagewire_core::StoreError;
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::params;
 use std::sync::Arc;
 
 /// How long an expired row is kept before [`SqliteJobStore::purge_expired`] deletes it. Reads already treat
@@ -34,7 +34,7 @@ impl SqliteJobStore {
         let cutoff = seconds(now - PURGE_GRACE);
         self.db
             .run(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let tx = conn.savepoint()?;
                 let mut removed = 0;
                 for table in ["documents", "deliveries", "attempts"] {
                     removed += execute_cached(
@@ -396,9 +396,12 @@ impl JobStore for SqliteJobStore {
             delivery.webhook_id.clone(),
             seconds(delivery.expires_at),
         );
-        self.db
+        // The attempt is kept even when the update loses: the conflict is told after the commit, not
+        // by failing the call (which would undo the attempt's row too).
+        let changed = self
+            .db
             .run(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let tx = conn.savepoint()?;
                 row.insert(&tx)?;
                 let changed = execute_cached(
                     &tx,
@@ -407,9 +410,10 @@ impl JobStore for SqliteJobStore {
                     params![body, next, expires, job, webhook, expected],
                 )?;
                 tx.commit()?;
-                changed_one(changed)
+                Ok(changed)
             })
-            .await
+            .await?;
+        changed_one(changed).map_err(StoreError::from)
     }
 
     /// Oldest first, as a timeline reads.
@@ -479,7 +483,7 @@ impl JobStore for SqliteJobStore {
         self.db
             .run(move |conn| {
                 // Read and write in one immediate transaction, so two claims of one key cannot both win.
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let tx = conn.savepoint()?;
                 let existing: Option<IdempotencyRecord> = query_body(
                     &tx,
                     "SELECT body FROM idempotency_keys WHERE tenant_id = ?1 AND key = ?2",

@@ -8,7 +8,7 @@ use crate::db::{execute_cached, query_row_cached, Db, DbError};
 use async_trait::async_trait;
 use pagewire_core::ports::{MessageQueue, QueueMessage};
 use pagewire_core::{Clock, StoreError};
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::params;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -228,7 +228,7 @@ impl MessageQueue for SqliteQueue {
         let hidden_until = after(now, visibility_timeout.min(MAX_VISIBILITY_TIMEOUT));
         self.db
             .run(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let tx = conn.savepoint()?;
                 // Decide first, write after: updating rows while scanning the index they move in could
                 // visit a row twice.
                 let fates = {
@@ -317,7 +317,7 @@ impl MessageQueue for SqliteQueue {
             .collect();
         self.db
             .run(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let tx = conn.savepoint()?;
                 {
                     let mut stmt = tx.prepare_cached(
                         "DELETE FROM messages WHERE seq = ?1 AND queue = ?2 AND receipt_handle = ?3",

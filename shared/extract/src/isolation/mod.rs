@@ -123,7 +123,7 @@ struct Pool {
     budget: ReadBudget,
     size: usize,
     state: Mutex<PoolState>,
-    /// Signalled when a worker is given back or a place in the pool frees up.
+    /// Signalled when a worker is given back, a place in the pool frees up, or a caller took its turn.
     freed: Condvar,
 }
 
@@ -132,6 +132,11 @@ struct PoolState {
     idle: Vec<WorkerProcess>,
     /// Workers idle, reading, or being started.
     live: usize,
+    /// Callers are served in the order they asked (a ticket each), which is the order their documents
+    /// were received: the fair queue's order by tenant is kept when more documents are in flight than
+    /// there are workers.
+    next_ticket: u64,
+    serving: u64,
 }
 
 impl Pool {
@@ -139,11 +144,22 @@ impl Pool {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// An idle worker, or a new one while the pool has room, else waits for one to be given back.
+    /// An idle worker, or a new one while the pool has room, else waits for one to be given back; first
+    /// come, first served.
     fn lease(self: &Arc<Self>) -> std::io::Result<Lease> {
         let mut state = self.lock();
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
         loop {
+            if ticket != state.serving {
+                state = self.freed.wait(state).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
             if let Some(worker) = state.idle.pop() {
+                state.serving += 1;
+                drop(state);
+                // The next caller may find another worker free.
+                self.freed.notify_all();
                 return Ok(Lease {
                     pool: self.clone(),
                     worker: Some(worker),
@@ -151,7 +167,9 @@ impl Pool {
             }
             if state.live < self.size {
                 state.live += 1;
+                state.serving += 1;
                 drop(state);
+                self.freed.notify_all();
                 // The lease owns the place from here: dropped empty (start failed), it frees it.
                 let mut lease = Lease {
                     pool: self.clone(),
@@ -181,6 +199,7 @@ impl Drop for Lease {
             None => state.live -= 1,
         }
         drop(state);
-        self.pool.freed.notify_one();
+        // Every waiter checks whether it is its turn.
+        self.pool.freed.notify_all();
     }
 }
