@@ -45,7 +45,7 @@ pub struct DevOptions {
     pub background_consumers: bool,
     /// Documents in flight at the same time. Most of a document's time is store calls; the reading itself,
     /// the CPU-bound part, is bounded separately by the read workers (`PAGEWIRE_READ_WORKERS`, one per core
-    /// by default), which take documents in the order they were received.
+    /// by default), which serve the tenants waiting for them in turn.
     pub process_concurrency: usize,
     /// Webhooks sent at the same time (they mostly wait on receivers).
     pub delivery_concurrency: usize,

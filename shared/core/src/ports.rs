@@ -378,6 +378,17 @@ pub enum ArchiveEntry {
 /// Turns bytes into pages of text. CPU-bound and synchronous: callers run it off the async runtime.
 pub trait DocumentReader: Send + Sync {
     fn read(&self, kind: FileKind, bytes: &[u8]) -> Result<ReadDocument, ReadFailure>;
+    /// `read` on behalf of `owner` (the tenant). A reader that queues documents for a few workers serves
+    /// the owners in turn, so one tenant's backlog of heavy documents does not hold another tenant's.
+    fn read_for(
+        &self,
+        owner: &str,
+        kind: FileKind,
+        bytes: &[u8],
+    ) -> Result<ReadDocument, ReadFailure> {
+        let _ = owner;
+        self.read(kind, bytes)
+    }
     /// Splits a ZIP batch into its root-level entries; the error refuses the whole archive.
     fn unpack(&self, bytes: &[u8]) -> Result<Vec<ArchiveEntry>, ReadFailure>;
 }

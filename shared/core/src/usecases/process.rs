@@ -313,9 +313,9 @@ async fn read_and_extract(
             "a ZIP inside a ZIP is not processed",
         )));
     }
-    let reader = s.reader.clone();
+    let (reader, owner) = (s.reader.clone(), job.tenant_id.to_string());
     let read: Result<ReadDocument, ReadFailure> =
-        run_blocking(move || reader.read(kind, &bytes)).await?;
+        run_blocking(move || reader.read_for(&owner, kind, &bytes)).await?;
     let read = match read {
         Ok(read) => read,
         Err(failure) if failure.is_transient() => {

@@ -22,6 +22,7 @@ pub use worker::serve;
 use pagewire_core::model::FileKind;
 use pagewire_core::ports::{ArchiveEntry, DocumentReader, ReadDocument, ReadFailure};
 use process::{Exchange, WorkerProcess};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// A [`DocumentReader`] that reads each document in a worker process under a [`ReadBudget`].
@@ -56,7 +57,7 @@ impl IsolatedReader {
     /// Starts one worker now (a cold start pays for it instead of the first document) and keeps it; an
     /// error says the command cannot start a worker at all.
     pub fn warm_up(&self) -> std::io::Result<()> {
-        let lease = self.pool.lease()?;
+        let lease = self.pool.lease("")?;
         drop(lease);
         Ok(())
     }
@@ -79,12 +80,21 @@ impl IsolatedReader {
 
 impl DocumentReader for IsolatedReader {
     fn read(&self, kind: FileKind, bytes: &[u8]) -> Result<ReadDocument, ReadFailure> {
+        self.read_for("", kind, bytes)
+    }
+
+    fn read_for(
+        &self,
+        owner: &str,
+        kind: FileKind,
+        bytes: &[u8],
+    ) -> Result<ReadDocument, ReadFailure> {
         let budget = self.pool.budget;
         // A worker found dead before it had the document (killed while idle) is replaced once.
         for _ in 0..2 {
             let mut lease = self
                 .pool
-                .lease()
+                .lease(owner)
                 .map_err(|e| outcome::unavailable(&e.to_string()))?;
             let Some(worker) = lease.worker.as_mut() else {
                 continue;
@@ -132,11 +142,57 @@ struct PoolState {
     idle: Vec<WorkerProcess>,
     /// Workers idle, reading, or being started.
     live: usize,
-    /// Callers are served in the order they asked (a ticket each), which is the order their documents
-    /// were received: the fair queue's order by tenant is kept when more documents are in flight than
-    /// there are workers.
+    /// Who waits for a worker, served by owner in turn.
+    turns: Turns,
+}
+
+/// Callers waiting for a worker: each owner's in the order they asked, and the owners round robin. More
+/// documents are in flight than there are workers, so without this a tenant with many heavy documents
+/// received would hold the workers while another tenant's document waited behind all of them; in turn,
+/// the other tenant waits for at most one read per worker.
+#[derive(Default)]
+struct Turns {
     next_ticket: u64,
-    serving: u64,
+    waiting: HashMap<String, VecDeque<u64>>,
+    /// Owners with callers waiting; the front one is served next.
+    rotation: VecDeque<String>,
+}
+
+impl Turns {
+    fn join(&mut self, owner: &str) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        let queue = self.waiting.entry(owner.to_string()).or_default();
+        if queue.is_empty() {
+            self.rotation.push_back(owner.to_string());
+        }
+        queue.push_back(ticket);
+        ticket
+    }
+
+    fn is_turn_of(&self, ticket: u64) -> bool {
+        self.rotation
+            .front()
+            .and_then(|owner| self.waiting.get(owner))
+            .and_then(VecDeque::front)
+            == Some(&ticket)
+    }
+
+    /// The caller whose turn it was got a worker: the next owner's turn comes.
+    fn served(&mut self) {
+        let Some(owner) = self.rotation.pop_front() else {
+            return;
+        };
+        let Some(queue) = self.waiting.get_mut(&owner) else {
+            return;
+        };
+        queue.pop_front();
+        if queue.is_empty() {
+            self.waiting.remove(&owner);
+        } else {
+            self.rotation.push_back(owner);
+        }
+    }
 }
 
 impl Pool {
@@ -144,19 +200,18 @@ impl Pool {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// An idle worker, or a new one while the pool has room, else waits for one to be given back; first
-    /// come, first served.
-    fn lease(self: &Arc<Self>) -> std::io::Result<Lease> {
+    /// An idle worker, or a new one while the pool has room, else waits for one to be given back; owners
+    /// are served in turn (see [`Turns`]).
+    fn lease(self: &Arc<Self>, owner: &str) -> std::io::Result<Lease> {
         let mut state = self.lock();
-        let ticket = state.next_ticket;
-        state.next_ticket += 1;
+        let ticket = state.turns.join(owner);
         loop {
-            if ticket != state.serving {
+            if !state.turns.is_turn_of(ticket) {
                 state = self.freed.wait(state).unwrap_or_else(|p| p.into_inner());
                 continue;
             }
             if let Some(worker) = state.idle.pop() {
-                state.serving += 1;
+                state.turns.served();
                 drop(state);
                 // The next caller may find another worker free.
                 self.freed.notify_all();
@@ -167,7 +222,7 @@ impl Pool {
             }
             if state.live < self.size {
                 state.live += 1;
-                state.serving += 1;
+                state.turns.served();
                 drop(state);
                 self.freed.notify_all();
                 // The lease owns the place from here: dropped empty (start failed), it frees it.
@@ -201,5 +256,39 @@ impl Drop for Lease {
         drop(state);
         // Every waiter checks whether it is its turn.
         self.pool.freed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Turns;
+
+    #[test]
+    fn owners_take_turns_and_each_owner_keeps_its_order() {
+        let mut turns = Turns::default();
+        let a: Vec<u64> = (0..3).map(|_| turns.join("a")).collect();
+        let b = turns.join("b");
+        let mut order = Vec::new();
+        while let Some(next) = a
+            .iter()
+            .chain(std::iter::once(&b))
+            .copied()
+            .find(|t| turns.is_turn_of(*t))
+        {
+            order.push(next);
+            turns.served();
+        }
+        assert_eq!(order, vec![a[0], b, a[1], a[2]]);
+    }
+
+    #[test]
+    fn a_newcomer_waits_for_at_most_one_turn_of_each_other_owner() {
+        let mut turns = Turns::default();
+        let heavy: Vec<u64> = (0..10).map(|_| turns.join("heavy")).collect();
+        turns.served(); // heavy[0] got a worker
+        let light = turns.join("light");
+        assert!(turns.is_turn_of(heavy[1]));
+        turns.served();
+        assert!(turns.is_turn_of(light));
     }
 }
