@@ -113,17 +113,15 @@ impl ConfigStore for SqliteConfigStore {
         let id = id.to_string();
         self.db
             .run(move |conn| {
-                let tx = conn.savepoint()?;
-                let balance = credit_balance(&tx, &id)?;
+                let balance = credit_balance(conn, &id)?;
                 let next = balance.checked_add(delta).ok_or_else(|| {
                     DbError::Store(StoreError::Permanent("credit balance overflow".to_string()))
                 })?;
                 execute_cached(
-                    &tx,
+                    conn,
                     "UPDATE tenants SET credits = ?1 WHERE id = ?2",
                     params![next, id],
                 )?;
-                tx.commit()?;
                 Ok(next)
             })
             .await
@@ -140,9 +138,8 @@ impl ConfigStore for SqliteConfigStore {
         let (id, charge_id) = (id.to_string(), charge_id.to_string());
         self.db
             .run(move |conn| {
-                let tx = conn.savepoint()?;
                 let charged_before: Option<i64> = query_row_cached(
-                    &tx,
+                    conn,
                     "SELECT 1 FROM charges WHERE tenant_id = ?1 AND charge_id = ?2",
                     params![id, charge_id],
                     |row| row.get(0),
@@ -151,23 +148,22 @@ impl ConfigStore for SqliteConfigStore {
                 if charged_before.is_some() {
                     return Ok(ChargeOutcome::AlreadyCharged);
                 }
-                let balance = credit_balance(&tx, &id)?;
+                let balance = credit_balance(conn, &id)?;
                 let pages = i64::from(pages);
                 if balance < pages {
                     return Ok(ChargeOutcome::Insufficient { balance });
                 }
                 let remaining = balance - pages;
                 execute_cached(
-                    &tx,
+                    conn,
                     "UPDATE tenants SET credits = ?1 WHERE id = ?2",
                     params![remaining, id],
                 )?;
                 execute_cached(
-                    &tx,
+                    conn,
                     "INSERT INTO charges (tenant_id, charge_id, pages) VALUES (?1, ?2, ?3)",
                     params![id, charge_id, pages],
                 )?;
-                tx.commit()?;
                 Ok(ChargeOutcome::Charged { remaining })
             })
             .await

@@ -1,5 +1,6 @@
-//! The one SQLite connection every embedded store shares: opening, schema, and the bridge that runs
-//! blocking SQL off the async runtime and turns SQLite errors into [`StoreError`]s.
+//! The one SQLite connection every embedded store shares: opening, schema, the group commit that runs each
+//! store call in its own savepoint of a shared transaction (see [`Db`]), and the mapping of SQLite errors
+//! to [`StoreError`]s. Each call is atomic on its own: adapters need no transaction of their own.
 
 use crate::checkpoint::Checkpointer;
 use chrono::{DateTime, Utc};
@@ -524,12 +525,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_calls_all_run_and_are_visible_to_other_connections() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.sqlite3");
-        let db = Db::open(&path).unwrap();
-        db.lock()
-            .execute_batch("CREATE TABLE scratch (n INTEGER PRIMARY KEY)")
-            .unwrap();
+        let (dir, db) = with_scratch_table();
         let calls: Vec<_> = (0..300_i64)
             .map(|n| {
                 let db = Arc::clone(&db);
@@ -545,7 +541,7 @@ mod tests {
         for call in calls {
             call.await.unwrap().unwrap();
         }
-        let other = Connection::open(&path).unwrap();
+        let other = Connection::open(dir.path().join(SCRATCH_FILE)).unwrap();
         let seen: i64 = other
             .query_row("SELECT COUNT(*) FROM scratch", [], |r| r.get(0))
             .unwrap();
@@ -580,9 +576,11 @@ mod tests {
         }
     }
 
+    const SCRATCH_FILE: &str = "t.sqlite3";
+
     fn with_scratch_table() -> (tempfile::TempDir, Arc<Db>) {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("t.sqlite3")).unwrap();
+        let db = Db::open(&dir.path().join(SCRATCH_FILE)).unwrap();
         db.lock()
             .execute_batch("CREATE TABLE scratch (n INTEGER PRIMARY KEY)")
             .unwrap();

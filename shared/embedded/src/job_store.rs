@@ -34,11 +34,10 @@ impl SqliteJobStore {
         let cutoff = seconds(now - PURGE_GRACE);
         self.db
             .run(move |conn| {
-                let tx = conn.savepoint()?;
                 let mut removed = 0;
                 for table in ["documents", "deliveries", "attempts"] {
                     removed += execute_cached(
-                        &tx,
+                        conn,
                         &format!(
                             "DELETE FROM {table} WHERE expires_at < ?1
                              OR job_id IN (SELECT id FROM jobs WHERE expires_at < ?1)"
@@ -47,16 +46,15 @@ impl SqliteJobStore {
                     )?;
                 }
                 removed += execute_cached(
-                    &tx,
+                    conn,
                     "DELETE FROM jobs WHERE expires_at < ?1",
                     params![cutoff],
                 )?;
                 removed += execute_cached(
-                    &tx,
+                    conn,
                     "DELETE FROM idempotency_keys WHERE expires_at < ?1",
                     params![cutoff],
                 )?;
-                tx.commit()?;
                 Ok(removed)
             })
             .await
@@ -401,15 +399,13 @@ impl JobStore for SqliteJobStore {
         let changed = self
             .db
             .run(move |conn| {
-                let tx = conn.savepoint()?;
-                row.insert(&tx)?;
+                row.insert(conn)?;
                 let changed = execute_cached(
-                    &tx,
+                    conn,
                     "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3
                      WHERE job_id = ?4 AND webhook_id = ?5 AND version = ?6",
                     params![body, next, expires, job, webhook, expected],
                 )?;
-                tx.commit()?;
                 Ok(changed)
             })
             .await?;
@@ -482,10 +478,10 @@ impl JobStore for SqliteJobStore {
         );
         self.db
             .run(move |conn| {
-                // Read and write in one immediate transaction, so two claims of one key cannot both win.
-                let tx = conn.savepoint()?;
+                // Read and write in one call (one savepoint of a `BEGIN IMMEDIATE` transaction, see
+                // `Db`), so two claims of one key cannot both win.
                 let existing: Option<IdempotencyRecord> = query_body(
-                    &tx,
+                    conn,
                     "SELECT body FROM idempotency_keys WHERE tenant_id = ?1 AND key = ?2",
                     params![tenant, key],
                 )?;
@@ -493,12 +489,11 @@ impl JobStore for SqliteJobStore {
                     return Ok(Some(existing));
                 }
                 execute_cached(
-                    &tx,
+                    conn,
                     "INSERT OR REPLACE INTO idempotency_keys (tenant_id, key, expires_at, body)
                      VALUES (?1, ?2, ?3, ?4)",
                     params![tenant, key, expires, body],
                 )?;
-                tx.commit()?;
                 Ok(None)
             })
             .await

@@ -228,11 +228,10 @@ impl MessageQueue for SqliteQueue {
         let hidden_until = after(now, visibility_timeout.min(MAX_VISIBILITY_TIMEOUT));
         self.db
             .run(move |conn| {
-                let tx = conn.savepoint()?;
                 // Decide first, write after: updating rows while scanning the index they move in could
                 // visit a row twice.
                 let fates = {
-                    let mut stmt = tx.prepare_cached(
+                    let mut stmt = conn.prepare_cached(
                         // Walking the turn index stops after `max` rows; the planner would rather
                         // take the visibility index and sort every visible row (a deep backlog made
                         // each receive and send cost more).
@@ -260,7 +259,7 @@ impl MessageQueue for SqliteQueue {
                     match fate {
                         Fate::DeadLetter { seq, message_id } => {
                             // The count restarts so that a consumer of the dead-letter queue gets a fresh budget.
-                            execute_cached(&tx,
+                            execute_cached(conn,
                                 "UPDATE messages SET queue = ?1, receive_count = 0, receipt_handle = NULL,
                                  visible_at_ms = ?2 WHERE seq = ?3",
                                 params![dlq, now, seq],
@@ -269,7 +268,7 @@ impl MessageQueue for SqliteQueue {
                         }
                         Fate::Deliver { seq, receive_count } => {
                             let receipt_handle = Receipt::new(seq).to_string();
-                            let (message_id, body): (String, String) = query_row_cached(&tx,
+                            let (message_id, body): (String, String) = query_row_cached(conn,
                                 "UPDATE messages SET receive_count = ?1, visible_at_ms = ?2, receipt_handle = ?3
                                  WHERE seq = ?4 RETURNING message_id, body",
                                 params![receive_count, hidden_until, receipt_handle, seq],
@@ -279,7 +278,6 @@ impl MessageQueue for SqliteQueue {
                         }
                     }
                 }
-                tx.commit()?;
                 // Ids only: bodies may hold customer data.
                 for message_id in dead {
                     tracing::warn!(queue = %name, %message_id, max_receive_count = limit, "message dead-lettered");
@@ -317,16 +315,14 @@ impl MessageQueue for SqliteQueue {
             .collect();
         self.db
             .run(move |conn| {
-                let tx = conn.savepoint()?;
                 {
-                    let mut stmt = tx.prepare_cached(
+                    let mut stmt = conn.prepare_cached(
                         "DELETE FROM messages WHERE seq = ?1 AND queue = ?2 AND receipt_handle = ?3",
                     )?;
                     for receipt in &receipts {
                         stmt.execute(params![receipt.seq, name, receipt.handle])?;
                     }
                 }
-                tx.commit()?;
                 Ok(())
             })
             .await
