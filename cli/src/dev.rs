@@ -16,6 +16,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use pagewire_core::ports::MessageQueue;
 use pagewire_core::{Clock, Services};
 use pagewire_embedded::EmbeddedBackend;
+use pagewire_lambda_kit::config::available_cores;
 use pagewire_lambda_kit::{wiring, Config};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -59,17 +60,13 @@ pub struct DevOptions {
 /// store calls of a few documents at a time could not keep two cores busy: a burst of one-page PDFs left
 /// processing at 650/s against 1,050/s with 32 in flight (BENCHMARKS.md, "End to end").
 pub fn default_process_concurrency() -> usize {
-    (cores() * 16).clamp(16, 128)
+    (available_cores() * 16).clamp(16, 128)
 }
 
 /// Delivery concurrency by default: a webhook mostly waits (up to 15 s on a slow receiver), so many more
 /// than the cores, within what one process's sockets comfortably allow.
 pub fn default_delivery_concurrency() -> usize {
-    (cores() * 16).clamp(16, 128)
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    (available_cores() * 16).clamp(16, 128)
 }
 
 impl DevOptions {

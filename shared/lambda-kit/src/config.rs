@@ -67,6 +67,11 @@ pub struct ReadIsolation {
     pub worker: Option<WorkerCommand>,
 }
 
+/// The cores this process may use (at least one): the default of every "one per core" setting.
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 impl ReadIsolation {
     /// Whether documents are read in worker processes.
     pub fn isolates(&self) -> bool {
@@ -74,7 +79,7 @@ impl ReadIsolation {
     }
 
     fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let cores = available_cores();
         let lambda_memory_mb = number(get, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0u64)?;
         let defaults = ReadBudget::default_for(Some(lambda_memory_mb).filter(|mb| *mb > 0), cores);
         let wall = Duration::from_secs(number(
