@@ -157,12 +157,6 @@ impl Receipt {
     }
 }
 
-impl std::fmt::Display for Receipt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.handle)
-    }
-}
-
 /// What one receive does with a visible message.
 enum Fate {
     Deliver { seq: i64, receive_count: u32 },
@@ -232,9 +226,9 @@ impl MessageQueue for SqliteQueue {
                 // visit a row twice.
                 let fates = {
                     let mut stmt = conn.prepare_cached(
-                        // Walking the turn index stops after `max` rows; the planner would rather
-                        // take the visibility index and sort every visible row (a deep backlog made
-                        // each receive and send cost more).
+                        // Walking the turn index stops after `max` rows; left to itself the planner
+                        // could pick another plan that sorts every visible row (a deep backlog then
+                        // made each receive and send cost more).
                         "SELECT seq, receive_count, message_id FROM messages INDEXED BY messages_turn
                          WHERE queue = ?1 AND visible_at_ms <= ?2
                          ORDER BY turn, seq",
@@ -267,7 +261,7 @@ impl MessageQueue for SqliteQueue {
                             dead.push(message_id);
                         }
                         Fate::Deliver { seq, receive_count } => {
-                            let receipt_handle = Receipt::new(seq).to_string();
+                            let receipt_handle = Receipt::new(seq).handle;
                             let (message_id, body): (String, String) = query_row_cached(conn,
                                 "UPDATE messages SET receive_count = ?1, visible_at_ms = ?2, receipt_handle = ?3
                                  WHERE seq = ?4 RETURNING message_id, body",
