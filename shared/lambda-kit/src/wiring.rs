@@ -8,7 +8,6 @@
 //! backends.
 
 use crate::config::{required, Config, ConfigError};
-use crate::transport::HttpTransport;
 use crate::unwired::Unwired;
 use pagewire_aws::{
     AwsClients, DynamoConfigStore, DynamoJobStore, S3ObjectStore, S3UploadUrls, SqsQueue,
@@ -18,6 +17,7 @@ use pagewire_core::ports::{ConfigStore, JobStore, MessageQueue, ObjectStore, Upl
 use pagewire_core::{Clock, RateLimiter, Services, SystemClock};
 use pagewire_extract::isolation::IsolatedReader;
 use pagewire_extract::{PagewireReader, ReaderLimits};
+use pagewire_webhook_http::HttpTransport;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
