@@ -2,6 +2,7 @@
 //! sample AWS events of `events/` with the items they name, and infra/template.yaml (read, and created
 //! in the emulator).
 
+pub mod clocked_queue;
 pub mod corpus;
 pub mod moto;
 pub mod read_worker_hooks;

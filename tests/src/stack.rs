@@ -1,11 +1,16 @@
-//! A `pagewire dev` stack per test, in its own temporary data directory, with an HTTP client.
+//! A `pagewire dev` stack per test, in its own temporary data directory, with an HTTP client, on either
+//! backend; on a manual clock when a scenario steps time (retries, expiry).
 
+use crate::clocked_queue::ClockedQueue;
 use crate::moto::AwsTestResources;
+use chrono::{DateTime, SubsecRound, Utc};
+use pagewire_cli::pump::{pump_once, Consumer};
 use pagewire_cli::{DevOptions, DevStack};
+use pagewire_core::ids::JobId;
 use pagewire_core::usecases::tenants::create_tenant;
-use pagewire_core::{Clock, SystemClock};
+use pagewire_core::{Clock, ManualClock, Services, SystemClock};
 use pagewire_extract::isolation::{ReadBudget, WorkerCommand};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,11 +23,36 @@ pub enum Backend {
     Aws,
 }
 
+/// A manual clock and the instant it started at, so a scenario speaks of "5 s after the start".
+#[derive(Clone)]
+pub struct SteppedClock {
+    pub clock: Arc<ManualClock>,
+    /// Now, in whole seconds (as `webhook-timestamp` counts), when the clock was made.
+    pub t0: DateTime<Utc>,
+}
+
+impl SteppedClock {
+    pub fn starting_now() -> Self {
+        let t0 = Utc::now().trunc_subsecs(0);
+        Self {
+            clock: Arc::new(ManualClock::new(t0)),
+            t0,
+        }
+    }
+
+    /// `secs` after the start.
+    pub fn after(&self, secs: i64) -> DateTime<Utc> {
+        self.t0 + chrono::Duration::seconds(secs)
+    }
+}
+
 /// Where a test's stack keeps its state: a temporary directory and, on AWS, its own emulator resources.
 /// Starting it again (a restart) finds the same state.
 pub struct TestEnv {
     pub backend: Backend,
     pub clock: Arc<dyn Clock>,
+    /// The manual clock `clock` is, for an environment made by [`TestEnv::stepped`].
+    pub stepped: Option<SteppedClock>,
     pub aws: Option<AwsTestResources>,
     dir: tempfile::TempDir,
 }
@@ -30,6 +60,14 @@ pub struct TestEnv {
 impl TestEnv {
     pub async fn new(backend: Backend) -> Self {
         Self::with_clock(backend, Arc::new(SystemClock)).await
+    }
+
+    /// An environment on a manual clock starting now, stepped by [`TestApp::at`].
+    pub async fn stepped(backend: Backend) -> Self {
+        let stepped = SteppedClock::starting_now();
+        let mut env = Self::with_clock(backend, stepped.clock.clone()).await;
+        env.stepped = Some(stepped);
+        env
     }
 
     pub async fn with_clock(backend: Backend, clock: Arc<dyn Clock>) -> Self {
@@ -40,6 +78,7 @@ impl TestEnv {
         Self {
             backend,
             clock,
+            stepped: None,
             aws,
             dir: tempfile::tempdir().expect("temporary directory"),
         }
@@ -56,13 +95,49 @@ impl TestEnv {
     }
 
     pub async fn start(&self) -> TestApp {
-        TestApp::start_with(self.options()).await
+        self.start_adjusted(|_| {}).await
+    }
+
+    /// Starts a stack on this environment with [`TestEnv::options`] changed by `adjust`.
+    pub async fn start_adjusted(&self, adjust: impl FnOnce(&mut DevOptions)) -> TestApp {
+        let mut options = self.options();
+        adjust(&mut options);
+        let mut app = TestApp::start_with(options).await;
+        app.stepped = self.stepped.clone();
+        app.aws = self.aws.clone();
+        app
     }
 }
 
+/// A stack started for a test, the client that calls it, and what the test drives it by.
 pub struct TestApp {
     pub stack: DevStack,
     pub client: reqwest::Client,
+    /// The manual clock the stack runs on, when it was started from [`TestEnv::stepped`].
+    pub stepped: Option<SteppedClock>,
+    /// The emulator's resources, when it was started from a [`TestEnv`] on AWS.
+    pub aws: Option<AwsTestResources>,
+    /// What [`TestApp::drain`] runs the delivery queue with, on the AWS backend (see [`clocked_delivery`]).
+    clocked: Option<(Services, Arc<ClockedQueue>)>,
+}
+
+/// A change another client makes to a webhook endpoint through the API, as races against a delivery
+/// to that endpoint need them.
+#[derive(Debug, Clone)]
+pub enum EndpointChange {
+    /// `POST /webhooks/{id}/rotate-secret`.
+    RotateSecret,
+    /// `PATCH /webhooks/{id}` with these fields.
+    Edit(Value),
+    /// `DELETE /webhooks/{id}`.
+    Delete,
+}
+
+/// A tenant's API key and its invoice template ([`TestApp::invoice_template`]): what most scenarios start from.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub key: String,
+    pub template: String,
 }
 
 /// Makes a stack read each document in worker processes started by `worker` (the tests' read worker,
@@ -99,9 +174,197 @@ impl TestApp {
 
     pub async fn start_with(options: DevOptions) -> TestApp {
         let stack = DevStack::start(options).await.expect("stack starts");
+        let clocked = match stack.embedded {
+            Some(_) => None,
+            None => Some(clocked_delivery(&stack)),
+        };
         TestApp {
             stack,
             client: reqwest::Client::new(),
+            stepped: None,
+            aws: None,
+            clocked,
+        }
+    }
+
+    /// Runs both consumers until neither queue has a due message, as the stack's own `drain` does; on AWS
+    /// the retry delays of the delivery queue are counted on the stack's clock (see [`ClockedQueue`]), so a
+    /// manual clock drives retries on both backends.
+    pub async fn drain(&self) -> usize {
+        let Some((deliver_webhook, delivery_queue)) = &self.clocked else {
+            return self.stack.drain().await;
+        };
+        let mut total = 0;
+        loop {
+            let handled = pump_once(
+                &self.stack.functions.process_document,
+                &*self.stack.process_queue,
+                "process",
+                Consumer::ProcessDocument,
+            )
+            .await
+                + pump_once(
+                    deliver_webhook,
+                    &**delivery_queue,
+                    "delivery",
+                    Consumer::DeliverWebhook,
+                )
+                .await;
+            if handled == 0 {
+                return total;
+            }
+            total += handled;
+        }
+    }
+
+    /// Drains the queues while `meanwhile` runs at the moment a request held at `gate` reaches its
+    /// receiver (see [`crate::receiver::Reply::held_at`]): the attempt is in flight, its answer not yet
+    /// read. The gate opens once `meanwhile` is done, and the drain goes on to its end. Returns what
+    /// `meanwhile` returned. For races between a delivery's outcome and another client's change.
+    pub async fn drain_while_held<T>(
+        &self,
+        gate: &crate::receiver::Gate,
+        meanwhile: impl std::future::Future<Output = T>,
+    ) -> T {
+        let act = async {
+            gate.reached().await;
+            let out = meanwhile.await;
+            gate.open();
+            out
+        };
+        let (_, out) = tokio::join!(self.drain(), act);
+        out
+    }
+
+    fn stepped(&self) -> &SteppedClock {
+        self.stepped
+            .as_ref()
+            .expect("a stack on a manual clock (TestEnv::stepped)")
+    }
+
+    /// The manual clock's start.
+    pub fn t0(&self) -> DateTime<Utc> {
+        self.stepped().t0
+    }
+
+    /// Sets the manual clock to `at`, without running anything.
+    pub fn set_clock(&self, at: DateTime<Utc>) {
+        self.stepped().clock.set(at);
+    }
+
+    /// Moves the manual clock to `secs` after its start and runs every message then due.
+    pub async fn at(&self, secs: i64) {
+        self.set_clock(self.stepped().after(secs));
+        self.drain().await;
+    }
+
+    /// A new tenant with `credits` and the invoice template.
+    pub async fn account(&self, name: &str, credits: i64) -> Account {
+        let key = self.tenant(name, credits).await;
+        let template = self.invoice_template(&key).await;
+        Account { key, template }
+    }
+
+    /// The credits the tenant named `name` has left.
+    pub async fn credits(&self, name: &str) -> i64 {
+        let tenants = self.stack.services.config.list_tenants().await.unwrap();
+        tenants
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no tenant named {name}"))
+            .credits
+    }
+
+    /// Creates an endpoint named "receiver" of the account's template that sends to `url`, with the fields
+    /// of `extra` (an object) added; returns its view (with `id` and `secret`).
+    pub async fn endpoint(&self, account: &Account, url: &str, extra: Value) -> Value {
+        let mut body = json!({"template_id": account.template, "name": "receiver", "url": url});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().expect("extra is an object").clone());
+        self.webhook(&account.key, body).await
+    }
+
+    /// Makes `change` to the endpoint `id` as the tenant of `key`; returns the answer's status and body.
+    pub async fn change_endpoint(
+        &self,
+        key: &str,
+        id: &str,
+        change: &EndpointChange,
+    ) -> (u16, Value) {
+        match change {
+            EndpointChange::RotateSecret => {
+                let path = format!("/webhooks/{id}/rotate-secret");
+                self.call("POST", &path, Some(key), None).await
+            }
+            EndpointChange::Edit(fields) => {
+                let path = format!("/webhooks/{id}");
+                self.call("PATCH", &path, Some(key), Some(fields.clone()))
+                    .await
+            }
+            EndpointChange::Delete => {
+                let path = format!("/webhooks/{id}");
+                self.call("DELETE", &path, Some(key), None).await
+            }
+        }
+    }
+
+    /// `POST /webhooks/{id}/test`: the answer's status and body (the attempt).
+    pub async fn test_endpoint(&self, key: &str, id: &str) -> (u16, Value) {
+        self.call("POST", &format!("/webhooks/{id}/test"), Some(key), None)
+            .await
+    }
+
+    /// `GET /webhooks/{id}/deliveries`: the answer's status and body (the attempts, newest first).
+    pub async fn endpoint_deliveries(&self, key: &str, id: &str) -> (u16, Value) {
+        let path = format!("/webhooks/{id}/deliveries");
+        self.call("GET", &path, Some(key), None).await
+    }
+
+    /// `POST /jobs/{id}/redeliver` for every endpoint: the answer's status and body.
+    pub async fn redeliver(&self, key: &str, job: &str) -> (u16, Value) {
+        self.call("POST", &format!("/jobs/{job}/redeliver"), Some(key), None)
+            .await
+    }
+
+    /// `GET /webhooks/{id}`: the answer's status (404 once deleted) and body.
+    pub async fn endpoint_view(&self, key: &str, id: &str) -> (u16, Value) {
+        self.call("GET", &format!("/webhooks/{id}"), Some(key), None)
+            .await
+    }
+
+    /// The first delivery of the job's first document, as `GET /jobs/{id}` shows it.
+    pub async fn delivery(&self, key: &str, job: &str) -> Value {
+        self.job(key, job).await["documents"][0]["deliveries"][0].clone()
+    }
+
+    /// Whether the file of the job's first document is still stored.
+    pub async fn stored_file(&self, job: &str) -> bool {
+        let services = &self.stack.services;
+        let job = JobId::parse(job).unwrap();
+        let docs = services
+            .jobs
+            .list_documents(job, services.clock.now())
+            .await
+            .unwrap();
+        services
+            .objects
+            .get(&docs[0].object_key)
+            .await
+            .unwrap()
+            .is_some()
+    }
+
+    /// The bodies in the delivery queue's dead-letter queue, on either backend.
+    pub async fn dead_letters(&self) -> Vec<String> {
+        match (&self.stack.embedded, &self.aws) {
+            (Some(embedded), _) => embedded.delivery_queue.dead_letters().await.unwrap(),
+            (None, Some(aws)) => {
+                crate::moto::peek(&crate::moto::clients().await, &aws.delivery_dlq_url).await
+            }
+            (None, None) => {
+                panic!("an AWS stack started from a TestEnv knows its dead-letter queue")
+            }
         }
     }
 
@@ -224,6 +487,18 @@ impl TestApp {
         assert_eq!(status, 201, "{body}");
         body["id"].as_str().unwrap().to_string()
     }
+}
+
+/// The deliver-webhook function's services with the stack's delivery queue seen through a
+/// [`ClockedQueue`] on the stack's clock: the one place the tests rewire a function.
+fn clocked_delivery(stack: &DevStack) -> (Services, Arc<ClockedQueue>) {
+    let mut services = stack.functions.deliver_webhook.clone();
+    let queue = Arc::new(ClockedQueue::new(
+        stack.delivery_queue.clone(),
+        services.clock.clone(),
+    ));
+    services.delivery_queue = queue.clone();
+    (services, queue)
 }
 
 pub fn invoice_pdf() -> Vec<u8> {
