@@ -8,23 +8,21 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use pagewire_core::ports::{MessageQueue, QueueMessage};
+use pagewire_cli::backend::LocalQueue;
+use pagewire_core::ports::{MessageSink, QueueConsumer, QueueMessage, MAX_VISIBILITY};
 use pagewire_core::{Clock, StoreError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// SQS's longest visibility timeout: long enough that real time never brings a parked message back.
-const HIDDEN: Duration = Duration::from_secs(12 * 60 * 60);
-
 pub struct ClockedQueue {
-    inner: Arc<dyn MessageQueue>,
+    inner: Arc<dyn LocalQueue>,
     clock: Arc<dyn Clock>,
     /// Receipt handles of the messages put back with a delay, and the clock time each is due at.
     parked: Mutex<Vec<(String, DateTime<Utc>)>>,
 }
 
 impl ClockedQueue {
-    pub fn new(inner: Arc<dyn MessageQueue>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(inner: Arc<dyn LocalQueue>, clock: Arc<dyn Clock>) -> Self {
         Self {
             inner,
             clock,
@@ -58,15 +56,7 @@ impl ClockedQueue {
 }
 
 #[async_trait]
-impl MessageQueue for ClockedQueue {
-    async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError> {
-        self.inner.send(body, delay).await
-    }
-
-    async fn send_for(&self, owner: &str, body: &str, delay: Duration) -> Result<(), StoreError> {
-        self.inner.send_for(owner, body, delay).await
-    }
-
+impl QueueConsumer for ClockedQueue {
     async fn receive(
         &self,
         max: usize,
@@ -84,6 +74,17 @@ impl MessageQueue for ClockedQueue {
     async fn delete_batch(&self, receipt_handles: &[String]) -> Result<(), StoreError> {
         self.forget(receipt_handles);
         self.inner.delete_batch(receipt_handles).await
+    }
+}
+
+#[async_trait]
+impl MessageSink for ClockedQueue {
+    async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError> {
+        self.inner.send(body, delay).await
+    }
+
+    async fn send_for(&self, owner: &str, body: &str, delay: Duration) -> Result<(), StoreError> {
+        self.inner.send_for(owner, body, delay).await
     }
 
     async fn change_visibility(
@@ -103,6 +104,9 @@ impl MessageQueue for ClockedQueue {
             .lock()
             .unwrap()
             .push((receipt_handle.to_string(), due));
-        self.inner.change_visibility(receipt_handle, HIDDEN).await
+        // Hidden for as long as SQS allows: real time never brings it back before the clock does.
+        self.inner
+            .change_visibility(receipt_handle, MAX_VISIBILITY)
+            .await
     }
 }

@@ -4,12 +4,15 @@
 use crate::clocked_queue::ClockedQueue;
 use crate::moto::AwsTestResources;
 use chrono::{DateTime, SubsecRound, Utc};
+use pagewire_cli::functions::Functions;
 use pagewire_cli::pump::{pump_once, Consumer};
 use pagewire_cli::{DevOptions, DevStack};
+use pagewire_core::configuration::tenants::create_tenant;
 use pagewire_core::ids::JobId;
-use pagewire_core::usecases::tenants::create_tenant;
-use pagewire_core::{Clock, ManualClock, Services, SystemClock};
+use pagewire_core::{Clock, ManualClock, SystemClock};
 use pagewire_extract::isolation::{ReadBudget, WorkerCommand};
+use pagewire_lambda_kit::wiring::Adapters;
+use pagewire_lambda_kit::Config;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
@@ -117,8 +120,10 @@ pub struct TestApp {
     pub stepped: Option<SteppedClock>,
     /// The emulator's resources, when it was started from a [`TestEnv`] on AWS.
     pub aws: Option<AwsTestResources>,
-    /// What [`TestApp::drain`] runs the delivery queue with, on the AWS backend (see [`clocked_delivery`]).
-    clocked: Option<(Services, Arc<ClockedQueue>)>,
+    /// The clock the stack runs on.
+    pub clock: Arc<dyn Clock>,
+    /// What [`TestApp::drain`] runs the queues with, on the AWS backend (see [`ClockedConsumers`]).
+    clocked: Option<ClockedConsumers>,
 }
 
 /// A change another client makes to a webhook endpoint through the API, as races against a delivery
@@ -173,16 +178,18 @@ impl TestApp {
     }
 
     pub async fn start_with(options: DevOptions) -> TestApp {
+        let (config, clock) = (options.config.clone(), options.clock.clone());
         let stack = DevStack::start(options).await.expect("stack starts");
         let clocked = match stack.embedded {
             Some(_) => None,
-            None => Some(clocked_delivery(&stack)),
+            None => Some(ClockedConsumers::wire(&stack, &config, clock.clone())),
         };
         TestApp {
             stack,
             client: reqwest::Client::new(),
             stepped: None,
             aws: None,
+            clock,
             clocked,
         }
     }
@@ -191,21 +198,21 @@ impl TestApp {
     /// the retry delays of the delivery queue are counted on the stack's clock (see [`ClockedQueue`]), so a
     /// manual clock drives retries on both backends.
     pub async fn drain(&self) -> usize {
-        let Some((deliver_webhook, delivery_queue)) = &self.clocked else {
+        let Some(clocked) = &self.clocked else {
             return self.stack.drain().await;
         };
         let mut total = 0;
         loop {
             let handled = pump_once(
-                &self.stack.functions.process_document,
+                &clocked.functions,
                 &*self.stack.process_queue,
                 "process",
                 Consumer::ProcessDocument,
             )
             .await
                 + pump_once(
-                    deliver_webhook,
-                    &**delivery_queue,
+                    &clocked.functions,
+                    &*clocked.delivery_queue,
                     "delivery",
                     Consumer::DeliverWebhook,
                 )
@@ -267,7 +274,7 @@ impl TestApp {
 
     /// The credits the tenant named `name` has left.
     pub async fn credits(&self, name: &str) -> i64 {
-        let tenants = self.stack.services.config.list_tenants().await.unwrap();
+        let tenants = self.stack.storage.tenants.list_tenants().await.unwrap();
         tenants
             .iter()
             .find(|t| t.name == name)
@@ -340,14 +347,14 @@ impl TestApp {
 
     /// Whether the file of the job's first document is still stored.
     pub async fn stored_file(&self, job: &str) -> bool {
-        let services = &self.stack.services;
+        let storage = &self.stack.storage;
         let job = JobId::parse(job).unwrap();
-        let docs = services
-            .jobs
-            .list_documents(job, services.clock.now())
+        let docs = storage
+            .documents
+            .list_documents(job, self.clock.now())
             .await
             .unwrap();
-        services
+        storage
             .objects
             .get(&docs[0].object_key)
             .await
@@ -370,7 +377,7 @@ impl TestApp {
 
     /// A new tenant with `credits`; returns its API key.
     pub async fn tenant(&self, name: &str, credits: i64) -> String {
-        create_tenant(&self.stack.services, name, credits)
+        create_tenant(&self.stack.tenants, name, credits)
             .await
             .expect("tenant")
             .api_key
@@ -489,16 +496,29 @@ impl TestApp {
     }
 }
 
-/// The deliver-webhook function's services with the stack's delivery queue seen through a
-/// [`ClockedQueue`] on the stack's clock: the one place the tests rewire a function.
-fn clocked_delivery(stack: &DevStack) -> (Services, Arc<ClockedQueue>) {
-    let mut services = stack.functions.deliver_webhook.clone();
-    let queue = Arc::new(ClockedQueue::new(
-        stack.delivery_queue.clone(),
-        services.clock.clone(),
-    ));
-    services.delivery_queue = queue.clone();
-    (services, queue)
+/// Every function wired over the stack's storage again, with its delivery queue seen through a
+/// [`ClockedQueue`] on the stack's clock: what [`TestApp::drain`] pumps on AWS, and the one place the tests
+/// wire functions themselves.
+struct ClockedConsumers {
+    functions: Functions,
+    delivery_queue: Arc<ClockedQueue>,
+}
+
+impl ClockedConsumers {
+    fn wire(stack: &DevStack, config: &Config, clock: Arc<dyn Clock>) -> Self {
+        let delivery_queue = Arc::new(ClockedQueue::new(
+            stack.delivery_queue.clone(),
+            clock.clone(),
+        ));
+        let mut storage = stack.storage.clone();
+        storage.delivery_sink = delivery_queue.clone();
+        let functions = Functions::wire(&Adapters::new(config, storage, clock))
+            .expect("the functions wire over the stack's storage");
+        Self {
+            functions,
+            delivery_queue,
+        }
+    }
 }
 
 pub fn invoice_pdf() -> Vec<u8> {

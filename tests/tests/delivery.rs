@@ -550,7 +550,7 @@ async fn the_file_goes_once_every_endpoint_has_a_2xx_or_at_once_without_endpoint
 async fn processed(app: &TestApp, acme: &Account) -> DeliveryTask {
     let job = app.submit(&acme.key, &acme.template).await;
     pagewire_cli::pump::pump_once(
-        &app.stack.services,
+        &app.stack.functions,
         &*app.stack.process_queue,
         "process",
         pagewire_cli::pump::Consumer::ProcessDocument,
@@ -558,35 +558,26 @@ async fn processed(app: &TestApp, acme: &Account) -> DeliveryTask {
     .await;
     let deliveries = app
         .stack
-        .services
-        .jobs
-        .list_deliveries(JobId::parse(&job).unwrap(), app.stack.services.clock.now())
+        .storage
+        .deliveries
+        .list_deliveries(JobId::parse(&job).unwrap(), app.clock.now())
         .await
         .unwrap();
-    let d = &deliveries[0];
-    DeliveryTask {
-        tenant_id: d.tenant_id,
-        job_id: d.job_id,
-        document_id: d.document_id,
-        endpoint_id: d.endpoint_id,
-        event_type: d.event_type,
-        webhook_id: d.webhook_id.clone(),
-        round: d.round,
-    }
+    DeliveryTask::of(&deliveries[0])
 }
 
 async fn duplicate_copies_of_a_message_settle_on_one_outcome(backend: Backend) {
-    use pagewire_core::usecases::deliver::{deliver, DeliveryOutcome};
+    use pagewire_core::delivery::{deliver, DeliveryOutcome};
     use std::time::Duration as Wait;
     let (_env, app, acme) = start(backend, |_| {}).await;
     let rx = Receiver::start().await;
     app.endpoint(&acme, &rx.url("/h"), json!({})).await;
-    let s = &app.stack.services;
+    let s = &app.stack.functions.deliver_webhook.delivery;
     let status = |task: &DeliveryTask| {
         let task = task.clone();
         async move {
             let d = s
-                .jobs
+                .deliveries
                 .get_delivery(task.job_id, &task.webhook_id)
                 .await
                 .unwrap()

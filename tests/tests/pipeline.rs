@@ -268,8 +268,8 @@ async fn files_are_deleted_after_delivery_and_results_expire(backend: Backend) {
     let job = accepted["job_id"].as_str().unwrap().to_string();
     let tenant = app
         .stack
-        .services
-        .config
+        .storage
+        .api_keys
         .find_api_key(&pagewire_core::policy::api_key::hash_api_key(&key))
         .await
         .unwrap()
@@ -278,7 +278,7 @@ async fn files_are_deleted_after_delivery_and_results_expire(backend: Backend) {
     let upload = format!("uploads/{tenant}/{job}/source");
     assert!(app
         .stack
-        .services
+        .storage
         .objects
         .get(&upload)
         .await
@@ -288,7 +288,7 @@ async fn files_are_deleted_after_delivery_and_results_expire(backend: Backend) {
     assert_eq!(receiver.received().len(), 1);
     assert!(
         app.stack
-            .services
+            .storage
             .objects
             .get(&upload)
             .await

@@ -1,14 +1,41 @@
 //! Matching request paths against route patterns such as `/jobs/{id}/results`. API Gateway routes each
 //! pattern to a function; inside a function (and in `pagewire dev`) the same table picks the action.
+//!
+//! A function has one table: each route names its action (a function's own enum), and the handler
+//! matches the action exhaustively, so a route cannot be added without its action, nor run another's.
 
+/// A method and path pattern, and what a function does for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
+pub struct Route<A> {
+    pub method: &'static str,
+    pub pattern: &'static str,
+    pub action: A,
+}
+
+pub const fn route<A>(method: &'static str, pattern: &'static str, action: A) -> Route<A> {
+    Route {
+        method,
+        pattern,
+        action,
+    }
+}
+
+/// A route's method and pattern without its action: what API Gateway and `pagewire dev`'s front route on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteKey {
     pub method: &'static str,
     pub pattern: &'static str,
 }
 
-pub const fn route(method: &'static str, pattern: &'static str) -> Route {
-    Route { method, pattern }
+/// The method and pattern of each route of a table.
+pub fn keys<A>(routes: &[Route<A>]) -> Vec<RouteKey> {
+    routes
+        .iter()
+        .map(|r| RouteKey {
+            method: r.method,
+            pattern: r.pattern,
+        })
+        .collect()
 }
 
 /// The values of a pattern's `{name}` segments, in order, when `path` matches it.
@@ -37,11 +64,11 @@ pub fn match_path(pattern: &str, path: &str) -> Option<Vec<String>> {
 
 /// Whether a request is for one of these routes: `Ok(route, params)`, `Err(true)` when the path exists
 /// with another method (405), `Err(false)` when it does not exist (404).
-pub fn find<'a>(
-    routes: &'a [Route],
+pub fn find<'a, A>(
+    routes: &'a [Route<A>],
     method: &str,
     path: &str,
-) -> Result<(&'a Route, Vec<String>), bool> {
+) -> Result<(&'a Route<A>, Vec<String>), bool> {
     let mut path_known = false;
     for r in routes {
         if let Some(params) = match_path(r.pattern, path) {
@@ -76,8 +103,11 @@ mod tests {
 
     #[test]
     fn method_mismatch_is_told_apart_from_unknown_path() {
-        let routes = [route("GET", "/templates"), route("POST", "/templates")];
-        assert!(find(&routes, "post", "/templates").is_ok());
+        let routes = [
+            route("GET", "/templates", 1),
+            route("POST", "/templates", 2),
+        ];
+        assert_eq!(find(&routes, "post", "/templates").unwrap().0.action, 2);
         assert!(find(&routes, "DELETE", "/templates").unwrap_err());
         assert!(!find(&routes, "GET", "/nope").unwrap_err());
     }
