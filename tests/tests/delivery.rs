@@ -2,10 +2,11 @@
 //! Retry delays are stepped on a manual clock, never slept.
 
 use chrono::{DateTime, Duration, Utc};
+use integration_tests::api::{Account, EndpointChange};
 use integration_tests::on_both_backends;
 use integration_tests::receiver::{Gate, Receiver, Reply};
 use integration_tests::signature::verify_received;
-use integration_tests::stack::{Account, Backend, EndpointChange, TestApp, TestEnv};
+use integration_tests::stack::{Backend, TestApp, TestEnv};
 use pagewire_cli::DevOptions;
 use pagewire_core::ids::JobId;
 use pagewire_core::model::DeliveryTask;

@@ -2,8 +2,9 @@
 //! endpoint with a conditional write of just that change, so the tenant's change is kept (a rotated
 //! secret, an edited name) and a deleted endpoint stays deleted. On both backends.
 
+use integration_tests::api::EndpointChange;
 use integration_tests::receiver::{Gate, Receiver, Reply};
-use integration_tests::stack::{Backend, EndpointChange, TestApp, TestEnv};
+use integration_tests::stack::{Backend, TestApp, TestEnv};
 use serde_json::{json, Value};
 
 struct Raced {

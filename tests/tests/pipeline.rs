@@ -266,15 +266,7 @@ async fn files_are_deleted_after_delivery_and_results_expire(backend: Backend) {
         )
         .await;
     let job = accepted["job_id"].as_str().unwrap().to_string();
-    let tenant = app
-        .stack
-        .storage
-        .api_keys
-        .find_api_key(&pagewire_core::policy::api_key::hash_api_key(&key))
-        .await
-        .unwrap()
-        .unwrap()
-        .tenant_id;
+    let tenant = app.tenant_of(&key).await;
     let upload = format!("uploads/{tenant}/{job}/source");
     assert!(app
         .stack

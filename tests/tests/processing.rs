@@ -294,15 +294,7 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     assert_eq!(app.job_status(&key, &job).await["status"], "NEW");
 
     // The upload event unzips: every root entry is a document; refused entries are final at once.
-    let tenant = app
-        .stack
-        .storage
-        .api_keys
-        .find_api_key(&pagewire_core::policy::api_key::hash_api_key(&key))
-        .await
-        .unwrap()
-        .unwrap()
-        .tenant_id;
+    let tenant = app.tenant_of(&key).await;
     let upload = format!("uploads/{tenant}/{job}/source");
     object_created(&app.stack.functions.process_document.processing, &upload)
         .await
