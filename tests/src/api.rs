@@ -48,21 +48,14 @@ impl TestApp {
         id: &str,
         change: &EndpointChange,
     ) -> (u16, Value) {
-        match change {
-            EndpointChange::RotateSecret => {
-                let path = format!("/webhooks/{id}/rotate-secret");
-                self.call("POST", &path, Some(key), None).await
-            }
+        let (method, path, body) = match change {
+            EndpointChange::RotateSecret => ("POST", format!("/webhooks/{id}/rotate-secret"), None),
             EndpointChange::Edit(fields) => {
-                let path = format!("/webhooks/{id}");
-                self.call("PATCH", &path, Some(key), Some(fields.clone()))
-                    .await
+                ("PATCH", format!("/webhooks/{id}"), Some(fields.clone()))
             }
-            EndpointChange::Delete => {
-                let path = format!("/webhooks/{id}");
-                self.call("DELETE", &path, Some(key), None).await
-            }
-        }
+            EndpointChange::Delete => ("DELETE", format!("/webhooks/{id}"), None),
+        };
+        self.call(method, &path, Some(key), body).await
     }
 
     /// `POST /webhooks/{id}/test`: the answer's status and body (the attempt).
