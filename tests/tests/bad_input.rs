@@ -274,8 +274,10 @@ async fn repeated_zip_entry_names_are_each_refused_never_dropped(backend: Backen
         message.contains("2 entries") && message.contains("\"invoice.pdf\""),
         "{message}"
     );
-    // Only the one document read is charged.
-    assert_eq!(view["credits_charged"], 1, "{view}");
+    // Only the one document read is charged: its pages, and nothing for the refused entries.
+    assert!(documents[1]["pages"].as_u64().unwrap() > 0, "{view}");
+    assert_eq!(view["credits_charged"], documents[1]["pages"], "{view}");
+    assert_eq!(documents[0]["pages"], 0, "{view}");
     app.stack.stop().await;
 }
 
