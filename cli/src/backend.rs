@@ -1,26 +1,34 @@
 //! The storage a local stack runs on: the embedded backend (SQLite + files, the default of `pagewire dev`)
 //! or the AWS adapters over existing tables, bucket and queues (an emulator or a real account).
 
-use crate::functions::FunctionServices;
+use crate::functions::Functions;
 use crate::local_upload::LocalUploads;
 use pagewire_aws::{AwsClients, SqsQueue};
-use pagewire_core::ports::MessageQueue;
-use pagewire_core::{Clock, Services};
+use pagewire_core::configuration::TenantPorts;
+use pagewire_core::ports::{MessageSink, QueueConsumer};
+use pagewire_core::Clock;
 use pagewire_embedded::{EmbeddedBackend, LocalUploadUrls};
-use pagewire_lambda_kit::wiring::{self, Storage, WiringError};
+use pagewire_lambda_kit::wiring::{self, Adapters, Storage, WiringError};
 use pagewire_lambda_kit::Config;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Services plus the two queues a local stack pumps into the processing and delivery handlers, as
-/// Lambda's event source mappings do on AWS.
+/// A queue as the local stack's consumers use it: received from, deleted from, and delayed.
+pub trait LocalQueue: QueueConsumer + MessageSink {}
+
+impl<Q: QueueConsumer + MessageSink + ?Sized> LocalQueue for Q {}
+
+/// The storage, each function's app over it, and the two queues a local stack pumps into the processing
+/// and delivery handlers, as Lambda's event source mappings do on AWS.
 pub struct Backend {
-    /// Everything wired: what the CLI's own commands and the tests' checks use.
-    pub services: Services,
+    /// Every storage port: what the tests' checks use.
+    pub storage: Storage,
+    /// The operator's tenant commands.
+    pub tenants: TenantPorts,
     /// What each function wires, over the same storage: what requests and queue messages run on.
-    pub functions: Arc<FunctionServices>,
-    pub process_queue: Arc<dyn MessageQueue>,
-    pub delivery_queue: Arc<dyn MessageQueue>,
+    pub functions: Arc<Functions>,
+    pub process_queue: Arc<dyn LocalQueue>,
+    pub delivery_queue: Arc<dyn LocalQueue>,
     /// Set on the embedded backend: its queues can wake consumers and it purges expired rows itself.
     pub embedded: Option<Arc<EmbeddedBackend>>,
     /// Set on the embedded backend: what receives the files sent to its upload URLs.
@@ -60,16 +68,18 @@ pub fn embedded(
         LocalUploadUrls::open(data_dir, base_url)
             .map_err(|e| WiringError::Storage(format!("the upload URL key: {e}")))?,
     );
-    let storage = Storage {
-        jobs: backend.jobs.clone(),
-        config: backend.config.clone(),
-        objects: backend.objects.clone(),
-        uploads: urls.clone(),
-        delivery_queue: backend.delivery_queue.clone(),
-    };
+    let storage = Storage::of(
+        backend.jobs.clone(),
+        backend.config.clone(),
+        backend.objects.clone(),
+        urls.clone(),
+        backend.delivery_queue.clone(),
+    );
+    let adapters = Adapters::new(config, storage.clone(), clock);
     Ok(Backend {
-        functions: Arc::new(FunctionServices::wire(config, &storage, &clock)?),
-        services: wiring::services(config, storage, clock)?,
+        functions: Arc::new(Functions::wire(&adapters)?),
+        tenants: adapters.tenant_config()?,
+        storage,
         process_queue: backend.process_queue.clone(),
         delivery_queue: backend.delivery_queue.clone(),
         local_uploads: Some(Arc::new(LocalUploads {
@@ -89,19 +99,28 @@ pub async fn aws(
 ) -> Result<Backend, WiringError> {
     let clients = AwsClients::from_env().await;
     let storage = wiring::aws_storage(config, &clients)?;
-    let delivery_queue = storage.delivery_queue.clone();
+    let adapters = Adapters::new(config, storage.clone(), clock);
+    let delivery_queue_url = config
+        .resources
+        .delivery_queue_url
+        .clone()
+        .ok_or_else(|| WiringError::Storage("PAGEWIRE_DELIVERY_QUEUE_URL is not set".into()))?;
     Ok(Backend {
-        functions: Arc::new(FunctionServices::wire(config, &storage, &clock)?),
-        services: wiring::services(config, storage, clock)?,
+        functions: Arc::new(Functions::wire(&adapters)?),
+        tenants: adapters.tenant_config()?,
+        storage,
         process_queue: Arc::new(SqsQueue::new(clients.sqs(), process_queue_url)),
-        delivery_queue,
+        delivery_queue: Arc::new(SqsQueue::new(clients.sqs(), delivery_queue_url)),
         embedded: None,
         local_uploads: None,
     })
 }
 
-/// The services of the AWS backend alone (no queue pumping): what the `tenant` commands need.
-pub async fn aws_services(config: &Config, clock: Arc<dyn Clock>) -> Result<Services, WiringError> {
+/// The tenant commands' ports on the AWS backend alone (no queue pumping).
+pub async fn aws_tenants(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+) -> Result<TenantPorts, WiringError> {
     let clients = AwsClients::from_env().await;
-    wiring::services(config, wiring::aws_storage(config, &clients)?, clock)
+    Adapters::new(config, wiring::aws_storage(config, &clients)?, clock).tenant_config()
 }

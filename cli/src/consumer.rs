@@ -8,9 +8,10 @@
 //! is made visible again at once: a crash never strands a message until its visibility timeout, and a
 //! message that crashes every time reaches the dead-letter queue after `maxReceiveCount` receives.
 
+use crate::backend::LocalQueue;
+use crate::functions::Functions;
 use crate::pump::{handle_message, Consumer, BATCH_SIZE};
-use pagewire_core::ports::{MessageQueue, QueueMessage};
-use pagewire_core::Services;
+use pagewire_core::ports::QueueMessage;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
@@ -43,13 +44,13 @@ pub struct ConsumerConfig {
 
 /// A received message until its fate is settled; see the module's documentation.
 pub struct Lease {
-    queue: Arc<dyn MessageQueue>,
+    queue: Arc<dyn LocalQueue>,
     message: QueueMessage,
     settled: bool,
 }
 
 impl Lease {
-    pub fn new(queue: Arc<dyn MessageQueue>, message: QueueMessage) -> Self {
+    pub fn new(queue: Arc<dyn LocalQueue>, message: QueueMessage) -> Self {
         Self {
             queue,
             message,
@@ -93,8 +94,8 @@ impl Drop for Lease {
 
 /// Consumes `queue` into the consumer's handler until `shutdown`; then lets the messages in hand finish.
 pub async fn consume(
-    services: Services,
-    queue: Arc<dyn MessageQueue>,
+    functions: Arc<Functions>,
+    queue: Arc<dyn LocalQueue>,
     wake: Option<Arc<Notify>>,
     config: ConsumerConfig,
     mut shutdown: watch::Receiver<bool>,
@@ -145,7 +146,8 @@ pub async fn consume(
         }
         for (lease, permit) in leases.into_iter().zip(permits) {
             let span = tracing::info_span!("queue_message", queue = config.queue_name, message_id = %lease.message().message_id);
-            running.spawn(handle(services.clone(), config.clone(), lease, permit).instrument(span));
+            running
+                .spawn(handle(functions.clone(), config.clone(), lease, permit).instrument(span));
         }
     }
     // Shutdown: the messages in hand finish and settle, as one invocation finishes its batch.
@@ -155,7 +157,7 @@ pub async fn consume(
 }
 
 async fn handle(
-    services: Services,
+    functions: Arc<Functions>,
     config: ConsumerConfig,
     lease: Lease,
     _slot: OwnedSemaphorePermit,
@@ -164,7 +166,7 @@ async fn handle(
         fault(config.consumer, FaultPoint::Handling);
     }
     let done = handle_message(
-        &services,
+        &functions,
         config.queue_name,
         config.consumer,
         lease.message(),

@@ -1,9 +1,9 @@
 //! `pagewire dev`: the whole stack in one process on the embedded backend. The API, the process-document
 //! function and the deliver-webhook function all run through the same handlers as on AWS.
 
-use crate::backend::{self, Backend};
+use crate::backend::{self, Backend, LocalQueue};
 use crate::consumer::{consume, ConsumerConfig, FaultHook};
-use crate::functions::FunctionServices;
+use crate::functions::Functions;
 use crate::http_front::{accept_loop, HttpLimits};
 use crate::local_upload::{is_local_upload, serve_local_upload, LocalUploads};
 use crate::pump::{pump_once, Consumer};
@@ -13,11 +13,12 @@ use crate::supervise::{supervise, Restarts};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use pagewire_core::ports::MessageQueue;
-use pagewire_core::{Clock, Services};
+use pagewire_core::configuration::TenantPorts;
+use pagewire_core::Clock;
 use pagewire_embedded::EmbeddedBackend;
 use pagewire_lambda_kit::config::available_cores;
-use pagewire_lambda_kit::{wiring, Config};
+use pagewire_lambda_kit::wiring::{self, Storage};
+use pagewire_lambda_kit::Config;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -100,11 +101,13 @@ pub enum DevError {
 
 pub struct DevStack {
     pub addr: SocketAddr,
-    /// Everything wired, for checks and CLI commands; requests and messages run on `functions`.
-    pub services: Services,
-    pub functions: Arc<FunctionServices>,
-    pub process_queue: Arc<dyn MessageQueue>,
-    pub delivery_queue: Arc<dyn MessageQueue>,
+    /// Every storage port, for checks; requests and messages run on `functions`.
+    pub storage: Storage,
+    /// The operator's tenant commands.
+    pub tenants: TenantPorts,
+    pub functions: Arc<Functions>,
+    pub process_queue: Arc<dyn LocalQueue>,
+    pub delivery_queue: Arc<dyn LocalQueue>,
     /// The embedded backend, when the stack runs on it.
     pub embedded: Option<Arc<EmbeddedBackend>>,
     /// Restarts of the supervised background tasks so far.
@@ -127,7 +130,8 @@ impl DevStack {
             source,
         })?;
         let Backend {
-            services,
+            storage,
+            tenants,
             functions,
             process_queue,
             delivery_queue,
@@ -142,7 +146,6 @@ impl DevStack {
             .map(StaticSite::new)
             .map(Arc::new);
         let front = Front {
-            services: services.clone(),
             functions: functions.clone(),
             site,
             local_uploads,
@@ -172,7 +175,7 @@ impl DevStack {
                     options.delivery_concurrency,
                 ),
             ] {
-                let services = functions.consumer(consumer).clone();
+                let functions = functions.clone();
                 let config = ConsumerConfig {
                     consumer,
                     queue_name: name,
@@ -186,7 +189,7 @@ impl DevStack {
                     restarts.clone(),
                     move |stop| {
                         consume(
-                            services.clone(),
+                            functions.clone(),
                             queue.clone(),
                             wake.clone(),
                             config.clone(),
@@ -196,7 +199,7 @@ impl DevStack {
                 ));
             }
             if let Some(backend) = &embedded {
-                let (backend, clock) = (backend.clone(), services.clock.clone());
+                let (backend, clock) = (backend.clone(), options.clock.clone());
                 tasks.push(supervise(
                     "purge",
                     shutdown.subscribe(),
@@ -207,7 +210,8 @@ impl DevStack {
         }
         Ok(Self {
             addr,
-            services,
+            storage,
+            tenants,
             functions,
             process_queue,
             delivery_queue,
@@ -227,14 +231,14 @@ impl DevStack {
         let mut total = 0;
         loop {
             let processed = pump_once(
-                &self.functions.process_document,
+                &self.functions,
                 &*self.process_queue,
                 "process",
                 Consumer::ProcessDocument,
             )
             .await
                 + pump_once(
-                    &self.functions.deliver_webhook,
+                    &self.functions,
                     &*self.delivery_queue,
                     "delivery",
                     Consumer::DeliverWebhook,
@@ -259,8 +263,7 @@ impl DevStack {
 /// What the HTTP server needs for every connection.
 #[derive(Clone)]
 struct Front {
-    services: Services,
-    functions: Arc<FunctionServices>,
+    functions: Arc<Functions>,
     site: Option<Arc<StaticSite>>,
     local_uploads: Option<Arc<LocalUploads>>,
     limits: HttpLimits,
@@ -290,7 +293,7 @@ async fn serve_connection(
             let response = match &front.local_uploads {
                 Some(uploads) if is_local_upload(req.uri().path()) => {
                     serve_local_upload(
-                        &front.services,
+                        &front.functions.submit_job.submission,
                         uploads,
                         front.limits.body_stall_timeout,
                         req,

@@ -7,10 +7,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use lambda_http::http::{header, Method, StatusCode};
-use pagewire_core::usecases::uploads::{
-    check_upload_destination, upload_too_large, UPLOAD_CONTENT_TYPE,
-};
-use pagewire_core::{CoreError, Services};
+use pagewire_core::submission::uploads::UPLOAD_CONTENT_TYPE;
+use pagewire_core::submission::{check_upload_destination, upload_too_large, SubmissionPorts};
+use pagewire_core::CoreError;
 use pagewire_embedded::{FsObjectStore, LocalUploadUrls, LOCAL_UPLOADS_PATH};
 use pagewire_lambda_kit::http::error_response;
 use std::sync::Arc;
@@ -31,7 +30,7 @@ pub fn is_local_upload(path: &str) -> bool {
 /// Receives one upload; answers 200 with no body, as S3 does, or a pagewire error.
 /// `stall` is the longest pause allowed between two pieces of the body.
 pub async fn serve_local_upload(
-    s: &Services,
+    s: &SubmissionPorts,
     uploads: &LocalUploads,
     stall: Duration,
     req: hyper::Request<Incoming>,
@@ -56,7 +55,7 @@ pub async fn serve_local_upload(
 }
 
 async fn receive(
-    s: &Services,
+    s: &SubmissionPorts,
     uploads: &LocalUploads,
     stall: Duration,
     req: hyper::Request<Incoming>,

@@ -1,8 +1,8 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use pagewire_cli::ocr_models::OcrModels;
 use pagewire_cli::{backend, tenant, DevOptions, DevStack};
-use pagewire_core::usecases::templates::{self, TemplateInput};
-use pagewire_core::{Services, SystemClock};
+use pagewire_core::configuration::{templates, TemplateInput, TemplatePorts};
+use pagewire_core::SystemClock;
 use pagewire_lambda_kit::{read_worker, telemetry, Config};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -165,18 +165,18 @@ async fn run() -> ExitCode {
 
 async fn run_tenant(config: Config, cli: &Cli, action: TenantAction) -> Result<(), String> {
     let clock = Arc::new(SystemClock);
-    let services = match cli.backend {
+    let tenants = match cli.backend {
         BackendKind::Embedded => {
-            backend::embedded(&config, &cli.data_dir, "http://127.0.0.1", clock).map(|b| b.services)
+            backend::embedded(&config, &cli.data_dir, "http://127.0.0.1", clock).map(|b| b.tenants)
         }
-        BackendKind::Aws => backend::aws_services(&config, clock).await,
+        BackendKind::Aws => backend::aws_tenants(&config, clock).await,
     }
     .map_err(|e| e.to_string())?;
     let out = match action {
-        TenantAction::Create { name, credits } => tenant::create(&services, &name, credits).await,
-        TenantAction::List => tenant::list(&services).await,
-        TenantAction::Credits { tenant: id, add } => tenant::add_credits(&services, &id, add).await,
-        TenantAction::Key { tenant: id } => tenant::new_key(&services, &id).await,
+        TenantAction::Create { name, credits } => tenant::create(&tenants, &name, credits).await,
+        TenantAction::List => tenant::list(&tenants).await,
+        TenantAction::Credits { tenant: id, add } => tenant::add_credits(&tenants, &id, add).await,
+        TenantAction::Key { tenant: id } => tenant::new_key(&tenants, &id).await,
     };
     println!("{}", out.map_err(|e| e.to_string())?.trim_end());
     Ok(())
@@ -212,10 +212,10 @@ async fn run_dev(
     }
     let options_summary = (options.process_concurrency, options.delivery_concurrency);
     let stack = DevStack::start(options).await.map_err(|e| e.to_string())?;
-    let (tenant_id, key, first) = tenant::dev_tenant(&stack.services)
+    let (tenant_id, key, first) = tenant::dev_tenant(&stack.tenants)
         .await
         .map_err(|e| e.to_string())?;
-    let template = sample_template(&stack.services, tenant_id, first).await?;
+    let template = sample_template(&stack.functions.templates.templates, tenant_id, first).await?;
     let sample = data_dir.join("sample-invoice.pdf");
     let pdf = pagewire_extract::reader::fixtures::text_pdf(&[&[
         "ACME Corporation",
@@ -260,7 +260,7 @@ async fn run_dev(
 
 /// On first start, a template that reads the sample invoice, so the printed curl line works as is.
 async fn sample_template(
-    s: &Services,
+    s: &TemplatePorts,
     tenant: pagewire_core::ids::TenantId,
     first: bool,
 ) -> Result<Option<String>, String> {

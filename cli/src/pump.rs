@@ -1,10 +1,10 @@
 //! What Lambda's SQS event source mappings do on AWS: receive batches from a queue, hand them to a
 //! function as an `SqsEvent`, delete what succeeded and leave the reported failures on the queue.
 
+use crate::functions::Functions;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::{Context, LambdaEvent};
-use pagewire_core::ports::{MessageQueue, QueueMessage};
-use pagewire_core::Services;
+use pagewire_core::ports::{QueueConsumer, QueueMessage};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -54,8 +54,8 @@ pub fn sqs_event(messages: &[QueueMessage], queue_name: &str) -> SqsEvent {
 /// succeeded. Returns how many messages it handled. (Tests that step a manual clock drain queues with it;
 /// the background consumers of `pagewire dev` hand each message to its own invocation instead.)
 pub async fn pump_once(
-    s: &Services,
-    queue: &dyn MessageQueue,
+    f: &Functions,
+    queue: &dyn QueueConsumer,
     queue_name: &str,
     consumer: Consumer,
 ) -> usize {
@@ -72,7 +72,7 @@ pub async fn pump_once(
     if messages.is_empty() {
         return 0;
     }
-    let failed = invoke(s, &messages, queue_name, consumer).await;
+    let failed = invoke(f, &messages, queue_name, consumer).await;
     let done: Vec<String> = messages
         .iter()
         .filter(|m| !failed.contains(&m.message_id))
@@ -87,12 +87,12 @@ pub async fn pump_once(
 /// Runs one message through the consumer's handler as a one-record batch; `true` when it is done (to be
 /// deleted), `false` when the handler left it on the queue.
 pub async fn handle_message(
-    s: &Services,
+    f: &Functions,
     queue_name: &str,
     consumer: Consumer,
     message: &QueueMessage,
 ) -> bool {
-    invoke(s, std::slice::from_ref(message), queue_name, consumer)
+    invoke(f, std::slice::from_ref(message), queue_name, consumer)
         .await
         .is_empty()
 }
@@ -100,7 +100,7 @@ pub async fn handle_message(
 /// One invocation of the consumer's handler with `messages`; returns the ids of the messages to leave on
 /// the queue.
 async fn invoke(
-    s: &Services,
+    f: &Functions,
     messages: &[QueueMessage],
     queue_name: &str,
     consumer: Consumer,
@@ -109,12 +109,20 @@ async fn invoke(
     let result: Result<SqsBatchResponse, lambda_runtime::Error> = match consumer {
         Consumer::ProcessDocument => match serde_json::to_value(&event) {
             Ok(payload) => {
-                process_document::handle(s, LambdaEvent::new(payload, Context::default())).await
+                process_document::handle(
+                    &f.process_document,
+                    LambdaEvent::new(payload, Context::default()),
+                )
+                .await
             }
             Err(err) => Err(err.into()),
         },
         Consumer::DeliverWebhook => {
-            deliver_webhook::handle(s, LambdaEvent::new(event, Context::default())).await
+            deliver_webhook::handle(
+                &f.deliver_webhook,
+                LambdaEvent::new(event, Context::default()),
+            )
+            .await
         }
     };
     match result {

@@ -8,41 +8,48 @@ use lambda_http::http::{header, HeaderMap, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use pagewire_core::CoreError;
 use pagewire_lambda_kit::http::error_response;
-use pagewire_lambda_kit::routes::{match_path, Route};
+use pagewire_lambda_kit::routes::{keys, match_path, RouteKey};
+use std::sync::OnceLock;
 
-use crate::functions::FunctionServices;
+use crate::functions::Functions;
 use crate::http_front::HttpLimits;
 use crate::static_files::StaticSite;
 
 /// API Gateway and Lambda refuse request payloads above 6 MB; the dev server does the same.
 pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;
 
-/// The API functions, each with its routes: exactly what the SAM template wires to API Gateway.
-pub const FUNCTIONS: &[(&str, &[Route])] = &[
-    ("submit-job", submit_job::ROUTES),
-    ("job-status", job_status::ROUTES),
-    ("job-results", job_results::ROUTES),
-    ("templates", templates::ROUTES),
-    ("webhook-endpoints", webhook_endpoints::ROUTES),
-];
+/// The API functions, each with its routes (read from the function's own table): exactly what the SAM
+/// template wires to API Gateway.
+pub fn api_functions() -> &'static [(&'static str, Vec<RouteKey>)] {
+    static FUNCTIONS: OnceLock<Vec<(&'static str, Vec<RouteKey>)>> = OnceLock::new();
+    FUNCTIONS.get_or_init(|| {
+        vec![
+            ("submit-job", keys(submit_job::ROUTES)),
+            ("job-status", keys(job_status::ROUTES)),
+            ("job-results", keys(job_results::ROUTES)),
+            ("templates", keys(templates::ROUTES)),
+            ("webhook-endpoints", keys(webhook_endpoints::ROUTES)),
+        ]
+    })
+}
 
 /// Every route the server mounts.
-pub fn mounted_routes() -> Vec<Route> {
-    FUNCTIONS
+pub fn mounted_routes() -> Vec<RouteKey> {
+    api_functions()
         .iter()
         .flat_map(|(_, routes)| routes.iter().copied())
         .collect()
 }
 
 fn function_for(path: &str) -> Option<&'static str> {
-    FUNCTIONS
+    api_functions()
         .iter()
         .find(|(_, routes)| routes.iter().any(|r| match_path(r.pattern, path).is_some()))
         .map(|(name, _)| *name)
 }
 
 /// Runs one API request through the function that owns its path.
-pub async fn route_request(f: &FunctionServices, req: Request) -> Response<Body> {
+pub async fn route_request(f: &Functions, req: Request) -> Response<Body> {
     let result = match function_for(req.uri().path()) {
         Some("submit-job") => submit_job::handle(&f.submit_job, req).await,
         Some("job-status") => job_status::handle(&f.job_status, req).await,
@@ -61,7 +68,7 @@ pub async fn route_request(f: &FunctionServices, req: Request) -> Response<Body>
 /// that stall or arrive too slowly) and back. API routes come first; a GET or HEAD of any other path may be
 /// a file of the dashboard `site`.
 pub async fn serve_hyper(
-    functions: &FunctionServices,
+    functions: &Functions,
     site: Option<&StaticSite>,
     limits: &HttpLimits,
     req: hyper::Request<Incoming>,

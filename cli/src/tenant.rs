@@ -1,10 +1,10 @@
 //! `pagewire tenant ...`: operator commands on the embedded backend.
 
+use pagewire_core::configuration::tenants::{self, TenantPorts};
 use pagewire_core::ids::TenantId;
-use pagewire_core::usecases::tenants;
-use pagewire_core::{CoreError, Services};
+use pagewire_core::CoreError;
 
-pub async fn create(s: &Services, name: &str, credits: i64) -> Result<String, CoreError> {
+pub async fn create(s: &TenantPorts, name: &str, credits: i64) -> Result<String, CoreError> {
     let created = tenants::create_tenant(s, name, credits).await?;
     Ok(format!(
         "tenant {} ({}) with {} credits\napi key (shown once): {}",
@@ -12,8 +12,8 @@ pub async fn create(s: &Services, name: &str, credits: i64) -> Result<String, Co
     ))
 }
 
-pub async fn list(s: &Services) -> Result<String, CoreError> {
-    let tenants = s.config.list_tenants().await?;
+pub async fn list(s: &TenantPorts) -> Result<String, CoreError> {
+    let tenants = s.tenants.list_tenants().await?;
     let mut out = format!("{:<36}  {:>10}  name\n", "id", "credits");
     for t in tenants {
         out.push_str(&format!("{:<36}  {:>10}  {}\n", t.id, t.credits, t.name));
@@ -26,19 +26,19 @@ fn parse_tenant(id: &str) -> Result<TenantId, CoreError> {
         .ok_or_else(|| CoreError::invalid("invalid_tenant_id", "the tenant id must be a UUID"))
 }
 
-pub async fn add_credits(s: &Services, id: &str, delta: i64) -> Result<String, CoreError> {
+pub async fn add_credits(s: &TenantPorts, id: &str, delta: i64) -> Result<String, CoreError> {
     let balance = tenants::add_credits(s, parse_tenant(id)?, delta).await?;
     Ok(format!("tenant {id} now has {balance} credits"))
 }
 
-pub async fn new_key(s: &Services, id: &str) -> Result<String, CoreError> {
+pub async fn new_key(s: &TenantPorts, id: &str) -> Result<String, CoreError> {
     let key = tenants::issue_api_key(s, parse_tenant(id)?).await?;
     Ok(format!("api key (shown once): {key}"))
 }
 
 /// The tenant `pagewire dev` works as: the first one, created on first start. Returns it with a fresh key.
-pub async fn dev_tenant(s: &Services) -> Result<(TenantId, String, bool), CoreError> {
-    let existing = s.config.list_tenants().await?;
+pub async fn dev_tenant(s: &TenantPorts) -> Result<(TenantId, String, bool), CoreError> {
+    let existing = s.tenants.list_tenants().await?;
     if let Some(first) = existing.iter().min_by_key(|t| t.created_at) {
         let key = tenants::issue_api_key(s, first.id).await?;
         return Ok((first.id, key, false));

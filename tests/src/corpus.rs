@@ -4,12 +4,12 @@
 //! accuracy benchmark (`tests/benches/accuracy`).
 
 use chrono::Utc;
+use pagewire_core::configuration::{validate_template as validate, TemplateInput};
 use pagewire_core::ids::{TemplateId, TenantId};
 use pagewire_core::model::{ExtractedField, FileKind, Template};
 use pagewire_core::policy::extraction::extract_fields;
 use pagewire_core::policy::file_kind::sniff;
 use pagewire_core::ports::{DocumentReader, PageText};
-use pagewire_core::usecases::templates::{validate, TemplateInput};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -110,6 +110,7 @@ impl CorpusDocument {
             decimal_separator: input.decimal_separator,
             created_at: now,
             updated_at: now,
+            version: 0,
         })
     }
 

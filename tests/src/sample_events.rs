@@ -7,17 +7,18 @@ use chrono::{DateTime, Duration, Utc};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{RequestExt, Response};
 use lambda_runtime::{Context, LambdaEvent};
-use pagewire_cli::functions::FunctionServices;
+use pagewire_cli::functions::Functions;
 use pagewire_core::fixtures;
 use pagewire_core::ids::{DocumentId, EndpointId, JobId, TemplateId, TenantId};
 use pagewire_core::model::{
     ApiKeyRecord, DateOrder, DeliveryStatus, DeliveryTask, EventType, ExtractedField, FieldSpec,
     Job, Status,
 };
+use pagewire_core::object_keys::upload_key;
 use pagewire_core::policy::api_key::{display_prefix, hash_api_key};
-use pagewire_core::usecases::keys::upload_key;
-use pagewire_core::Services;
-use pagewire_lambda_kit::routes::{self, Route};
+use pagewire_core::Clock;
+use pagewire_lambda_kit::routes::{self, RouteKey};
+use pagewire_lambda_kit::wiring::Storage;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -138,21 +139,17 @@ pub enum Outcome {
 }
 
 /// The API functions and their routes: each event of theirs must be for one of these routes.
-pub const HTTP_FUNCTIONS: &[(&str, &[Route])] = &[
-    ("submit-job", submit_job::ROUTES),
-    ("job-status", job_status::ROUTES),
-    ("job-results", job_results::ROUTES),
-    ("templates", templates::ROUTES),
-    ("webhook-endpoints", webhook_endpoints::ROUTES),
-];
+pub fn http_functions() -> &'static [(&'static str, Vec<RouteKey>)] {
+    pagewire_cli::server::api_functions()
+}
 
 /// The route an API Gateway event is for, checked against the function's route table: `routeKey`,
 /// `rawPath` and `requestContext.http` must agree, as API Gateway makes them.
-pub fn route_of(function: &str, event: &Value) -> Route {
-    let routes = HTTP_FUNCTIONS
+pub fn route_of(function: &str, event: &Value) -> RouteKey {
+    let routes = http_functions()
         .iter()
         .find(|(name, _)| *name == function)
-        .map(|(_, routes)| *routes)
+        .map(|(_, routes)| routes)
         .unwrap_or_else(|| panic!("{function} is not an API function"));
     assert_eq!(event["version"], "2.0", "payload format 2.0");
     assert_eq!(event["requestContext"]["stage"], "$default");
@@ -184,27 +181,29 @@ pub fn route_of(function: &str, event: &Value) -> Route {
 }
 
 /// Feeds one event file through its function's `handle`, deserialized with the types the runtime uses.
-/// Runs one event file through its function's handler, on the services that function wires.
-pub async fn run_event(functions: &FunctionServices, file: &str) -> Outcome {
+/// Runs one event file through its function's handler, on the app that function wires.
+pub async fn run_event(f: &Functions, file: &str) -> Outcome {
     let text = std::fs::read_to_string(events_dir().join(file)).expect("event file");
     let (function, _) = file.split_once('/').expect("function/case.json");
-    let s = functions
-        .of(function)
-        .unwrap_or_else(|| panic!("events/{function}/ is not named after a function"));
     match function {
         "process-document" => {
             let payload: Value = serde_json::from_str(&text).expect("event is JSON");
-            let response =
-                process_document::handle(s, LambdaEvent::new(payload, Context::default()))
-                    .await
-                    .unwrap_or_else(|e| panic!("{file}: the invocation failed: {e}"));
+            let response = process_document::handle(
+                &f.process_document,
+                LambdaEvent::new(payload, Context::default()),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{file}: the invocation failed: {e}"));
             batch_failures(response)
         }
         "deliver-webhook" => {
             let event: SqsEvent = serde_json::from_str(&text).expect("event is an SqsEvent");
-            let response = deliver_webhook::handle(s, LambdaEvent::new(event, Context::default()))
-                .await
-                .unwrap_or_else(|e| panic!("{file}: the invocation failed: {e}"));
+            let response = deliver_webhook::handle(
+                &f.deliver_webhook,
+                LambdaEvent::new(event, Context::default()),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{file}: the invocation failed: {e}"));
             batch_failures(response)
         }
         _ => {
@@ -221,11 +220,13 @@ pub async fn run_event(functions: &FunctionServices, file: &str) -> Outcome {
                 "{file} reads as an HTTP API (payload 2.0) request"
             );
             let response = match function {
-                "submit-job" => submit_job::handle(s, request).await,
-                "job-status" => job_status::handle(s, request).await,
-                "job-results" => job_results::handle(s, request).await,
-                "templates" => templates::handle(s, request).await,
-                "webhook-endpoints" => webhook_endpoints::handle(s, request).await,
+                "submit-job" => submit_job::handle(&f.submit_job, request).await,
+                "job-status" => job_status::handle(&f.job_status, request).await,
+                "job-results" => job_results::handle(&f.job_results, request).await,
+                "templates" => templates::handle(&f.templates, request).await,
+                "webhook-endpoints" => {
+                    webhook_endpoints::handle(&f.webhook_endpoints, request).await
+                }
                 other => panic!("events/{other}/ is not named after a function"),
             }
             .unwrap_or_else(|e| panic!("{file}: the handler failed: {e}"));
@@ -305,15 +306,15 @@ fn extracted(name: &str, value: Value, raw: &str, page: u32) -> ExtractedField {
 
 /// Puts into the backend every item the events name. `receiver_url` is where the main endpoint sends
 /// (a local receiver; `:id` becomes the document id), so no event reaches beyond this machine.
-pub async fn seed(s: &Services, receiver_url: &str) {
-    let now = s.clock.now();
+pub async fn seed(s: &Storage, clock: &dyn Clock, receiver_url: &str) {
+    let now = clock.now();
     let expires = now + Duration::hours(24);
     let tenant = tenant_id();
 
     let mut row = fixtures::tenant(TENANT_CREDITS, now);
     row.id = tenant;
-    s.config.insert_tenant(&row).await.expect("tenant");
-    s.config
+    s.tenants.insert_tenant(&row).await.expect("tenant");
+    s.api_keys
         .insert_api_key(&ApiKeyRecord {
             key_hash: hash_api_key(ids::API_KEY),
             tenant_id: tenant,
@@ -332,7 +333,10 @@ pub async fn seed(s: &Services, receiver_url: &str) {
         template.id = template_id(id);
         template.fields = fields;
         template.date_order = Some(DateOrder::MonthDayYear);
-        s.config.put_template(&template).await.expect("template");
+        s.templates
+            .insert_template(&template)
+            .await
+            .expect("template");
     }
     for (id, template, name, url) in [
         (
@@ -358,7 +362,10 @@ pub async fn seed(s: &Services, receiver_url: &str) {
         endpoint.id = endpoint_id(id);
         endpoint.url = url.to_string();
         endpoint.secret = SEEDED_SECRET.to_string();
-        s.config.put_endpoint(&endpoint).await.expect("endpoint");
+        s.endpoints
+            .insert_endpoint(&endpoint)
+            .await
+            .expect("endpoint");
     }
 
     seed_finished_job(
@@ -406,7 +413,7 @@ fn new_job(id: &str, now: DateTime<Utc>, expires: DateTime<Utc>) -> Job {
 /// A job processed into one successful two-page document, with its delivery to the main endpoint in
 /// `delivery_status` (and, when sent, its attempt logged). Its upload is still stored while undelivered.
 async fn seed_finished_job(
-    s: &Services,
+    s: &Storage,
     job: &str,
     document: &str,
     delivery_status: DeliveryStatus,
@@ -438,7 +445,7 @@ async fn seed_finished_job(
     doc.deliveries_enqueued = true;
     doc.object_deleted = delivered;
     doc.completed_at = Some(now);
-    assert!(s.jobs.insert_document(&doc).await.expect("document"));
+    assert!(s.documents.insert_document(&doc).await.expect("document"));
     if !delivered {
         s.objects
             .put(&job.upload_key, sample_pdf().into(), "application/pdf")
@@ -461,9 +468,13 @@ async fn seed_finished_job(
         attempt.webhook_id = webhook_id.clone();
         attempt.document_id = Some(doc.id);
         attempt.event_type = EventType::DocumentCompleted;
-        s.jobs.append_attempt(&attempt).await.expect("attempt");
+        s.attempts.append_attempt(&attempt).await.expect("attempt");
     } else {
         delivery.next_attempt_at = Some(now);
     }
-    assert!(s.jobs.insert_delivery(&delivery).await.expect("delivery"));
+    assert!(s
+        .deliveries
+        .insert_delivery(&delivery)
+        .await
+        .expect("delivery"));
 }

@@ -2,7 +2,7 @@
 
 use crate::moto::AwsTestResources;
 use pagewire_cli::{DevOptions, DevStack};
-use pagewire_core::usecases::tenants::create_tenant;
+use pagewire_core::configuration::tenants::create_tenant;
 use pagewire_core::{Clock, SystemClock};
 use pagewire_extract::isolation::{ReadBudget, WorkerCommand};
 use serde_json::Value;
@@ -107,7 +107,7 @@ impl TestApp {
 
     /// A new tenant with `credits`; returns its API key.
     pub async fn tenant(&self, name: &str, credits: i64) -> String {
-        create_tenant(&self.stack.services, name, credits)
+        create_tenant(&self.stack.tenants, name, credits)
             .await
             .expect("tenant")
             .api_key

@@ -44,7 +44,7 @@ async fn tenant_with_webhook(app: &TestApp, receiver: &Receiver) -> String {
 }
 
 async fn credits(app: &TestApp) -> i64 {
-    app.stack.services.config.list_tenants().await.unwrap()[0].credits
+    app.stack.storage.tenants.list_tenants().await.unwrap()[0].credits
 }
 
 #[tokio::test]
@@ -68,7 +68,7 @@ async fn repeated_s3_and_sqs_events_change_nothing_visible() {
     assert_eq!(record["Records"][0]["eventSource"], "aws:s3");
     assert!(
         pump_once(
-            &app.stack.services,
+            &app.stack.functions,
             &*app.stack.process_queue,
             "process",
             Consumer::ProcessDocument
@@ -128,8 +128,8 @@ async fn repeated_s3_and_sqs_events_change_nothing_visible() {
     );
     let stored = app
         .stack
-        .services
-        .jobs
+        .storage
+        .deliveries
         .list_deliveries(job, Utc::now())
         .await
         .unwrap();
@@ -157,7 +157,7 @@ async fn a_delivery_whose_attempts_are_exhausted_lands_in_the_dead_letter_queue(
     let app = env.start().await;
     tenant_with_webhook(&app, &receiver).await;
     pump_once(
-        &app.stack.services,
+        &app.stack.functions,
         &*app.stack.process_queue,
         "process",
         Consumer::ProcessDocument,
@@ -185,7 +185,7 @@ async fn a_delivery_whose_attempts_are_exhausted_lands_in_the_dead_letter_queue(
         task.get_or_insert(current);
         let event = sqs_event(&messages, "delivery");
         let response = deliver_webhook::handle(
-            &app.stack.services,
+            &app.stack.functions.deliver_webhook,
             LambdaEvent::new(event, Context::default()),
         )
         .await
@@ -202,8 +202,8 @@ async fn a_delivery_whose_attempts_are_exhausted_lands_in_the_dead_letter_queue(
         let task = task.as_ref().unwrap();
         let delivery = app
             .stack
-            .services
-            .jobs
+            .storage
+            .deliveries
             .get_delivery(task.job_id, &task.webhook_id)
             .await
             .unwrap()
@@ -220,8 +220,8 @@ async fn a_delivery_whose_attempts_are_exhausted_lands_in_the_dead_letter_queue(
         .all(|h| h.header("webhook-id") == Some(task.webhook_id.as_str())));
     let delivery = app
         .stack
-        .services
-        .jobs
+        .storage
+        .deliveries
         .get_delivery(task.job_id, &task.webhook_id)
         .await
         .unwrap()

@@ -143,7 +143,7 @@ async fn submissions_are_refused_with_exact_status_and_code(backend: Backend) {
 
     // Nothing was created by the refused submissions: the account was not charged.
     app.stack.drain().await;
-    let acme = app.stack.services.config.list_tenants().await.unwrap();
+    let acme = app.stack.storage.tenants.list_tenants().await.unwrap();
     assert_eq!(acme.iter().find(|t| t.name == "acme").unwrap().credits, 100);
     app.stack.stop().await;
 }

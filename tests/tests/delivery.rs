@@ -77,15 +77,15 @@ impl Harness {
         let docs = self
             .app
             .stack
-            .services
-            .jobs
+            .storage
+            .documents
             .list_documents(job, self.clock.now())
             .await
             .unwrap();
         let key = &docs[0].object_key;
         self.app
             .stack
-            .services
+            .storage
             .objects
             .get(key)
             .await
@@ -672,7 +672,7 @@ async fn the_file_goes_once_every_endpoint_has_a_2xx_or_at_once_without_endpoint
 async fn processed(h: &Harness) -> DeliveryTask {
     let job = h.submit().await;
     pagewire_cli::pump::pump_once(
-        &h.app.stack.services,
+        &h.app.stack.functions,
         &*h.app.stack.process_queue,
         "process",
         pagewire_cli::pump::Consumer::ProcessDocument,
@@ -681,36 +681,27 @@ async fn processed(h: &Harness) -> DeliveryTask {
     let deliveries = h
         .app
         .stack
-        .services
-        .jobs
+        .storage
+        .deliveries
         .list_deliveries(JobId::parse(&job).unwrap(), h.clock.now())
         .await
         .unwrap();
-    let d = &deliveries[0];
-    DeliveryTask {
-        tenant_id: d.tenant_id,
-        job_id: d.job_id,
-        document_id: d.document_id,
-        endpoint_id: d.endpoint_id,
-        event_type: d.event_type,
-        webhook_id: d.webhook_id.clone(),
-        round: d.round,
-    }
+    DeliveryTask::of(&deliveries[0])
 }
 
 #[tokio::test]
 async fn duplicate_copies_of_a_message_settle_on_one_outcome() {
-    use pagewire_core::usecases::deliver::{deliver, DeliveryOutcome};
+    use pagewire_core::delivery::{deliver, DeliveryOutcome};
     use std::time::Duration as Wait;
     let h = harness(|_| {}).await;
     let rx = Receiver::start().await;
     h.hook(&rx.url("/h"), json!({})).await;
-    let s = &h.app.stack.services;
+    let s = &h.app.stack.functions.deliver_webhook.delivery;
     let status = |task: &DeliveryTask| {
         let task = task.clone();
         async move {
             let d = s
-                .jobs
+                .deliveries
                 .get_delivery(task.job_id, &task.webhook_id)
                 .await
                 .unwrap()

@@ -5,14 +5,14 @@
 use integration_tests::on_both_backends;
 use integration_tests::receiver::Receiver;
 use integration_tests::sample_events::{
-    self as events, document_id, endpoint_id, ids, job_id, template_id, tenant_id, Outcome,
-    HTTP_FUNCTIONS,
+    self as events, document_id, endpoint_id, http_functions, ids, job_id, template_id, tenant_id,
+    Outcome,
 };
 use integration_tests::stack::{Backend, TestEnv};
 use pagewire_core::model::{DeliveryStatus, DeliveryTask, Status};
+use pagewire_core::object_keys::upload_key;
 use pagewire_core::policy::signature;
-use pagewire_core::usecases::keys::upload_key;
-use pagewire_core::Services;
+use pagewire_lambda_kit::wiring::Storage;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -87,7 +87,7 @@ fn every_event_file_has_exactly_one_expectation() {
 
 #[test]
 fn the_api_events_cover_every_route_of_every_api_function() {
-    for (function, routes) in HTTP_FUNCTIONS {
+    for (function, routes) in http_functions() {
         let mut covered = Vec::new();
         for file in events::event_files() {
             if file.starts_with(&format!("{function}/")) {
@@ -98,7 +98,7 @@ fn the_api_events_cover_every_route_of_every_api_function() {
                 ));
             }
         }
-        for route in *routes {
+        for route in routes {
             assert!(
                 covered.contains(route),
                 "no event in events/{function}/ for {} {}",
@@ -115,8 +115,8 @@ async fn every_event_through_its_handler(backend: Backend) {
     let stack = pagewire_cli::backend::open(&env.options())
         .await
         .expect("backend");
-    let s = &stack.services;
-    events::seed(s, &receiver.url("/hooks/:id")).await;
+    let s = &stack.storage;
+    events::seed(s, &*env.options().clock, &receiver.url("/hooks/:id")).await;
 
     let mut outcomes = BTreeMap::new();
     for file in events::event_files() {
@@ -171,7 +171,7 @@ impl Answers<'_> {
 
 /// Both submissions stored a NEW job with the exact PDF the event carried (base64 JSON, and a base64
 /// API Gateway body holding a multipart form).
-async fn check_submissions(s: &Services, answers: &Answers<'_>) {
+async fn check_submissions(s: &Storage, answers: &Answers<'_>) {
     for (file, file_name, static_values) in [
         (
             "submit-job/json-base64.json",
@@ -265,7 +265,7 @@ fn check_polling(answers: &Answers<'_>) {
     );
 }
 
-async fn check_templates(s: &Services, answers: &Answers<'_>) {
+async fn check_templates(s: &Storage, answers: &Answers<'_>) {
     let tenant = tenant_id();
     let listed: Vec<&str> = answers.body("templates/list.json")["templates"]
         .as_array()
@@ -280,7 +280,7 @@ async fn check_templates(s: &Services, answers: &Answers<'_>) {
     assert_eq!(created["fields"].as_array().map(Vec::len), Some(3));
     let created_id = template_id(created["id"].as_str().expect("id"));
     assert!(s
-        .config
+        .templates
         .get_template(tenant, created_id)
         .await
         .unwrap()
@@ -294,7 +294,7 @@ async fn check_templates(s: &Services, answers: &Answers<'_>) {
     assert_eq!(updated["id"], ids::TEMPLATE_RECEIPTS);
     assert_eq!(updated["name"], "Receipts (2025)");
     let stored = s
-        .config
+        .templates
         .get_template(tenant, template_id(ids::TEMPLATE_RECEIPTS))
         .await
         .unwrap()
@@ -303,14 +303,14 @@ async fn check_templates(s: &Services, answers: &Answers<'_>) {
     assert_eq!(stored.fields.len(), 2);
 
     assert!(s
-        .config
+        .templates
         .get_template(tenant, template_id(ids::TEMPLATE_RETIRED))
         .await
         .unwrap()
         .is_none());
 }
 
-async fn check_endpoints(s: &Services, answers: &Answers<'_>, receiver: &Receiver) {
+async fn check_endpoints(s: &Storage, answers: &Answers<'_>, receiver: &Receiver) {
     let tenant = tenant_id();
     let listed = answers.body("webhook-endpoints/list.json")["webhooks"]
         .as_array()
@@ -349,7 +349,7 @@ async fn check_endpoints(s: &Services, answers: &Answers<'_>, receiver: &Receive
     assert_eq!(rotated["id"], ids::ENDPOINT_RECEIPTS);
     assert_ne!(rotated["secret"], events::SEEDED_SECRET);
     let receipts = s
-        .config
+        .endpoints
         .get_endpoint(tenant, endpoint_id(ids::ENDPOINT_RECEIPTS))
         .await
         .unwrap()
@@ -360,7 +360,7 @@ async fn check_endpoints(s: &Services, answers: &Answers<'_>, receiver: &Receive
         "the old secret keeps signing during the grace period"
     );
     assert!(s
-        .config
+        .endpoints
         .get_endpoint(tenant, endpoint_id(ids::ENDPOINT_RETIRED))
         .await
         .unwrap()
@@ -383,13 +383,13 @@ async fn check_endpoints(s: &Services, answers: &Answers<'_>, receiver: &Receive
 
 /// Each S3 notification (through SQS as S3 sends it, as moto sends it, and straight from S3) processed
 /// its job's upload: two pages read, charged once, fields extracted, one delivery queued (not sent).
-async fn check_processing(s: &Services) {
-    let now = s.clock.now();
+async fn check_processing(s: &Storage) {
+    let now = chrono::Utc::now();
     for id in [ids::JOB_VIA_SQS, ids::JOB_VIA_SQS_MOTO, ids::JOB_VIA_S3] {
         let job = s.jobs.get_job(job_id(id)).await.unwrap().expect("job");
         assert_eq!(job.status, Status::Success, "{id}: {:?}", job.error);
         assert_eq!(job.pages, 2);
-        let documents = s.jobs.list_documents(job.id, now).await.unwrap();
+        let documents = s.documents.list_documents(job.id, now).await.unwrap();
         assert_eq!(documents.len(), 1);
         assert_eq!(
             documents[0]
@@ -397,13 +397,13 @@ async fn check_processing(s: &Services) {
                 .and_then(|r| r.get("invoice_number").cloned()),
             Some(json!("INV-2024-001"))
         );
-        let deliveries = s.jobs.list_deliveries(job.id, now).await.unwrap();
+        let deliveries = s.deliveries.list_deliveries(job.id, now).await.unwrap();
         assert_eq!(deliveries.len(), 1);
         assert_eq!(deliveries[0].endpoint_id, endpoint_id(ids::ENDPOINT_MAIN));
         assert_eq!(deliveries[0].status, DeliveryStatus::Pending);
     }
     let tenant = s
-        .config
+        .tenants
         .get_tenant(tenant_id())
         .await
         .unwrap()
@@ -416,7 +416,7 @@ async fn check_processing(s: &Services) {
 }
 
 /// The processed jobs and the redelivery queued their delivery tasks; nothing else did.
-async fn check_delivery_queue(queue: &dyn pagewire_core::ports::MessageQueue) {
+async fn check_delivery_queue(queue: &dyn pagewire_core::ports::QueueConsumer) {
     let mut queued = Vec::new();
     loop {
         let batch = queue.receive(10, Duration::from_secs(60)).await.unwrap();
@@ -442,7 +442,7 @@ async fn check_delivery_queue(queue: &dyn pagewire_core::ports::MessageQueue) {
 }
 
 /// The receiver got exactly the signed delivery of `deliver-webhook/delivery.json` and the test event.
-async fn check_receiver(s: &Services, receiver: &Receiver) {
+async fn check_receiver(s: &Storage, receiver: &Receiver) {
     let received = receiver.received();
     assert_eq!(received.len(), 2, "{received:?}");
     let delivery = received
@@ -473,7 +473,7 @@ async fn check_receiver(s: &Services, receiver: &Receiver) {
 
     let job = job_id(ids::JOB_DELIVER);
     let stored = s
-        .jobs
+        .deliveries
         .get_delivery(job, &events::pending_webhook_id())
         .await
         .unwrap()
@@ -491,7 +491,7 @@ async fn check_receiver(s: &Services, receiver: &Receiver) {
     // The file is deleted without rewriting the document (deleting again is harmless), so the document
     // itself still reads as delivered and intact.
     let doc = s
-        .jobs
+        .documents
         .get_document(job, document_id(ids::DOCUMENT_DELIVER))
         .await
         .unwrap()

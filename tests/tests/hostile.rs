@@ -221,7 +221,7 @@ async fn hostile_files_fail_alone_with_their_reason() {
         );
         charged += 1;
     }
-    let tenants = app.stack.services.config.list_tenants().await.unwrap();
+    let tenants = app.stack.storage.tenants.list_tenants().await.unwrap();
     let left = tenants
         .iter()
         .find(|t| t.name == "mallory")

@@ -248,7 +248,7 @@ async fn a_document_that_ends_its_worker_fails_alone_once_and_costs_nothing(back
             }
         }
     }
-    let tenants = app.stack.services.config.list_tenants().await.unwrap();
+    let tenants = app.stack.storage.tenants.list_tenants().await.unwrap();
     assert_eq!(
         tenants[0].credits,
         10 - 3 * 2,

@@ -117,7 +117,7 @@ async fn submit_process_deliver_poll_and_restart(backend: Backend) {
         assert_eq!(view["credits_charged"], 2);
         assert_eq!(view["documents"][0]["status"], "PROCESS IMAGE SUCCESS");
     }
-    let tenants = app.stack.services.config.list_tenants().await.unwrap();
+    let tenants = app.stack.storage.tenants.list_tenants().await.unwrap();
     assert_eq!(
         tenants.iter().find(|t| t.name == "acme").unwrap().credits,
         96
@@ -285,8 +285,8 @@ async fn files_are_deleted_after_delivery_and_results_expire(backend: Backend) {
     let job = accepted["job_id"].as_str().unwrap().to_string();
     let tenant = app
         .stack
-        .services
-        .config
+        .storage
+        .api_keys
         .find_api_key(&pagewire_core::policy::api_key::hash_api_key(&key))
         .await
         .unwrap()
@@ -295,7 +295,7 @@ async fn files_are_deleted_after_delivery_and_results_expire(backend: Backend) {
     let upload = format!("uploads/{tenant}/{job}/source");
     assert!(app
         .stack
-        .services
+        .storage
         .objects
         .get(&upload)
         .await
@@ -305,7 +305,7 @@ async fn files_are_deleted_after_delivery_and_results_expire(backend: Backend) {
     assert_eq!(receiver.received().len(), 1);
     assert!(
         app.stack
-            .services
+            .storage
             .objects
             .get(&upload)
             .await

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use integration_tests::receiver::Receiver;
 use integration_tests::stack::{options, TestApp};
-use pagewire_core::usecases::process::object_created;
+use pagewire_core::processing::object_created;
 use pagewire_core::SystemClock;
 use pagewire_extract::fixtures;
 use serde_json::{json, Value};
@@ -127,7 +127,7 @@ async fn results_csv(app: &TestApp, key: &str, job: &str) -> String {
 }
 
 async fn credits(app: &TestApp, name: &str) -> i64 {
-    let tenants = app.stack.services.config.list_tenants().await.unwrap();
+    let tenants = app.stack.storage.tenants.list_tenants().await.unwrap();
     tenants.iter().find(|t| t.name == name).unwrap().credits
 }
 
@@ -301,15 +301,17 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     // The upload event unzips: every root entry is a document; refused entries are final at once.
     let tenant = app
         .stack
-        .services
-        .config
+        .storage
+        .api_keys
         .find_api_key(&pagewire_core::policy::api_key::hash_api_key(&key))
         .await
         .unwrap()
         .unwrap()
         .tenant_id;
     let upload = format!("uploads/{tenant}/{job}/source");
-    object_created(&app.stack.services, &upload).await.unwrap();
+    object_created(&app.stack.functions.process_document.processing, &upload)
+        .await
+        .unwrap();
     let view = app.job_status(&key, &job).await;
     assert_eq!(view["status"], "UNZIP FILE SUCCESS", "{view}");
     assert_eq!(view["documents_total"], 9);
@@ -338,7 +340,9 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     assert_eq!(by_name(&view, "invoice.png")["status"], "NEW");
 
     // A repeated upload event changes nothing; then every document is processed.
-    object_created(&app.stack.services, &upload).await.unwrap();
+    object_created(&app.stack.functions.process_document.processing, &upload)
+        .await
+        .unwrap();
     app.stack.drain().await;
     let view = app.job_status(&key, &job).await;
     assert_eq!(view["status"], "SUCCESS", "{view}");
@@ -479,7 +483,9 @@ async fn credits_run_out_mid_batch_and_repeated_events_charge_once() {
     let results_before = results(&app, &key, &job).await;
     for doc in docs {
         let key = format!("documents/{job}/{}", doc["document_id"].as_str().unwrap());
-        object_created(&app.stack.services, &key).await.unwrap();
+        object_created(&app.stack.functions.process_document.processing, &key)
+            .await
+            .unwrap();
     }
     app.stack.drain().await;
     assert_eq!(credits(&app, "small").await, 0);

@@ -5,8 +5,8 @@
 
 use integration_tests::template::intrinsics::referenced_names;
 use integration_tests::template::{workspace_root, Node, Template};
+use pagewire_core::object_keys::{DOCUMENTS_PREFIX, UPLOADS_PREFIX};
 use pagewire_core::policy::retry::{next_retry_delay, FailedAttempt, MAX_ATTEMPTS};
-use pagewire_core::usecases::keys::{DOCUMENTS_PREFIX, UPLOADS_PREFIX};
 use pagewire_embedded::{DELIVERY_MAX_RECEIVE_COUNT, PROCESS_MAX_RECEIVE_COUNT};
 use pagewire_lambda_kit::config::KEYS;
 use std::collections::BTreeSet;
@@ -174,11 +174,11 @@ fn every_function_package_is_built_for_arm64_on_al2023() {
 #[test]
 fn the_http_api_routes_are_each_functions_routes_table() {
     let t = Template::load();
-    let api_functions: BTreeSet<&str> = pagewire_cli::server::FUNCTIONS
+    let api_functions: BTreeSet<&str> = pagewire_cli::server::api_functions()
         .iter()
         .map(|(name, _)| *name)
         .collect();
-    for (binary, routes) in pagewire_cli::server::FUNCTIONS {
+    for (binary, routes) in pagewire_cli::server::api_functions() {
         let (name, function) = t.function_by_binary(binary);
         let expected: BTreeSet<(String, String)> = routes
             .iter()

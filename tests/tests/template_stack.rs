@@ -265,7 +265,7 @@ async fn a_document_goes_from_submission_to_a_signed_webhook_and_results_on_the_
     // process-document takes it from that queue and puts one delivery on the template's delivery queue.
     assert!(
         pump_once(
-            &app.stack.services,
+            &app.stack.functions,
             &*app.stack.process_queue,
             "process",
             Consumer::ProcessDocument

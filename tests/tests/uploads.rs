@@ -7,7 +7,7 @@ use integration_tests::on_both_backends;
 use integration_tests::receiver::Receiver;
 use integration_tests::stack::{invoice_pdf, Backend, TestApp, TestEnv};
 use pagewire_core::ids::JobId;
-use pagewire_core::usecases::process::object_created;
+use pagewire_core::processing::object_created;
 use pagewire_core::ManualClock;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -145,14 +145,19 @@ async fn upload_is_processed_and_delivered_once(backend: Backend) {
 
     // S3 and SQS deliver at least once: the same notification again maps to the same job and changes
     // nothing (no second document, webhook or charge).
-    let services = &s.app.stack.services;
-    let stored = services
+    let stored = s
+        .app
+        .stack
+        .storage
         .jobs
         .get_job(JobId::parse(&job).unwrap())
         .await
         .unwrap()
         .unwrap();
-    object_created(services, &stored.upload_key).await.unwrap();
+    let processing = &s.app.stack.functions.process_document.processing;
+    object_created(processing, &stored.upload_key)
+        .await
+        .unwrap();
     s.app.stack.drain().await;
     assert_eq!(receiver.received().len(), 1);
     let (_, again) = status_of(&s, &job).await;

@@ -1,11 +1,12 @@
-use pagewire_lambda_kit::{telemetry, wiring};
+use pagewire_lambda_kit::telemetry;
+use pagewire_lambda_kit::wiring::Adapters;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
-    let services = deliver_webhook::wire(wiring::Wiring::aws_from_env()?)?;
+    let app = deliver_webhook::wire(&Adapters::aws_from_env()?)?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| {
-        deliver_webhook::handle(&services, event)
+        deliver_webhook::handle(&app, event)
     }))
     .await
 }

@@ -2,27 +2,46 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use pagewire_core::access::AccessPorts;
+use pagewire_core::delivery::{redeliver, RedeliveryPorts};
 use pagewire_core::ids::TenantId;
-use pagewire_core::usecases::jobs::{job_results, redeliver, results_csv};
-use pagewire_core::{CoreError, Services};
+use pagewire_core::queries::{job_results, results_csv, QueryPorts};
+use pagewire_core::CoreError;
 use pagewire_lambda_kit::http::{
     dispatch, error_response, json_body, json_response, query_param, respond, text_response,
 };
 use pagewire_lambda_kit::routes::{route, Route};
+use pagewire_lambda_kit::wiring::{Adapters, WiringError};
 use serde::Deserialize;
 
-/// What this function wires: the stores and the delivery queue (a redelivery goes on it). Its `main`
-/// and the tests both build it here.
-pub fn wire(
-    wiring: pagewire_lambda_kit::wiring::Wiring,
-) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
-    Ok(wiring.with_delivery_queue()?.services())
+/// What this function serves: access, queries, and redelivery (which puts deliveries on the queue).
+pub struct App {
+    pub access: AccessPorts,
+    pub queries: QueryPorts,
+    pub redelivery: RedeliveryPorts,
 }
 
-pub const ROUTES: &[Route] = &[
-    route("POST", "/v1/job-results"),
-    route("GET", "/jobs/{id}/results"),
-    route("POST", "/jobs/{id}/redeliver"),
+/// Its `main` and `pagewire dev` both build it here.
+pub fn wire(adapters: &Adapters) -> Result<App, WiringError> {
+    Ok(App {
+        access: adapters.access()?,
+        queries: adapters.queries()?,
+        redelivery: adapters.redelivery()?,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// The established form: the job id and format in a JSON body.
+    ResultsByBody,
+    Results,
+    Redeliver,
+}
+
+pub const ROUTES: &[Route<Action>] = &[
+    route("POST", "/v1/job-results", Action::ResultsByBody),
+    route("GET", "/jobs/{id}/results", Action::Results),
+    route("POST", "/jobs/{id}/redeliver", Action::Redeliver),
 ];
 
 #[derive(Deserialize)]
@@ -39,17 +58,21 @@ struct RedeliverRequest {
     webhook_ids: Option<Vec<String>>,
 }
 
-pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(
-        dispatch(s, ROUTES, req, |tenant, route, params, req| async move {
-            match route.pattern {
-                "/v1/job-results" => match json_body::<ResultsRequest>(&req) {
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    let s = &app.queries;
+    Ok(dispatch(
+        &app.access,
+        ROUTES,
+        req,
+        |tenant, action, params, req| async move {
+            match action {
+                Action::ResultsByBody => match json_body::<ResultsRequest>(&req) {
                     Ok(body) => {
                         results(s, tenant, &body.job_id, body.result_format.as_deref()).await
                     }
                     Err(err) => error_response(&err),
                 },
-                "/jobs/{id}/results" => {
+                Action::Results => {
                     results(
                         s,
                         tenant,
@@ -58,7 +81,7 @@ pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda
                     )
                     .await
                 }
-                _ => {
+                Action::Redeliver => {
                     let body: Result<RedeliverRequest, CoreError> =
                         if req.body().as_ref().iter().all(u8::is_ascii_whitespace) {
                             Ok(RedeliverRequest::default())
@@ -68,7 +91,7 @@ pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda
                     match body {
                         Ok(body) => respond(
                             StatusCode::ACCEPTED,
-                            redeliver(s, tenant, &params[0], body.webhook_ids)
+                            redeliver(&app.redelivery, tenant, &params[0], body.webhook_ids)
                                 .await
                                 .map(|queued| serde_json::json!({ "queued": queued })),
                         ),
@@ -76,13 +99,13 @@ pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda
                     }
                 }
             }
-        })
-        .await,
+        },
     )
+    .await)
 }
 
 async fn results(
-    s: &Services,
+    s: &QueryPorts,
     tenant: TenantId,
     job_id: &str,
     format: Option<&str>,

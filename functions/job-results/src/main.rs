@@ -1,11 +1,12 @@
-use pagewire_lambda_kit::{telemetry, wiring};
+use pagewire_lambda_kit::telemetry;
+use pagewire_lambda_kit::wiring::Adapters;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let services = job_results::wire(wiring::Wiring::aws_from_env()?)?;
+    let app = job_results::wire(&Adapters::aws_from_env()?)?;
     lambda_http::run(lambda_http::service_fn(|event| {
-        job_results::handle(&services, event)
+        job_results::handle(&app, event)
     }))
     .await
 }

@@ -4,28 +4,32 @@
 
 use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::LambdaEvent;
-use pagewire_core::usecases::process::object_created;
-use pagewire_core::Services;
+use pagewire_core::processing::{object_created, ProcessingPorts};
 use pagewire_lambda_kit::sqs::batch_response;
 use serde_json::Value;
 use tracing::Instrument;
 
-/// What this function wires: the stores, the document reader and the delivery queue (finished
-/// documents queue their webhooks). Its `main` and the tests both build it here.
-pub fn wire(
-    wiring: pagewire_lambda_kit::wiring::Wiring,
-) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
-    Ok(wiring
-        .with_document_reader()
-        .with_delivery_queue()?
-        .services())
+use pagewire_lambda_kit::wiring::{Adapters, WiringError};
+
+/// What this function serves: processing (with the document reader, and the delivery queue finished
+/// documents queue their webhooks on).
+pub struct App {
+    pub processing: ProcessingPorts,
+}
+
+/// Its `main` and `pagewire dev` both build it here.
+pub fn wire(adapters: &Adapters) -> Result<App, WiringError> {
+    Ok(App {
+        processing: adapters.processing()?,
+    })
 }
 
 /// Handles one Lambda event: an SQS batch of S3 notifications, or an S3 notification itself.
 pub async fn handle(
-    s: &Services,
+    app: &App,
     event: LambdaEvent<Value>,
 ) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    let s = &app.processing;
     let records = event
         .payload
         .get("Records")
@@ -70,7 +74,7 @@ pub async fn handle(
 }
 
 /// Processes every object of one S3 notification; `false` when one should be retried.
-async fn process_notification(s: &Services, notification: &Value) -> bool {
+async fn process_notification(s: &ProcessingPorts, notification: &Value) -> bool {
     let mut ok = true;
     for key in object_keys(notification) {
         if let Err(err) = object_created(s, &key).await {

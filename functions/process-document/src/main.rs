@@ -1,4 +1,5 @@
-use pagewire_lambda_kit::{read_worker, telemetry, wiring};
+use pagewire_lambda_kit::wiring::Adapters;
+use pagewire_lambda_kit::{read_worker, telemetry};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -28,13 +29,13 @@ fn main() -> ExitCode {
 async fn run() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     log_ocr_models();
-    let mut wiring = wiring::Wiring::aws_from_env()?;
+    let mut adapters = Adapters::aws_from_env()?;
     if let Some(worker) = read_worker::this_executable() {
-        wiring = wiring.with_read_worker(worker);
+        adapters = adapters.with_read_worker(worker);
     }
-    let services = process_document::wire(wiring)?;
+    let app = process_document::wire(&adapters)?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| {
-        process_document::handle(&services, event)
+        process_document::handle(&app, event)
     }))
     .await
 }

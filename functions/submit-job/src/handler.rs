@@ -6,32 +6,57 @@ use base64::Engine;
 use bytes::Bytes;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use pagewire_core::usecases::submit::{submit_job_once, Submission};
-use pagewire_core::usecases::uploads::{create_upload_once, UploadRequest};
-use pagewire_core::{CoreError, Services};
+use pagewire_core::access::AccessPorts;
+use pagewire_core::submission::{
+    create_upload_once, submit_job_once, Submission, SubmissionPorts, UploadRequest,
+};
+use pagewire_core::CoreError;
 use pagewire_lambda_kit::http::{content_type, dispatch, error_response, json_body, respond};
 use pagewire_lambda_kit::routes::{route, Route};
+use pagewire_lambda_kit::wiring::{Adapters, WiringError};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// What this function wires: the stores and upload URLs (the file goes to S3, whose notification starts
-/// processing). Its `main` and the tests both build it here.
-pub fn wire(
-    wiring: pagewire_lambda_kit::wiring::Wiring,
-) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
-    Ok(wiring.with_upload_urls()?.services())
+/// What this function serves: access and submission (the file goes to the bucket, or the client gets an
+/// upload URL; the bucket's notification starts processing).
+pub struct App {
+    pub access: AccessPorts,
+    pub submission: SubmissionPorts,
 }
 
-pub const ROUTES: &[Route] = &[route("POST", "/process-job"), route("POST", "/uploads")];
+/// Its `main` and `pagewire dev` both build it here.
+pub fn wire(adapters: &Adapters) -> Result<App, WiringError> {
+    Ok(App {
+        access: adapters.access()?,
+        submission: adapters.submission()?,
+    })
+}
 
-pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(
-        dispatch(s, ROUTES, req, |tenant, route, _, req| async move {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// The file in the request (JSON with base64, or multipart).
+    Submit,
+    /// An upload URL for the client to PUT the file to.
+    CreateUpload,
+}
+
+pub const ROUTES: &[Route<Action>] = &[
+    route("POST", "/process-job", Action::Submit),
+    route("POST", "/uploads", Action::CreateUpload),
+];
+
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    let s = &app.submission;
+    Ok(dispatch(
+        &app.access,
+        ROUTES,
+        req,
+        |tenant, action, _, req| async move {
             let key = match idempotency_key(&req) {
                 Ok(key) => key,
                 Err(err) => return error_response(&err),
             };
-            if route.pattern == "/uploads" {
+            if action == Action::CreateUpload {
                 return match upload_request(&req) {
                     Ok(upload) => respond(
                         StatusCode::CREATED,
@@ -55,9 +80,9 @@ pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda
                 ),
                 Err(err) => error_response(&err),
             }
-        })
-        .await,
+        },
     )
+    .await)
 }
 
 /// The `Idempotency-Key` header, when given; a value that is not text is refused like a malformed key.
@@ -102,7 +127,7 @@ fn upload_request(req: &Request) -> Result<UploadRequest, CoreError> {
     })
 }
 
-/// `webhook_ids` as a JSON list, or as one string in the seeds' `[id1, id2]` form.
+/// `webhook_ids` as a JSON list, or as one string in the `[id1, id2]` form clients of such services send.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum WebhookIds {

@@ -1,11 +1,12 @@
-use pagewire_lambda_kit::{telemetry, wiring};
+use pagewire_lambda_kit::telemetry;
+use pagewire_lambda_kit::wiring::Adapters;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let services = submit_job::wire(wiring::Wiring::aws_from_env()?)?;
+    let app = submit_job::wire(&Adapters::aws_from_env()?)?;
     lambda_http::run(lambda_http::service_fn(|event| {
-        submit_job::handle(&services, event)
+        submit_job::handle(&app, event)
     }))
     .await
 }

@@ -1,11 +1,12 @@
-use pagewire_lambda_kit::{telemetry, wiring};
+use pagewire_lambda_kit::telemetry;
+use pagewire_lambda_kit::wiring::Adapters;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let services = templates::wire(wiring::Wiring::aws_from_env()?)?;
+    let app = templates::wire(&Adapters::aws_from_env()?)?;
     lambda_http::run(lambda_http::service_fn(|event| {
-        templates::handle(&services, event)
+        templates::handle(&app, event)
     }))
     .await
 }

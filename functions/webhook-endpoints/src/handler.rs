@@ -2,31 +2,53 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use pagewire_core::usecases::endpoints::{self, EndpointInput, EndpointPatch, EndpointView};
-use pagewire_core::Services;
+use pagewire_core::access::AccessPorts;
+use pagewire_core::configuration::endpoints;
+use pagewire_core::configuration::{EndpointInput, EndpointPatch, EndpointPorts, EndpointView};
 use pagewire_lambda_kit::http::{
     dispatch, error_response, json_body, json_response, no_content, query_param,
 };
 use pagewire_lambda_kit::routes::{route, Route};
+use pagewire_lambda_kit::wiring::{Adapters, WiringError};
 
-/// What this function wires: the stores and the webhook client (`POST /webhooks/{id}/test` sends a
-/// test event). Its `main` and the tests both build it here.
-pub fn wire(
-    wiring: pagewire_lambda_kit::wiring::Wiring,
-) -> Result<pagewire_core::Services, pagewire_lambda_kit::wiring::WiringError> {
-    Ok(wiring.with_webhook_client()?.services())
+/// What this function serves: access and the endpoints' configuration (with the webhook sender:
+/// `POST /webhooks/{id}/test` sends a test event).
+pub struct App {
+    pub access: AccessPorts,
+    pub endpoints: EndpointPorts,
 }
 
-pub const ROUTES: &[Route] = &[
-    route("GET", "/webhooks"),
-    route("POST", "/webhooks"),
-    route("GET", "/webhooks/{id}"),
-    route("PUT", "/webhooks/{id}"),
-    route("PATCH", "/webhooks/{id}"),
-    route("DELETE", "/webhooks/{id}"),
-    route("POST", "/webhooks/{id}/rotate-secret"),
-    route("POST", "/webhooks/{id}/test"),
-    route("GET", "/webhooks/{id}/deliveries"),
+/// Its `main` and `pagewire dev` both build it here.
+pub fn wire(adapters: &Adapters) -> Result<App, WiringError> {
+    Ok(App {
+        access: adapters.access()?,
+        endpoints: adapters.endpoint_config()?,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    List,
+    Create,
+    Get,
+    /// `PUT` and `PATCH` alike: only the given fields change.
+    Update,
+    Delete,
+    RotateSecret,
+    SendTest,
+    Attempts,
+}
+
+pub const ROUTES: &[Route<Action>] = &[
+    route("GET", "/webhooks", Action::List),
+    route("POST", "/webhooks", Action::Create),
+    route("GET", "/webhooks/{id}", Action::Get),
+    route("PUT", "/webhooks/{id}", Action::Update),
+    route("PATCH", "/webhooks/{id}", Action::Update),
+    route("DELETE", "/webhooks/{id}", Action::Delete),
+    route("POST", "/webhooks/{id}/rotate-secret", Action::RotateSecret),
+    route("POST", "/webhooks/{id}/test", Action::SendTest),
+    route("GET", "/webhooks/{id}/deliveries", Action::Attempts),
 ];
 
 /// Secrets are shown on creation, on rotation and when one endpoint is read, never in lists.
@@ -40,12 +62,16 @@ fn view(
     }
 }
 
-pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(
-        dispatch(s, ROUTES, req, |tenant, route, params, req| async move {
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    let s = &app.endpoints;
+    Ok(dispatch(
+        &app.access,
+        ROUTES,
+        req,
+        |tenant, action, params, req| async move {
             let id = params.first().map(String::as_str).unwrap_or("");
-            match (route.method, route.pattern) {
-                ("GET", "/webhooks") => {
+            match action {
+                Action::List => {
                     match endpoints::list(s, tenant, query_param(&req, "template_id").as_deref())
                         .await
                     {
@@ -57,36 +83,34 @@ pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda
                         Err(err) => error_response(&err),
                     }
                 }
-                ("POST", "/webhooks") => match json_body::<EndpointInput>(&req) {
+                Action::Create => match json_body::<EndpointInput>(&req) {
                     Ok(input) => view(
                         endpoints::create(s, tenant, input).await,
                         StatusCode::CREATED,
                     ),
                     Err(err) => error_response(&err),
                 },
-                ("GET", "/webhooks/{id}") => {
-                    view(endpoints::get(s, tenant, id).await, StatusCode::OK)
-                }
-                ("PUT" | "PATCH", _) => match json_body::<EndpointPatch>(&req) {
+                Action::Get => view(endpoints::get(s, tenant, id).await, StatusCode::OK),
+                Action::Update => match json_body::<EndpointPatch>(&req) {
                     Ok(patch) => view(
                         endpoints::update(s, tenant, id, patch).await,
                         StatusCode::OK,
                     ),
                     Err(err) => error_response(&err),
                 },
-                ("DELETE", _) => match endpoints::delete(s, tenant, id).await {
+                Action::Delete => match endpoints::delete(s, tenant, id).await {
                     Ok(()) => no_content(),
                     Err(err) => error_response(&err),
                 },
-                (_, "/webhooks/{id}/rotate-secret") => view(
+                Action::RotateSecret => view(
                     endpoints::rotate_secret(s, tenant, id).await,
                     StatusCode::OK,
                 ),
-                (_, "/webhooks/{id}/test") => match endpoints::send_test(s, tenant, id).await {
+                Action::SendTest => match endpoints::send_test(s, tenant, id).await {
                     Ok(attempt) => json_response(StatusCode::OK, &attempt),
                     Err(err) => error_response(&err),
                 },
-                _ => {
+                Action::Attempts => {
                     let limit = query_param(&req, "limit")
                         .and_then(|l| l.parse().ok())
                         .unwrap_or(100);
@@ -99,7 +123,7 @@ pub async fn handle(s: &Services, req: Request) -> Result<Response<Body>, lambda
                     }
                 }
             }
-        })
-        .await,
+        },
     )
+    .await)
 }

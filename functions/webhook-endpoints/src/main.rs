@@ -1,11 +1,12 @@
-use pagewire_lambda_kit::{telemetry, wiring};
+use pagewire_lambda_kit::telemetry;
+use pagewire_lambda_kit::wiring::Adapters;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let services = webhook_endpoints::wire(wiring::Wiring::aws_from_env()?)?;
+    let app = webhook_endpoints::wire(&Adapters::aws_from_env()?)?;
     lambda_http::run(lambda_http::service_fn(|event| {
-        webhook_endpoints::handle(&services, event)
+        webhook_endpoints::handle(&app, event)
     }))
     .await
 }

@@ -1,18 +1,16 @@
-//! [`MessageQueue`] on SQS. Lambda's event source mapping does the receiving in production; `receive` and
+//! A queue ([`MessageSink`], [`QueueConsumer`]) on SQS. Lambda's event source mapping does the receiving in production; `receive` and
 //! `delete` serve the local harness that pumps a queue into a handler the same way.
 
 use crate::error::store_error;
 use async_trait::async_trait;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use aws_sdk_sqs::Client;
-use pagewire_core::ports::{MessageQueue, QueueMessage};
+use pagewire_core::ports::{MessageSink, QueueConsumer, QueueMessage, MAX_VISIBILITY};
 use pagewire_core::StoreError;
 use std::time::Duration;
 
 /// SQS's longest `DelaySeconds` on a send.
 pub const MAX_SEND_DELAY: Duration = Duration::from_secs(15 * 60);
-/// SQS's longest visibility timeout.
-pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 60 * 60);
 /// SQS's largest receive batch.
 const MAX_RECEIVE: usize = 10;
 
@@ -59,7 +57,7 @@ fn seconds(duration: Duration, max: Duration) -> i32 {
 }
 
 #[async_trait]
-impl MessageQueue for SqsQueue {
+impl MessageSink for SqsQueue {
     /// Delays beyond SQS's 15 minutes are cut to 15 minutes; the core only sends with short delays and
     /// schedules long ones with `change_visibility`.
     async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError> {
@@ -73,6 +71,25 @@ impl MessageQueue for SqsQueue {
         self.send_in_group(group, body, delay).await
     }
 
+    async fn change_visibility(
+        &self,
+        receipt_handle: &str,
+        timeout: Duration,
+    ) -> Result<(), StoreError> {
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(seconds(timeout, MAX_VISIBILITY))
+            .send()
+            .await
+            .map_err(|e| store_error("ChangeMessageVisibility", e))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl QueueConsumer for SqsQueue {
     async fn receive(
         &self,
         max: usize,
@@ -118,22 +135,6 @@ impl MessageQueue for SqsQueue {
             .send()
             .await
             .map_err(|e| store_error("DeleteMessage", e))?;
-        Ok(())
-    }
-
-    async fn change_visibility(
-        &self,
-        receipt_handle: &str,
-        timeout: Duration,
-    ) -> Result<(), StoreError> {
-        self.client
-            .change_message_visibility()
-            .queue_url(&self.url)
-            .receipt_handle(receipt_handle)
-            .visibility_timeout(seconds(timeout, MAX_VISIBILITY))
-            .send()
-            .await
-            .map_err(|e| store_error("ChangeMessageVisibility", e))?;
         Ok(())
     }
 }

@@ -137,6 +137,7 @@ pub fn template(tenant: TenantId, name: &str, created_at: DateTime<Utc>) -> Temp
         decimal_separator: None,
         created_at,
         updated_at: created_at,
+        version: 0,
     }
 }
 
@@ -162,5 +163,6 @@ pub fn endpoint(
         previous_secret: None,
         created_at,
         updated_at: created_at,
+        version: 0,
     }
 }

@@ -56,7 +56,7 @@ uuid_id!(
 );
 uuid_id!(TemplateId);
 uuid_id!(
-    /// A webhook endpoint; a UUID v4, as the seeds' platforms hand out.
+    /// A webhook endpoint; a UUID v4.
     EndpointId
 );
 

@@ -1,12 +1,16 @@
-//! [`ConfigStore`] on SQLite: tenants with their credit balance, charges, API keys, templates, endpoints.
+//! Configuration on SQLite: tenants with their credit balance, charges, API keys, templates, endpoints.
 
 use crate::db::{
-    decode, encode, execute_cached, micros, query_bodies, query_body, query_row_cached, Db, DbError,
+    changed_one, decode, encode, execute_cached, micros, query_bodies, query_body,
+    query_row_cached, version_column, versioned, Db, DbError,
 };
 use async_trait::async_trait;
 use pagewire_core::ids::{EndpointId, TemplateId, TenantId};
+use pagewire_core::model::records::{sort_endpoints, sort_templates, sort_tenants};
 use pagewire_core::model::{ApiKeyRecord, Template, Tenant, WebhookEndpoint};
-use pagewire_core::ports::{ChargeOutcome, ConfigStore};
+use pagewire_core::ports::{
+    ApiKeyRecords, ChargeOutcome, CreditLedger, EndpointRecords, TemplateRecords, TenantRecords,
+};
 use pagewire_core::StoreError;
 use rusqlite::{params, OptionalExtension, Row};
 use std::sync::Arc;
@@ -49,7 +53,7 @@ fn missing_tenant(id: &str) -> DbError {
 }
 
 #[async_trait]
-impl ConfigStore for SqliteConfigStore {
+impl TenantRecords for SqliteConfigStore {
     /// Fails with `Conflict` when a tenant with this id exists.
     async fn insert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
         let (id, credits, created, body) = (
@@ -94,19 +98,21 @@ impl ConfigStore for SqliteConfigStore {
     async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
         self.db
             .run(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT body, credits FROM tenants ORDER BY created_us, rowid",
-                )?;
+                let mut stmt = conn.prepare_cached("SELECT body, credits FROM tenants")?;
                 let mut rows = stmt.query([])?;
                 let mut tenants = Vec::new();
                 while let Some(row) = rows.next()? {
                     tenants.push(tenant_from_row(row)?);
                 }
+                sort_tenants(&mut tenants);
                 Ok(tenants)
             })
             .await
     }
+}
 
+#[async_trait]
+impl CreditLedger for SqliteConfigStore {
     /// A missing tenant is `Permanent` (not `Conflict`, which callers read as "retry"): asking again
     /// cannot make it exist. Overflow is refused the same way.
     async fn add_credits(&self, id: TenantId, delta: i64) -> Result<i64, StoreError> {
@@ -168,7 +174,10 @@ impl ConfigStore for SqliteConfigStore {
             })
             .await
     }
+}
 
+#[async_trait]
+impl ApiKeyRecords for SqliteConfigStore {
     /// Fails with `Conflict` when a key with this hash exists.
     async fn insert_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
         let (hash, tenant, body) = (
@@ -205,22 +214,44 @@ impl ConfigStore for SqliteConfigStore {
             })
             .await
     }
+}
 
-    async fn put_template(&self, template: &Template) -> Result<(), StoreError> {
-        let (tenant, id, created, body) = (
+#[async_trait]
+impl TemplateRecords for SqliteConfigStore {
+    /// Fails with `Conflict` when a template with this id exists.
+    async fn insert_template(&self, template: &Template) -> Result<(), StoreError> {
+        let (tenant, id, created, version, body) = (
             template.tenant_id.to_string(),
             template.id.to_string(),
             micros(template.created_at),
+            version_column(template.version)?,
             encode(template)?,
         );
         self.db
             .run(move |conn| {
-                execute_cached(conn,
-                    "INSERT INTO templates (tenant_id, id, created_us, body) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (tenant_id, id) DO UPDATE SET created_us = excluded.created_us, body = excluded.body",
-                    params![tenant, id, created, body],
+                let inserted = execute_cached(
+                    conn,
+                    "INSERT INTO templates (tenant_id, id, created_us, version, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (tenant_id, id) DO NOTHING",
+                    params![tenant, id, created, version, body],
                 )?;
-                Ok(())
+                changed_one(inserted)
+            })
+            .await
+    }
+
+    async fn update_template(&self, template: &Template) -> Result<(), StoreError> {
+        let (body, expected, next) = versioned(template)?;
+        let (tenant, id) = (template.tenant_id.to_string(), template.id.to_string());
+        self.db
+            .run(move |conn| {
+                let changed = execute_cached(
+                    conn,
+                    "UPDATE templates SET body = ?1, version = ?2
+                     WHERE tenant_id = ?3 AND id = ?4 AND version = ?5",
+                    params![body, next, tenant, id, expected],
+                )?;
+                changed_one(changed)
             })
             .await
     }
@@ -245,15 +276,18 @@ impl ConfigStore for SqliteConfigStore {
     /// Oldest first.
     async fn list_templates(&self, tenant: TenantId) -> Result<Vec<Template>, StoreError> {
         let tenant = tenant.to_string();
-        self.db
+        let mut templates: Vec<Template> = self
+            .db
             .run(move |conn| {
                 query_bodies(
                     conn,
-                    "SELECT body FROM templates WHERE tenant_id = ?1 ORDER BY created_us, rowid",
+                    "SELECT body FROM templates WHERE tenant_id = ?1",
                     params![tenant],
                 )
             })
-            .await
+            .await?;
+        sort_templates(&mut templates);
+        Ok(templates)
     }
 
     async fn delete_template(&self, tenant: TenantId, id: TemplateId) -> Result<bool, StoreError> {
@@ -269,24 +303,49 @@ impl ConfigStore for SqliteConfigStore {
             })
             .await
     }
+}
 
-    async fn put_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
-        let (tenant, id, template, created, body) = (
+#[async_trait]
+impl EndpointRecords for SqliteConfigStore {
+    /// Fails with `Conflict` when an endpoint with this id exists.
+    async fn insert_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
+        let (tenant, id, template, created, version, body) = (
             endpoint.tenant_id.to_string(),
             endpoint.id.to_string(),
             endpoint.template_id.to_string(),
             micros(endpoint.created_at),
+            version_column(endpoint.version)?,
             encode(endpoint)?,
         );
         self.db
             .run(move |conn| {
-                execute_cached(conn,
-                    "INSERT INTO endpoints (tenant_id, id, template_id, created_us, body) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (tenant_id, id) DO UPDATE SET template_id = excluded.template_id,
-                         created_us = excluded.created_us, body = excluded.body",
-                    params![tenant, id, template, created, body],
+                let inserted = execute_cached(
+                    conn,
+                    "INSERT INTO endpoints (tenant_id, id, template_id, created_us, version, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant_id, id) DO NOTHING",
+                    params![tenant, id, template, created, version, body],
                 )?;
-                Ok(())
+                changed_one(inserted)
+            })
+            .await
+    }
+
+    async fn update_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
+        let (body, expected, next) = versioned(endpoint)?;
+        let (tenant, id, template) = (
+            endpoint.tenant_id.to_string(),
+            endpoint.id.to_string(),
+            endpoint.template_id.to_string(),
+        );
+        self.db
+            .run(move |conn| {
+                let changed = execute_cached(
+                    conn,
+                    "UPDATE endpoints SET template_id = ?1, body = ?2, version = ?3
+                     WHERE tenant_id = ?4 AND id = ?5 AND version = ?6",
+                    params![template, body, next, tenant, id, expected],
+                )?;
+                changed_one(changed)
             })
             .await
     }
@@ -315,16 +374,18 @@ impl ConfigStore for SqliteConfigStore {
         template: Option<TemplateId>,
     ) -> Result<Vec<WebhookEndpoint>, StoreError> {
         let (tenant, template) = (tenant.to_string(), template.map(|t| t.to_string()));
-        self.db
+        let mut endpoints: Vec<WebhookEndpoint> = self
+            .db
             .run(move |conn| {
                 query_bodies(
                     conn,
-                    "SELECT body FROM endpoints WHERE tenant_id = ?1 AND (?2 IS NULL OR template_id = ?2)
-                     ORDER BY created_us, rowid",
+                    "SELECT body FROM endpoints WHERE tenant_id = ?1 AND (?2 IS NULL OR template_id = ?2)",
                     params![tenant, template],
                 )
             })
-            .await
+            .await?;
+        sort_endpoints(&mut endpoints);
+        Ok(endpoints)
     }
 
     async fn delete_endpoint(&self, tenant: TenantId, id: EndpointId) -> Result<bool, StoreError> {

@@ -4,6 +4,7 @@
 
 use crate::checkpoint::Checkpointer;
 use chrono::{DateTime, Utc};
+use pagewire_core::model::records::{Versioned, VersionedWrite};
 use pagewire_core::StoreError;
 use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::de::DeserializeOwned;
@@ -134,6 +135,8 @@ CREATE TABLE IF NOT EXISTS messages (
 const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("messages", "owner", "TEXT NOT NULL DEFAULT ''"),
     ("messages", "turn", "INTEGER NOT NULL DEFAULT 0"),
+    ("templates", "version", "INTEGER NOT NULL DEFAULT 0"),
+    ("endpoints", "version", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
 /// Indexes over added columns, created once the columns exist. The visibility and receipt indexes of the
@@ -393,6 +396,28 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &str) -> Result<T, DbError> {
 }
 
 /// Versions are u64 in the domain and INTEGER (i64) in SQLite; no real version reaches 2^63.
+/// The stored form of an update under core's rule ([`VersionedWrite`]): the body at its next version, the
+/// version the row must have now, and the one it gets.
+pub(crate) fn versioned<T: Versioned + Serialize>(
+    item: &T,
+) -> Result<(String, i64, i64), StoreError> {
+    let write = VersionedWrite::of(item)?;
+    Ok((
+        encode(&write.stored)?,
+        version_column(write.expected)?,
+        version_column(write.stored.version())?,
+    ))
+}
+
+/// A conditional update that matched no row lost the race (or the item is gone): both are `Conflict`.
+pub(crate) fn changed_one(changed: usize) -> Result<(), DbError> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(DbError::Store(StoreError::Conflict))
+    }
+}
+
 pub(crate) fn version_column(version: u64) -> Result<i64, StoreError> {
     i64::try_from(version)
         .map_err(|_| StoreError::Permanent(format!("version {version} out of range")))

@@ -1,15 +1,18 @@
-//! [`JobStore`] on SQLite: jobs, documents, deliveries and attempts, with DynamoDB's conditional-write
+//! A job's records on SQLite: jobs, documents, deliveries and attempts, with DynamoDB's conditional-write
 //! semantics (insert-if-absent, update-if-version-matches) expressed as SQL `WHERE` clauses.
 
 use crate::db::{
-    decode, encode, execute_cached, micros, query_bodies, query_body, seconds, version_column, Db,
-    DbError,
+    changed_one, decode, encode, execute_cached, micros, query_bodies, query_body, seconds,
+    version_column, versioned, Db, DbError,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
+use pagewire_core::model::records::{is_live, sort_deliveries, sort_documents, sort_job_attempts};
 use pagewire_core::model::{Delivery, DeliveryAttempt, Document, IdempotencyRecord, Job};
-use pagewire_core::ports::JobStore;
+use pagewire_core::ports::{
+    AttemptLog, DeliveryRecords, DocumentRecords, IdempotencyKeys, JobRecords,
+};
 use pagewire_core::StoreError;
 use rusqlite::params;
 use std::sync::Arc;
@@ -61,39 +64,6 @@ impl SqliteJobStore {
     }
 }
 
-/// Whether an item that expires at `expires_at` is still live at `now` (the domain's `expires_at <= now`
-/// means expired).
-fn live(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    expires_at > now
-}
-
-/// The stored form of an update: the item with its version bumped, plus the version the row must have now.
-fn bumped<T: serde::Serialize + Clone>(
-    item: &T,
-    version: u64,
-    set_version: impl FnOnce(&mut T, u64),
-) -> Result<(String, i64, i64), StoreError> {
-    let next = version
-        .checked_add(1)
-        .ok_or_else(|| StoreError::Permanent("version overflow".to_string()))?;
-    let mut stored = item.clone();
-    set_version(&mut stored, next);
-    Ok((
-        encode(&stored)?,
-        version_column(version)?,
-        version_column(next)?,
-    ))
-}
-
-/// A conditional update that matched no row lost the race (or the item is gone): both are `Conflict`.
-fn changed_one(changed: usize) -> Result<(), DbError> {
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(DbError::Store(StoreError::Conflict))
-    }
-}
-
 /// An attempt as its row's columns.
 struct AttemptRow {
     job: Option<String>,
@@ -135,7 +105,7 @@ impl AttemptRow {
 }
 
 #[async_trait]
-impl JobStore for SqliteJobStore {
+impl JobRecords for SqliteJobStore {
     async fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
         let (id, tenant, version, expires, body) = (
             job.id.to_string(),
@@ -164,7 +134,7 @@ impl JobStore for SqliteJobStore {
     }
 
     async fn update_job(&self, job: &Job) -> Result<(), StoreError> {
-        let (body, expected, next) = bumped(job, job.version, |j, v| j.version = v)?;
+        let (body, expected, next) = versioned(job)?;
         let (id, expires) = (job.id.to_string(), seconds(job.expires_at));
         self.db
             .run(move |conn| {
@@ -176,7 +146,10 @@ impl JobStore for SqliteJobStore {
             })
             .await
     }
+}
 
+#[async_trait]
+impl DocumentRecords for SqliteJobStore {
     async fn insert_document(&self, document: &Document) -> Result<bool, StoreError> {
         let (job, id, ordinal, version, expires, body) = (
             document.job_id.to_string(),
@@ -236,7 +209,7 @@ impl JobStore for SqliteJobStore {
     }
 
     async fn update_document(&self, document: &Document) -> Result<(), StoreError> {
-        let (body, expected, next) = bumped(document, document.version, |d, v| d.version = v)?;
+        let (body, expected, next) = versioned(document)?;
         let (job, id, expires) = (
             document.job_id.to_string(),
             document.id.to_string(),
@@ -266,17 +239,22 @@ impl JobStore for SqliteJobStore {
             .run(move |conn| {
                 query_bodies(
                     conn,
-                    "SELECT body FROM documents WHERE job_id = ?1 AND expires_at >= ?2 ORDER BY ordinal, rowid",
+                    "SELECT body FROM documents WHERE job_id = ?1 AND expires_at >= ?2",
                     params![job, floor],
                 )
             })
             .await?;
-        Ok(docs
+        let mut live: Vec<_> = docs
             .into_iter()
-            .filter(|d| live(d.expires_at, now))
-            .collect())
+            .filter(|item| is_live(item.expires_at, now))
+            .collect();
+        sort_documents(&mut live);
+        Ok(live)
     }
+}
 
+#[async_trait]
+impl DeliveryRecords for SqliteJobStore {
     async fn insert_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
         let (job, webhook, created, version, expires, body) = (
             delivery.job_id.to_string(),
@@ -334,7 +312,7 @@ impl JobStore for SqliteJobStore {
     }
 
     async fn update_delivery(&self, delivery: &Delivery) -> Result<(), StoreError> {
-        let (body, expected, next) = bumped(delivery, delivery.version, |d, v| d.version = v)?;
+        let (body, expected, next) = versioned(delivery)?;
         let (job, webhook, expires) = (
             delivery.job_id.to_string(),
             delivery.webhook_id.clone(),
@@ -364,17 +342,22 @@ impl JobStore for SqliteJobStore {
             .run(move |conn| {
                 query_bodies(
                     conn,
-                    "SELECT body FROM deliveries WHERE job_id = ?1 AND expires_at >= ?2 ORDER BY created_us, rowid",
+                    "SELECT body FROM deliveries WHERE job_id = ?1 AND expires_at >= ?2",
                     params![job, floor],
                 )
             })
             .await?;
-        Ok(deliveries
+        let mut live: Vec<_> = deliveries
             .into_iter()
-            .filter(|d| live(d.expires_at, now))
-            .collect())
+            .filter(|item| is_live(item.expires_at, now))
+            .collect();
+        sort_deliveries(&mut live);
+        Ok(live)
     }
+}
 
+#[async_trait]
+impl AttemptLog for SqliteJobStore {
     async fn append_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError> {
         let row = AttemptRow::of(attempt)?;
         self.db.run(move |conn| row.insert(conn)).await
@@ -388,7 +371,7 @@ impl JobStore for SqliteJobStore {
         delivery: &Delivery,
     ) -> Result<(), StoreError> {
         let row = AttemptRow::of(attempt)?;
-        let (body, expected, next) = bumped(delivery, delivery.version, |d, v| d.version = v)?;
+        let (body, expected, next) = versioned(delivery)?;
         let (job, webhook, expires) = (
             delivery.job_id.to_string(),
             delivery.webhook_id.clone(),
@@ -424,15 +407,17 @@ impl JobStore for SqliteJobStore {
             .run(move |conn| {
                 query_bodies(
                     conn,
-                    "SELECT body FROM attempts WHERE job_id = ?1 AND expires_at >= ?2 ORDER BY attempted_us, seq",
+                    "SELECT body FROM attempts WHERE job_id = ?1 AND expires_at >= ?2",
                     params![job, floor],
                 )
             })
             .await?;
-        Ok(attempts
+        let mut live: Vec<_> = attempts
             .into_iter()
-            .filter(|a| live(a.expires_at, now))
-            .collect())
+            .filter(|item| is_live(item.expires_at, now))
+            .collect();
+        sort_job_attempts(&mut live);
+        Ok(live)
     }
 
     async fn list_endpoint_attempts(
@@ -456,7 +441,7 @@ impl JobStore for SqliteJobStore {
                 while attempts.len() < limit {
                     let Some(row) = rows.next()? else { break };
                     let attempt: DeliveryAttempt = decode(&row.get::<_, String>(0)?)?;
-                    if live(attempt.expires_at, now) {
+                    if is_live(attempt.expires_at, now) {
                         attempts.push(attempt);
                     }
                 }
@@ -464,7 +449,10 @@ impl JobStore for SqliteJobStore {
             })
             .await
     }
+}
 
+#[async_trait]
+impl IdempotencyKeys for SqliteJobStore {
     async fn claim_idempotency_key(
         &self,
         record: &IdempotencyRecord,

@@ -16,8 +16,8 @@ pub use config_store::SqliteConfigStore;
 pub use job_store::{SqliteJobStore, PURGE_GRACE};
 pub use object_store::{FsObjectStore, StagedObject};
 pub use queue::{
-    SqliteQueue, DELIVERY_MAX_RECEIVE_COUNT, DELIVERY_QUEUE, MAX_VISIBILITY_TIMEOUT,
-    PROCESS_MAX_RECEIVE_COUNT, PROCESS_QUEUE,
+    SqliteQueue, DELIVERY_MAX_RECEIVE_COUNT, DELIVERY_QUEUE, PROCESS_MAX_RECEIVE_COUNT,
+    PROCESS_QUEUE,
 };
 pub use s3_event::LOCAL_BUCKET;
 pub use uploads::{LocalUploadUrls, LOCAL_UPLOADS_PATH, UPLOAD_SECRET_FILE};

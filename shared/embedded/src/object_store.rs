@@ -5,10 +5,8 @@ use crate::queue::SqliteQueue;
 use crate::s3_event;
 use async_trait::async_trait;
 use bytes::Bytes;
-use pagewire_core::ports::{MessageQueue, ObjectStore};
-use pagewire_core::usecases::keys::{
-    parse_object_key, ObjectRef, DOCUMENTS_PREFIX, UPLOADS_PREFIX,
-};
+use pagewire_core::object_keys::{parse_object_key, ObjectRef, DOCUMENTS_PREFIX, UPLOADS_PREFIX};
+use pagewire_core::ports::{MessageSink, ObjectStore};
 use pagewire_core::{Clock, StoreError};
 use std::fmt;
 use std::fs;

@@ -1,4 +1,4 @@
-//! [`MessageQueue`] on SQLite with SQS's semantics: at-least-once, delayed sends, visibility timeouts,
+//! A queue ([`MessageSink`], [`QueueConsumer`]) on SQLite with SQS's semantics: at-least-once, delayed sends, visibility timeouts,
 //! receipt handles that name one receipt, and a dead-letter queue after `max_receive_count` receives.
 //!
 //! Every visibility decision reads the injected [`Clock`], never the system time, so tests drive
@@ -6,7 +6,7 @@
 
 use crate::db::{execute_cached, query_row_cached, Db, DbError};
 use async_trait::async_trait;
-use pagewire_core::ports::{MessageQueue, QueueMessage};
+use pagewire_core::ports::{MessageSink, QueueConsumer, QueueMessage, MAX_VISIBILITY};
 use pagewire_core::{Clock, StoreError};
 use rusqlite::params;
 use std::fmt;
@@ -25,10 +25,6 @@ pub const PROCESS_MAX_RECEIVE_COUNT: u32 = 5;
 /// Receives of one delivery task before it is dead-lettered; higher because a delivery's retries span
 /// hours and a receiver outage should not bury tasks.
 pub const DELIVERY_MAX_RECEIVE_COUNT: u32 = 8;
-/// SQS refuses a visibility timeout above 12 hours; the embedded queue clamps to it so a longer request
-/// behaves the same as the longest AWS would allow.
-pub const MAX_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(12 * 60 * 60);
-
 /// The suffix that names a queue's dead-letter queue (`process` -> `process-dlq`).
 const DEAD_LETTER_SUFFIX: &str = "-dlq";
 
@@ -164,7 +160,7 @@ enum Fate {
 }
 
 #[async_trait]
-impl MessageQueue for SqliteQueue {
+impl MessageSink for SqliteQueue {
     /// The delay is not capped at SQS's 15 minutes: a longer one is honoured rather than refused.
     async fn send(&self, body: &str, delay: Duration) -> Result<(), StoreError> {
         self.send_for("", body, delay).await
@@ -203,6 +199,33 @@ impl MessageQueue for SqliteQueue {
         Ok(())
     }
 
+    /// Like `delete`, a stale receipt changes nothing. The timeout is clamped to 12 hours.
+    async fn change_visibility(
+        &self,
+        receipt_handle: &str,
+        timeout: Duration,
+    ) -> Result<(), StoreError> {
+        let Some(receipt) = Receipt::parse(receipt_handle) else {
+            return Ok(());
+        };
+        let name = self.name.clone();
+        let visible_at = after(self.now_ms(), timeout.min(MAX_VISIBILITY));
+        self.db
+            .run(move |conn| {
+                execute_cached(
+                    conn,
+                    "UPDATE messages SET visible_at_ms = ?1
+                     WHERE seq = ?2 AND queue = ?3 AND receipt_handle = ?4",
+                    params![visible_at, receipt.seq, name, receipt.handle],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl QueueConsumer for SqliteQueue {
     /// Up to `max` visible messages, by turn (see `send_for`), then oldest first. A message whose receive count would pass
     /// `max_receive_count` goes to the dead-letter queue instead and does not use up one of the `max`.
     async fn receive(
@@ -219,7 +242,7 @@ impl MessageQueue for SqliteQueue {
             self.max_receive_count,
         );
         let now = self.now_ms();
-        let hidden_until = after(now, visibility_timeout.min(MAX_VISIBILITY_TIMEOUT));
+        let hidden_until = after(now, visibility_timeout.min(MAX_VISIBILITY));
         self.db
             .run(move |conn| {
                 // Decide first, write after: updating rows while scanning the index they move in could
@@ -317,30 +340,6 @@ impl MessageQueue for SqliteQueue {
                         stmt.execute(params![receipt.seq, name, receipt.handle])?;
                     }
                 }
-                Ok(())
-            })
-            .await
-    }
-
-    /// Like `delete`, a stale receipt changes nothing. The timeout is clamped to 12 hours.
-    async fn change_visibility(
-        &self,
-        receipt_handle: &str,
-        timeout: Duration,
-    ) -> Result<(), StoreError> {
-        let Some(receipt) = Receipt::parse(receipt_handle) else {
-            return Ok(());
-        };
-        let name = self.name.clone();
-        let visible_at = after(self.now_ms(), timeout.min(MAX_VISIBILITY_TIMEOUT));
-        self.db
-            .run(move |conn| {
-                execute_cached(
-                    conn,
-                    "UPDATE messages SET visible_at_ms = ?1
-                     WHERE seq = ?2 AND queue = ?3 AND receipt_handle = ?4",
-                    params![visible_at, receipt.seq, name, receipt.handle],
-                )?;
                 Ok(())
             })
             .await

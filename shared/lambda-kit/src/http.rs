@@ -5,8 +5,8 @@ use crate::routes::{self, Route};
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use pagewire_core::usecases::auth::authenticate;
-use pagewire_core::{CoreError, Services};
+use pagewire_core::access::{admit, AccessPorts};
+use pagewire_core::CoreError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -165,16 +165,18 @@ pub fn route_path(req: &Request) -> &str {
     }
 }
 
-/// The common front of every API handler: find the route (404/405), authenticate (401), then run `action`
-/// with the tenant, the matched route and its path parameters.
-pub async fn dispatch<'r, F, Fut>(
-    s: &Services,
-    routes: &'r [Route],
+/// The common front of every API handler: find the route (404/405), authenticate (401) and take one
+/// request from the tenant's rate limit (429), then run `run` with the tenant, the matched route's action
+/// and its path parameters.
+pub async fn dispatch<A, F, Fut>(
+    access: &AccessPorts,
+    routes: &[Route<A>],
     req: Request,
-    action: F,
+    run: F,
 ) -> Response<Body>
 where
-    F: FnOnce(pagewire_core::ids::TenantId, &'r Route, Vec<String>, Request) -> Fut,
+    A: Copy,
+    F: FnOnce(pagewire_core::ids::TenantId, A, Vec<String>, Request) -> Fut,
     Fut: std::future::Future<Output = Response<Body>>,
 {
     let path = route_path(&req).to_string();
@@ -185,12 +187,8 @@ where
             return error_response(&CoreError::not_found("route_not_found", "no such route"))
         }
     };
-    let tenant = match authenticate(s, api_key(&req)).await {
-        Ok(tenant) => tenant,
-        Err(err) => return error_response(&err),
-    };
-    match s.rate_limiter.check(tenant, s.clock.now()) {
-        Ok(()) => action(tenant, route, params, req).await,
+    match admit(access, api_key(&req)).await {
+        Ok(tenant) => run(tenant, route.action, params, req).await,
         Err(err) => error_response(&err),
     }
 }

@@ -1,14 +1,41 @@
 //! Matching request paths against route patterns such as `/jobs/{id}/results`. API Gateway routes each
 //! pattern to a function; inside a function (and in `pagewire dev`) the same table picks the action.
+//!
+//! A function has one table: each route names its action (a function's own enum), and the handler
+//! matches the action exhaustively, so a route cannot be added without its action, nor run another's.
 
+/// A method and path pattern, and what a function does for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
+pub struct Route<A> {
+    pub method: &'static str,
+    pub pattern: &'static str,
+    pub action: A,
+}
+
+pub const fn route<A>(method: &'static str, pattern: &'static str, action: A) -> Route<A> {
+    Route {
+        method,
+        pattern,
+        action,
+    }
+}
+
+/// A route's method and pattern without its action: what API Gateway and `pagewire dev`'s front route on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteKey {
     pub method: &'static str,
     pub pattern: &'static str,
 }
 
-pub const fn route(method: &'static str, pattern: &'static str) -> Route {
-    Route { method, pattern }
+/// The method and pattern of each route of a table.
+pub fn keys<A>(routes: &[Route<A>]) -> Vec<RouteKey> {
+    routes
+        .iter()
+        .map(|r| RouteKey {
+            method: r.method,
+            pattern: r.pattern,
+        })
+        .collect()
 }
 
 /// The values of a pattern's `{name}` segments, in order, when `path` matches it.
@@ -45,11 +72,11 @@ pub enum Miss {
 }
 
 /// The route that takes a request, with its path parameters, or why none does.
-pub fn find<'a>(
-    routes: &'a [Route],
+pub fn find<'a, A>(
+    routes: &'a [Route<A>],
     method: &str,
     path: &str,
-) -> Result<(&'a Route, Vec<String>), Miss> {
+) -> Result<(&'a Route<A>, Vec<String>), Miss> {
     let mut allowed: Vec<&'static str> = Vec::new();
     for r in routes {
         if let Some(params) = match_path(r.pattern, path) {
@@ -91,13 +118,13 @@ mod tests {
     #[test]
     fn method_mismatch_is_told_apart_from_unknown_path() {
         let routes = [
-            route("GET", "/templates"),
-            route("POST", "/templates"),
-            route("GET", "/templates/{id}"),
-            route("PUT", "/templates/{id}"),
-            route("DELETE", "/templates/{id}"),
+            route("GET", "/templates", 1),
+            route("POST", "/templates", 2),
+            route("GET", "/templates/{id}", 3),
+            route("PUT", "/templates/{id}", 4),
+            route("DELETE", "/templates/{id}", 5),
         ];
-        assert!(find(&routes, "post", "/templates").is_ok());
+        assert_eq!(find(&routes, "post", "/templates").unwrap().0.action, 2);
         assert_eq!(
             find(&routes, "DELETE", "/templates").unwrap_err(),
             Miss::MethodNotAllowed(vec!["GET", "POST"])

@@ -21,9 +21,9 @@ use integration_tests::receiver::Receiver;
 use integration_tests::sample_events::{self, ids};
 use integration_tests::template::{workspace_root, Template};
 use pagewire_aws::AwsClients;
-use pagewire_core::ports::MessageQueue;
-use pagewire_core::usecases::submit::{submit_job, Submission};
-use pagewire_core::{Services, SystemClock};
+use pagewire_core::ports::QueueConsumer;
+use pagewire_core::submission::{submit_job, Submission, SubmissionPorts};
+use pagewire_core::SystemClock;
 use pagewire_lambda_kit::config::Config;
 use pagewire_lambda_kit::wiring;
 use runtime_api::{Outcome, RuntimeApi};
@@ -161,8 +161,8 @@ fn succeeded(outcome: &Outcome) -> bool {
 /// A fresh job for `file`, and the S3 notification of its upload as the process queue hands it out,
 /// wrapped in the SQS event Lambda would send.
 async fn fresh_notification(
-    s: &Services,
-    process_queue: &dyn MessageQueue,
+    s: &SubmissionPorts,
+    process_queue: &dyn QueueConsumer,
     file: Vec<u8>,
     name: &str,
 ) -> Bytes {
@@ -204,14 +204,13 @@ async fn measure(binaries: &Path, runs: usize) {
     config.resources = stack.resources.clone();
     config.settings.allow_http_webhooks = true;
     config.settings.allow_loopback_webhooks = true;
-    let services = wiring::services(
-        &config,
-        wiring::aws_storage(&config, &clients).expect("storage"),
-        Arc::new(SystemClock),
-    )
-    .expect("services");
+    let storage = wiring::aws_storage(&config, &clients).expect("storage");
+    let clock = Arc::new(SystemClock);
+    let submission = wiring::Adapters::new(&config, storage.clone(), clock.clone())
+        .submission()
+        .expect("submission");
     let receiver = Receiver::start().await;
-    sample_events::seed(&services, &receiver.url("/hooks/:id")).await;
+    sample_events::seed(&storage, &*clock, &receiver.url("/hooks/:id")).await;
     let process_queue = pagewire_aws::SqsQueue::new(clients.sqs(), &stack.process_queue_url);
     let ocr_dir = std::env::var("PAGEWIRE_OCR_MODEL_DIR")
         .expect("PAGEWIRE_OCR_MODEL_DIR: scripts/bench-cold-start.sh fetches the OCR models");
@@ -262,7 +261,7 @@ async fn measure(binaries: &Path, runs: usize) {
             let event: Bytes = match document {
                 Some("pdf") => {
                     fresh_notification(
-                        &services,
+                        &submission,
                         &process_queue,
                         integration_tests::stack::invoice_pdf(),
                         "invoice.pdf",
@@ -272,7 +271,7 @@ async fn measure(binaries: &Path, runs: usize) {
                 Some(_) => {
                     let png = std::fs::read(workspace_root().join("tests/fixtures/invoice.png"))
                         .expect("PNG fixture");
-                    fresh_notification(&services, &process_queue, png, "invoice.png").await
+                    fresh_notification(&submission, &process_queue, png, "invoice.png").await
                 }
                 None => std::fs::read(events.join(file)).expect("event file").into(),
             };

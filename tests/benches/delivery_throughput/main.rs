@@ -15,13 +15,17 @@ mod rss;
 mod timed;
 
 use base64::Engine;
+use chrono::Utc;
 use integration_tests::receiver::Receiver;
 use integration_tests::stack::{options, TestApp};
+use pagewire_cli::functions::Functions;
 use pagewire_cli::pump::{pump_once, Consumer};
 use pagewire_core::ids::JobId;
 use pagewire_core::model::DeliveryStatus;
-use pagewire_core::ports::MessageQueue;
-use pagewire_core::{Services, SystemClock};
+use pagewire_core::ports::QueueConsumer;
+use pagewire_core::SystemClock;
+use pagewire_lambda_kit::wiring::Adapters;
+use pagewire_lambda_kit::Config;
 use serde_json::json;
 use std::io::Write;
 use std::sync::Arc;
@@ -47,9 +51,8 @@ fn zip_of_invoices(count: usize) -> Vec<u8> {
 }
 
 async fn process_all(app: &TestApp) {
-    let s = &app.stack.services;
     while pump_once(
-        s,
+        &app.stack.functions,
         &*app.stack.process_queue,
         "process",
         Consumer::ProcessDocument,
@@ -62,6 +65,7 @@ async fn process_all(app: &TestApp) {
 /// Seeds a round, then times its deliveries. Returns (deliveries, seconds, CPU seconds).
 async fn run(
     app: &TestApp,
+    config: &Config,
     key: &str,
     template: &str,
     round: &Round,
@@ -95,49 +99,46 @@ async fn run(
         .unwrap();
     assert_eq!(queued, expected, "one delivery message per document");
 
-    let (s, queue): (Services, Arc<dyn MessageQueue>) = match &timings {
-        Some(t) => (
-            timed::wrap(&app.stack.services, t.clone()),
-            timed::wrap_queue(
-                app.stack
-                    .embedded
-                    .as_ref()
-                    .expect("embedded backend")
-                    .delivery_queue
-                    .clone(),
-                t.clone(),
-            ),
-        ),
-        None => (
-            app.stack.services.clone(),
-            app.stack
-                .embedded
-                .as_ref()
-                .expect("embedded backend")
-                .delivery_queue
-                .clone(),
-        ),
+    let embedded_queue = app
+        .stack
+        .embedded
+        .as_ref()
+        .expect("embedded backend")
+        .delivery_queue
+        .clone();
+    let timed_functions;
+    let (functions, queue): (&Functions, Arc<dyn QueueConsumer>) = match &timings {
+        Some(t) => {
+            let storage = timed::wrap(&app.stack.storage, t);
+            let adapters = Adapters::new(config, storage, Arc::new(SystemClock));
+            let mut wired = Functions::wire(&adapters).unwrap();
+            let sender = &mut wired.deliver_webhook.delivery.sender;
+            sender.transport = timed::wrap_transport(sender.transport.clone(), t);
+            timed_functions = wired;
+            (&timed_functions, timed::wrap_consumer(embedded_queue, t))
+        }
+        None => (&*app.stack.functions, embedded_queue),
     };
     println!("delivery_throughput: {expected} deliveries queued; timing starts");
     std::io::stdout().flush().unwrap();
     let cpu_before = rss::cpu_seconds();
     let started = Instant::now();
     let consumers = (0..round.consumers).map(|_| async {
-        while pump_once(&s, &*queue, "delivery", Consumer::DeliverWebhook).await > 0 {}
+        while pump_once(functions, &*queue, "delivery", Consumer::DeliverWebhook).await > 0 {}
     });
     futures_util::future::join_all(consumers).await;
     let seconds = started.elapsed().as_secs_f64();
     let cpu = rss::cpu_seconds() - cpu_before;
 
-    let s = &app.stack.services;
+    let s = &app.stack.storage;
     let (mut delivered, mut files_left) = (0, 0);
     for job in jobs {
-        let deliveries = s.jobs.list_deliveries(job, s.clock.now()).await.unwrap();
+        let deliveries = s.deliveries.list_deliveries(job, Utc::now()).await.unwrap();
         delivered += deliveries
             .iter()
             .filter(|d| d.status == DeliveryStatus::Succeeded)
             .count();
-        for doc in s.jobs.list_documents(job, s.clock.now()).await.unwrap() {
+        for doc in s.documents.list_documents(job, Utc::now()).await.unwrap() {
             files_left += usize::from(s.objects.get(&doc.object_key).await.unwrap().is_some());
         }
     }
@@ -170,7 +171,9 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        let app = TestApp::start_with(options(dir.path(), Arc::new(SystemClock))).await;
+        let opts = options(dir.path(), Arc::new(SystemClock));
+        let config = opts.config.clone();
+        let app = TestApp::start_with(opts).await;
         let key = app.tenant("bench", 1_000_000).await;
         let template = app.invoice_template(&key).await;
         let receiver = Receiver::start().await;
@@ -183,7 +186,7 @@ fn main() {
         for round in &rounds {
             let connections = receiver.connections();
             let timings = breakdown.then(|| Arc::new(timed::Timings::default()));
-            let (n, seconds, cpu) = run(&app, &key, &template, round, timings.clone()).await;
+            let (n, seconds, cpu) = run(&app, &config, &key, &template, round, timings.clone()).await;
             println!(
                 "delivery_throughput: {n} deliveries, {} consumer(s) x batches of 10: {seconds:.3} s = {:.0} deliveries/s; \
                  CPU {:.0} us per delivery (receiver included); {} new receiver connection(s)",

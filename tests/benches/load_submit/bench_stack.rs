@@ -5,8 +5,8 @@
 
 use crate::receiver::HookReceiver;
 use pagewire_cli::{DevOptions, DevStack};
+use pagewire_core::configuration::tenants::create_tenant;
 use pagewire_core::policy::rate_limit::RateLimit;
-use pagewire_core::usecases::tenants::create_tenant;
 use pagewire_core::SystemClock;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -36,7 +36,7 @@ pub async fn start(clients: usize, configure: impl FnOnce(&mut DevOptions)) -> B
     configure(&mut options);
     let stack = DevStack::start(options).await.expect("stack starts");
     let base = stack.base_url();
-    let key = create_tenant(&stack.services, "load", 10_000_000)
+    let key = create_tenant(&stack.tenants, "load", 10_000_000)
         .await
         .unwrap()
         .api_key;

@@ -3,13 +3,13 @@
 //! and the value parsers take any string.
 
 use crate::{bounded, config};
+use pagewire_core::configuration::{validate_template as validate, TemplateInput};
 use pagewire_core::model::{BoundingBox, DecimalSeparator, FieldType, Template};
 use pagewire_core::policy::amounts::parse_amount;
 use pagewire_core::policy::dates::parse_date;
 use pagewire_core::policy::extraction::CompiledTemplate;
 use pagewire_core::policy::normalise::{normalise, ReadingRules};
 use pagewire_core::ports::{PageText, TextSource, Word};
-use pagewire_core::usecases::templates::{validate, TemplateInput};
 use proptest::prelude::*;
 use serde_json::json;
 

@@ -4,9 +4,10 @@
 use crate::{apply, bounded, config, mutations};
 use integration_tests::stack::{invoice_pdf, Backend, TestEnv};
 use lambda_http::{Body, Request};
-use pagewire_core::usecases::templates::{self, TemplateInput};
-use pagewire_core::usecases::tenants::create_tenant;
-use pagewire_core::Services;
+use pagewire_cli::functions::Functions;
+use pagewire_core::access::authenticate;
+use pagewire_core::configuration::tenants::create_tenant;
+use pagewire_core::configuration::{templates, TemplateInput};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
@@ -73,7 +74,7 @@ fn content_type() -> impl Strategy<Value = String> {
     ]
 }
 
-async fn post(s: &Services, key: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+async fn post(f: &Functions, key: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
     let req: Request = lambda_http::http::Request::builder()
         .method("POST")
         .uri("http://127.0.0.1/process-job")
@@ -81,7 +82,7 @@ async fn post(s: &Services, key: &str, content_type: &str, body: Vec<u8>) -> (u1
         .header("content-type", content_type)
         .body(Body::Binary(body))
         .expect("request");
-    let resp = submit_job::handle(s, req)
+    let resp = submit_job::handle(&f.submit_job, req)
         .await
         .expect("the handler answers");
     let status = resp.status().as_u16();
@@ -93,23 +94,23 @@ async fn post(s: &Services, key: &str, content_type: &str, body: Vec<u8>) -> (u1
 fn multipart_forms_get_a_202_or_a_clear_4xx() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let env = rt.block_on(TestEnv::new(Backend::Embedded));
-    let (services, key, template) = rt.block_on(async {
-        let services = pagewire_cli::backend::open(&env.options())
+    let (functions, key, template) = rt.block_on(async {
+        let backend = pagewire_cli::backend::open(&env.options())
             .await
-            .expect("backend")
-            .services;
-        let key = create_tenant(&services, "fuzz", 1_000_000)
+            .expect("backend");
+        let key = create_tenant(&backend.tenants, "fuzz", 1_000_000)
             .await
             .expect("tenant")
             .api_key;
-        let tenant = pagewire_core::usecases::auth::authenticate(&services, Some(&key))
+        let functions = backend.functions;
+        let tenant = authenticate(&functions.submit_job.access, Some(&key))
             .await
             .expect("key");
         let input: TemplateInput = serde_json::from_value(json!({"name": "t"})).expect("input");
-        let template = templates::create(&services, tenant, input)
+        let template = templates::create(&functions.templates.templates, tenant, input)
             .await
             .expect("template");
-        (services, key, template.id.to_string())
+        (functions, key, template.id.to_string())
     });
     let mut runner = TestRunner::new(config(128));
     let cases = (
@@ -124,7 +125,7 @@ fn multipart_forms_get_a_202_or_a_clear_4xx() {
                 body = apply(body, &damage);
             }
             let (status, answer) = bounded("multipart submission", || {
-                rt.block_on(post(&services, &key, &content_type, body))
+                rt.block_on(post(&functions, &key, &content_type, body))
             });
             prop_assert!(
                 status == 202 || (400..500).contains(&status),

@@ -2,7 +2,7 @@
 //! expressions are compiled within size limits.
 
 use crate::{bounded, config};
-use pagewire_core::usecases::templates::{validate, TemplateInput};
+use pagewire_core::configuration::{validate_template as validate, TemplateInput};
 use proptest::prelude::*;
 use serde_json::json;
 

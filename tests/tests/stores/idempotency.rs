@@ -18,16 +18,20 @@ fn record(tenant: TenantId, key: &str, sha: &str, minutes: i64) -> IdempotencyRe
 
 async fn a_live_claim_wins_and_is_returned_to_later_claims(backend: Backend) {
     let env = env(backend).await;
-    let jobs = &env.jobs;
+    let jobs = &env.storage;
     let tenant = TenantId::random();
     let first = record(tenant, "retry-1", "aaa", 5);
     assert_eq!(
-        jobs.claim_idempotency_key(&first, t0()).await.unwrap(),
+        jobs.idempotency
+            .claim_idempotency_key(&first, t0())
+            .await
+            .unwrap(),
         None
     );
     let second = record(tenant, "retry-1", "bbb", 5);
     assert_eq!(
-        jobs.claim_idempotency_key(&second, t0() + Duration::minutes(1))
+        jobs.idempotency
+            .claim_idempotency_key(&second, t0() + Duration::minutes(1))
             .await
             .unwrap(),
         Some(first.clone())
@@ -42,9 +46,13 @@ async fn a_live_claim_wins_and_is_returned_to_later_claims(backend: Backend) {
         expires_at: t0() + Duration::hours(24),
         ..first.clone()
     };
-    jobs.put_idempotency_record(&done).await.unwrap();
+    jobs.idempotency
+        .put_idempotency_record(&done)
+        .await
+        .unwrap();
     assert_eq!(
-        jobs.claim_idempotency_key(&second, t0() + Duration::hours(23))
+        jobs.idempotency
+            .claim_idempotency_key(&second, t0() + Duration::hours(23))
             .await
             .unwrap(),
         Some(done)
@@ -53,16 +61,20 @@ async fn a_live_claim_wins_and_is_returned_to_later_claims(backend: Backend) {
 
 async fn keys_are_per_tenant_and_expired_or_released_ones_are_free(backend: Backend) {
     let env = env(backend).await;
-    let jobs = &env.jobs;
+    let jobs = &env.storage;
     let (a, b) = (TenantId::random(), TenantId::random());
     let claim_a = record(a, "k", "aaa", 5);
     assert_eq!(
-        jobs.claim_idempotency_key(&claim_a, t0()).await.unwrap(),
+        jobs.idempotency
+            .claim_idempotency_key(&claim_a, t0())
+            .await
+            .unwrap(),
         None
     );
     // Another tenant's same key is another key.
     assert_eq!(
-        jobs.claim_idempotency_key(&record(b, "k", "bbb", 5), t0())
+        jobs.idempotency
+            .claim_idempotency_key(&record(b, "k", "bbb", 5), t0())
             .await
             .unwrap(),
         None
@@ -72,27 +84,41 @@ async fn keys_are_per_tenant_and_expired_or_released_ones_are_free(backend: Back
     let later = t0() + Duration::minutes(5);
     let retake = record(a, "k", "ccc", 60);
     assert_eq!(
-        jobs.claim_idempotency_key(&retake, later).await.unwrap(),
+        jobs.idempotency
+            .claim_idempotency_key(&retake, later)
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(
-        jobs.claim_idempotency_key(&record(a, "k", "ddd", 60), later)
+        jobs.idempotency
+            .claim_idempotency_key(&record(a, "k", "ddd", 60), later)
             .await
             .unwrap(),
         Some(retake)
     );
 
     // Released: free at once; releasing a missing key is fine.
-    jobs.release_idempotency_key(a, "k").await.unwrap();
-    jobs.release_idempotency_key(a, "never-used").await.unwrap();
+    jobs.idempotency
+        .release_idempotency_key(a, "k")
+        .await
+        .unwrap();
+    jobs.idempotency
+        .release_idempotency_key(a, "never-used")
+        .await
+        .unwrap();
     let fresh = record(a, "k", "eee", 60);
     assert_eq!(
-        jobs.claim_idempotency_key(&fresh, later).await.unwrap(),
+        jobs.idempotency
+            .claim_idempotency_key(&fresh, later)
+            .await
+            .unwrap(),
         None
     );
     // Tenant b's key was untouched by all of this.
     assert_eq!(
-        jobs.claim_idempotency_key(&record(b, "k", "zzz", 5), t0())
+        jobs.idempotency
+            .claim_idempotency_key(&record(b, "k", "zzz", 5), t0())
             .await
             .unwrap()
             .map(|r| r.request_sha256),
@@ -105,10 +131,13 @@ async fn concurrent_claims_of_one_key_have_one_winner(backend: Backend) {
     let tenant = TenantId::random();
     let mut tasks = Vec::new();
     for i in 0..8 {
-        let jobs = env.jobs.clone();
+        let jobs = env.storage.clone();
         tasks.push(tokio::spawn(async move {
             let claim = record(tenant, "race", &format!("sha{i}"), 5);
-            jobs.claim_idempotency_key(&claim, t0()).await.unwrap()
+            jobs.idempotency
+                .claim_idempotency_key(&claim, t0())
+                .await
+                .unwrap()
         }));
     }
     let mut winners = 0;

@@ -12,7 +12,7 @@ async fn a_result_larger_than_an_item_round_trips(backend: Backend) {
     let j = job(t0(), t0() + Duration::days(1));
     env.jobs.insert_job(&j).await.unwrap();
     let mut d = document(&j, 0, t0() + Duration::days(1));
-    env.jobs.insert_document(&d).await.unwrap();
+    env.documents.insert_document(&d).await.unwrap();
     let long_text: String = "line item with a description; ".repeat(20_000);
     assert!(long_text.len() > 500 * 1024);
     d.fields = Some(vec![ExtractedField {
@@ -24,20 +24,25 @@ async fn a_result_larger_than_an_item_round_trips(backend: Backend) {
         bbox: None,
         warnings: vec![],
     }]);
-    env.jobs.update_document(&d).await.unwrap();
-    let stored = env.jobs.get_document(j.id, d.id).await.unwrap().unwrap();
+    env.documents.update_document(&d).await.unwrap();
+    let stored = env
+        .documents
+        .get_document(j.id, d.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.version, 1);
     assert_eq!(stored.fields.as_ref().unwrap()[0].value, long_text.as_str());
-    let listed = env.jobs.list_documents(j.id, t0()).await.unwrap();
+    let listed = env.documents.list_documents(j.id, t0()).await.unwrap();
     assert_eq!(listed, vec![stored.clone()]);
 
     // Still conditional: a writer holding the old version loses.
-    assert!(env.jobs.update_document(&d).await.is_err());
+    assert!(env.documents.update_document(&d).await.is_err());
     let mut next = stored;
     next.pages = 3;
-    env.jobs.update_document(&next).await.unwrap();
+    env.documents.update_document(&next).await.unwrap();
     assert_eq!(
-        env.jobs
+        env.documents
             .get_document(j.id, d.id)
             .await
             .unwrap()

@@ -9,27 +9,28 @@ mod large_items;
 mod object_size;
 
 use integration_tests::stack::{Backend, TestEnv};
-use pagewire_core::ports::{ConfigStore, JobStore, ObjectStore};
-use std::sync::Arc;
+use pagewire_lambda_kit::wiring::Storage;
 
+/// Every storage port of one backend.
 pub struct StoreEnv {
-    pub jobs: Arc<dyn JobStore>,
-    pub config: Arc<dyn ConfigStore>,
-    pub objects: Arc<dyn ObjectStore>,
+    pub storage: Storage,
     /// Keeps the temporary directory (embedded) alive as long as the stores.
     _env: TestEnv,
 }
 
+impl std::ops::Deref for StoreEnv {
+    type Target = Storage;
+
+    fn deref(&self) -> &Storage {
+        &self.storage
+    }
+}
+
 pub async fn env(backend: Backend) -> StoreEnv {
     let env = TestEnv::new(backend).await;
-    let services = pagewire_cli::backend::open(&env.options())
+    let storage = pagewire_cli::backend::open(&env.options())
         .await
         .expect("backend opens")
-        .services;
-    StoreEnv {
-        jobs: services.jobs,
-        config: services.config,
-        objects: services.objects,
-        _env: env,
-    }
+        .storage;
+    StoreEnv { storage, _env: env }
 }

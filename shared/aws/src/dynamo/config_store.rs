@@ -1,4 +1,4 @@
-//! [`ConfigStore`] on the DynamoDB `config` table. Keys:
+//! Tenants, credits, API keys, templates and endpoints on the DynamoDB `config` table. Keys:
 //! - tenant `TENANT#<id>` / `#TENANT`, with the balance in its own number attribute `credits` (it changes
 //!   without the rest of the tenant, so the body's copy is stale by design and replaced on every read);
 //! - charge markers `TENANT#<id>` / `CHARGE#<charge id>`, written in one transaction with the balance change,
@@ -8,15 +8,20 @@
 
 use super::item::{
     conditional, decode, encode, epoch, get_item, is_condition_failure, key, n, number_attr,
-    query_partition, s, string_attr, Item, BODY, EXPIRES_AT, PK, SK,
+    query_partition, s, string_attr, Item, BODY, EXPIRES_AT, PK, SK, VERSION,
 };
 use crate::error::store_error;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use pagewire_core::ids::{EndpointId, TemplateId, TenantId};
+use pagewire_core::model::records::{
+    sort_endpoints, sort_templates, sort_tenants, Versioned, VersionedWrite,
+};
 use pagewire_core::model::{ApiKeyRecord, Template, Tenant, WebhookEndpoint};
-use pagewire_core::ports::{ChargeOutcome, ConfigStore};
+use pagewire_core::ports::{
+    ApiKeyRecords, ChargeOutcome, CreditLedger, EndpointRecords, TemplateRecords, TenantRecords,
+};
 use pagewire_core::StoreError;
 use rand::Rng;
 use serde::de::DeserializeOwned;
@@ -81,6 +86,49 @@ impl DynamoConfigStore {
         Ok(item)
     }
 
+    /// Writes a versioned item (a template, an endpoint) unless one with its key exists.
+    async fn insert_versioned<T: Versioned + Serialize>(
+        &self,
+        pk: String,
+        sk: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let mut item = Self::body_item(pk, sk, value)?;
+        item.insert(VERSION.into(), n(value.version()));
+        self.put(item, true).await
+    }
+
+    /// Replaces a versioned item under core's rule ([`VersionedWrite`]): only the copy it was read as, so
+    /// a concurrent change is not overwritten and a deleted item is not written back. Items stored before
+    /// versions existed have no `version` attribute and count as version 0.
+    async fn replace_versioned<T: Versioned + Serialize>(
+        &self,
+        pk: String,
+        sk: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let write = VersionedWrite::of(value)?;
+        let mut item = Self::body_item(pk, sk, &write.stored)?;
+        item.insert(VERSION.into(), n(write.stored.version()));
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .expression_attribute_names("#version", VERSION)
+            .expression_attribute_values(":expected", n(write.expected));
+        put = if write.expected == 0 {
+            put.condition_expression(
+                "attribute_exists(#pk) AND (attribute_not_exists(#version) OR #version = :expected)",
+            )
+            .expression_attribute_names("#pk", PK)
+        } else {
+            put.condition_expression("#version = :expected")
+        };
+        put.send().await.map_err(|e| conditional("PutItem", e))?;
+        Ok(())
+    }
+
     async fn put(&self, item: Item, only_if_new: bool) -> Result<(), StoreError> {
         let mut put = self
             .client
@@ -133,7 +181,7 @@ impl DynamoConfigStore {
 }
 
 #[async_trait]
-impl ConfigStore for DynamoConfigStore {
+impl TenantRecords for DynamoConfigStore {
     async fn insert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
         let mut item = Self::body_item(tenant_pk(tenant.id), TENANT_SK, tenant)?;
         item.insert(CREDITS.into(), n(tenant.credits));
@@ -172,12 +220,13 @@ impl ConfigStore for DynamoConfigStore {
                 _ => break,
             }
         }
-        tenants.sort_by(|a, b| {
-            (a.created_at, a.id.to_string()).cmp(&(b.created_at, b.id.to_string()))
-        });
+        sort_tenants(&mut tenants);
         Ok(tenants)
     }
+}
 
+#[async_trait]
+impl CreditLedger for DynamoConfigStore {
     async fn add_credits(&self, id: TenantId, delta: i64) -> Result<i64, StoreError> {
         let out = self
             .client
@@ -225,7 +274,10 @@ impl ConfigStore for DynamoConfigStore {
             "charge kept conflicting with concurrent writes".to_string(),
         ))
     }
+}
 
+#[async_trait]
+impl ApiKeyRecords for DynamoConfigStore {
     async fn insert_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError> {
         let item = Self::body_item(format!("APIKEY#{}", record.key_hash), API_KEY_SK, record)?;
         self.put(item, true).await
@@ -235,11 +287,20 @@ impl ConfigStore for DynamoConfigStore {
         self.get_body(format!("APIKEY#{key_hash}"), API_KEY_SK)
             .await
     }
+}
 
-    async fn put_template(&self, template: &Template) -> Result<(), StoreError> {
+#[async_trait]
+impl TemplateRecords for DynamoConfigStore {
+    async fn insert_template(&self, template: &Template) -> Result<(), StoreError> {
         let sk = format!("{TEMPLATE}{}", template.id);
-        let item = Self::body_item(tenant_pk(template.tenant_id), &sk, template)?;
-        self.put(item, false).await
+        self.insert_versioned(tenant_pk(template.tenant_id), &sk, template)
+            .await
+    }
+
+    async fn update_template(&self, template: &Template) -> Result<(), StoreError> {
+        let sk = format!("{TEMPLATE}{}", template.id);
+        self.replace_versioned(tenant_pk(template.tenant_id), &sk, template)
+            .await
     }
 
     async fn get_template(
@@ -253,9 +314,7 @@ impl ConfigStore for DynamoConfigStore {
 
     async fn list_templates(&self, tenant: TenantId) -> Result<Vec<Template>, StoreError> {
         let mut templates: Vec<Template> = self.list_bodies(tenant, TEMPLATE).await?;
-        templates.sort_by(|a, b| {
-            (a.created_at, a.id.to_string()).cmp(&(b.created_at, b.id.to_string()))
-        });
+        sort_templates(&mut templates);
         Ok(templates)
     }
 
@@ -263,11 +322,20 @@ impl ConfigStore for DynamoConfigStore {
         self.delete(tenant_pk(tenant), &format!("{TEMPLATE}{id}"))
             .await
     }
+}
 
-    async fn put_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
+#[async_trait]
+impl EndpointRecords for DynamoConfigStore {
+    async fn insert_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
         let sk = format!("{ENDPOINT}{}", endpoint.id);
-        let item = Self::body_item(tenant_pk(endpoint.tenant_id), &sk, endpoint)?;
-        self.put(item, false).await
+        self.insert_versioned(tenant_pk(endpoint.tenant_id), &sk, endpoint)
+            .await
+    }
+
+    async fn update_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<(), StoreError> {
+        let sk = format!("{ENDPOINT}{}", endpoint.id);
+        self.replace_versioned(tenant_pk(endpoint.tenant_id), &sk, endpoint)
+            .await
     }
 
     async fn get_endpoint(
@@ -286,9 +354,7 @@ impl ConfigStore for DynamoConfigStore {
     ) -> Result<Vec<WebhookEndpoint>, StoreError> {
         let mut endpoints: Vec<WebhookEndpoint> = self.list_bodies(tenant, ENDPOINT).await?;
         endpoints.retain(|e| template.is_none_or(|t| e.template_id == t));
-        endpoints.sort_by(|a, b| {
-            (a.created_at, a.id.to_string()).cmp(&(b.created_at, b.id.to_string()))
-        });
+        sort_endpoints(&mut endpoints);
         Ok(endpoints)
     }
 

@@ -1,4 +1,4 @@
-//! [`JobStore`] on the DynamoDB `jobs` table. Everything of a job lives under its partition
+//! A job's records on the DynamoDB `jobs` table. Everything of a job lives under its partition
 //! (`pk = JOB#<job>`), so the job, its documents, deliveries and attempt log expire together through the
 //! TTL attribute `expires_at`. DynamoDB deletes expired items lazily, so lists leave out what is past
 //! `expires_at` themselves. Attempts are also written under `EP#<tenant>#<endpoint>` for the endpoint's log.
@@ -18,8 +18,13 @@ use aws_sdk_dynamodb::Client;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
+use pagewire_core::model::records::{
+    is_live, sort_deliveries, sort_documents, sort_job_attempts, Versioned, VersionedWrite,
+};
 use pagewire_core::model::{Delivery, DeliveryAttempt, Document, IdempotencyRecord, Job};
-use pagewire_core::ports::{JobStore, ObjectStore};
+use pagewire_core::ports::{
+    AttemptLog, DeliveryRecords, DocumentRecords, IdempotencyKeys, JobRecords, ObjectStore,
+};
 use pagewire_core::StoreError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -125,22 +130,19 @@ impl DynamoJobStore {
         }
     }
 
-    /// Replaces the item if it still holds `expected`; the new item carries `expected + 1`.
-    async fn replace<T: Serialize + Clone>(
+    /// Replaces the item under core's versioned-write rule ([`VersionedWrite`]).
+    async fn replace<T: Versioned + Serialize>(
         &self,
         pk: String,
         sk: String,
         value: &T,
-        expected: u64,
         expires_at: DateTime<Utc>,
-        set_version: impl FnOnce(&mut T, u64),
     ) -> Result<(), StoreError> {
-        let next = expected
-            .checked_add(1)
-            .ok_or_else(|| StoreError::Permanent("version overflow".to_string()))?;
-        let mut stored = value.clone();
-        set_version(&mut stored, next);
-        let item = self.item(pk, sk, &stored, next, expires_at).await?;
+        let write = VersionedWrite::of(value)?;
+        let expected = write.expected;
+        let item = self
+            .item(pk, sk, &write.stored, write.stored.version(), expires_at)
+            .await?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -219,7 +221,7 @@ fn live(item: &Item, now: DateTime<Utc>) -> bool {
 }
 
 #[async_trait]
-impl JobStore for DynamoJobStore {
+impl JobRecords for DynamoJobStore {
     async fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
         let item = self
             .item(
@@ -242,17 +244,13 @@ impl JobStore for DynamoJobStore {
     }
 
     async fn update_job(&self, job: &Job) -> Result<(), StoreError> {
-        self.replace(
-            job_pk(job.id),
-            JOB_SK.into(),
-            job,
-            job.version,
-            job.expires_at,
-            |j, v| j.version = v,
-        )
-        .await
+        self.replace(job_pk(job.id), JOB_SK.into(), job, job.expires_at)
+            .await
     }
+}
 
+#[async_trait]
+impl DocumentRecords for DynamoJobStore {
     async fn insert_document(&self, document: &Document) -> Result<bool, StoreError> {
         let item = self
             .item(
@@ -279,9 +277,7 @@ impl JobStore for DynamoJobStore {
             job_pk(document.job_id),
             format!("{DOCUMENT}{}", document.id),
             document,
-            document.version,
             document.expires_at,
-            |d, v| d.version = v,
         )
         .await
     }
@@ -292,11 +288,14 @@ impl JobStore for DynamoJobStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<Document>, StoreError> {
         let mut documents: Vec<Document> = self.list(job_pk(job), DOCUMENT, now).await?;
-        documents.retain(|d| d.expires_at > now);
-        documents.sort_by_key(|d| (d.ordinal, d.created_at));
+        documents.retain(|d| is_live(d.expires_at, now));
+        sort_documents(&mut documents);
         Ok(documents)
     }
+}
 
+#[async_trait]
+impl DeliveryRecords for DynamoJobStore {
     async fn insert_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
         let item = self
             .item(
@@ -324,9 +323,7 @@ impl JobStore for DynamoJobStore {
             job_pk(delivery.job_id),
             format!("{DELIVERY}{}", delivery.webhook_id),
             delivery,
-            delivery.version,
             delivery.expires_at,
-            |d, v| d.version = v,
         )
         .await
     }
@@ -337,12 +334,14 @@ impl JobStore for DynamoJobStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<Delivery>, StoreError> {
         let mut deliveries: Vec<Delivery> = self.list(job_pk(job), DELIVERY, now).await?;
-        deliveries.retain(|d| d.expires_at > now);
-        deliveries
-            .sort_by(|a, b| (a.created_at, &a.webhook_id).cmp(&(b.created_at, &b.webhook_id)));
+        deliveries.retain(|d| is_live(d.expires_at, now));
+        sort_deliveries(&mut deliveries);
         Ok(deliveries)
     }
+}
 
+#[async_trait]
+impl AttemptLog for DynamoJobStore {
     async fn append_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError> {
         let sk = attempt_sk(attempt);
         let mut pks = vec![endpoint_pk(attempt.tenant_id, attempt.endpoint_id)];
@@ -377,7 +376,8 @@ impl JobStore for DynamoJobStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<DeliveryAttempt>, StoreError> {
         let mut attempts: Vec<DeliveryAttempt> = self.list(job_pk(job), ATTEMPT, now).await?;
-        attempts.retain(|a| a.expires_at > now);
+        attempts.retain(|a| is_live(a.expires_at, now));
+        sort_job_attempts(&mut attempts);
         Ok(attempts)
     }
 
@@ -401,7 +401,7 @@ impl JobStore for DynamoJobStore {
         let mut attempts = Vec::new();
         for item in items.iter().filter(|i| live(i, now)) {
             let attempt: DeliveryAttempt = self.body_of(item).await?;
-            if attempt.expires_at > now {
+            if is_live(attempt.expires_at, now) {
                 attempts.push(attempt);
             }
             if attempts.len() == limit {
@@ -410,7 +410,10 @@ impl JobStore for DynamoJobStore {
         }
         Ok(attempts)
     }
+}
 
+#[async_trait]
+impl IdempotencyKeys for DynamoJobStore {
     async fn claim_idempotency_key(
         &self,
         record: &IdempotencyRecord,

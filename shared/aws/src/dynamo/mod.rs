@@ -1,6 +1,6 @@
 //! DynamoDB adapters. Both tables use a string partition key `pk` and sort key `sk`; entities are stored
 //! as a JSON `body` beside the few attributes that conditions, TTL and queries need (`version`,
-//! `expires_at`, `credits`). See DESIGN §5 and `infra/template.yaml`.
+//! `expires_at`, `credits`). See `infra/template.yaml` for the tables' keys and TTL.
 
 pub(crate) mod config_store;
 mod item;

@@ -168,6 +168,7 @@ fn template() -> Template {
         decimal_separator: None,
         created_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
+        version: 0,
     }
 }
 

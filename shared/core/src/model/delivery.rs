@@ -58,6 +58,19 @@ impl DeliveryTask {
         let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         format!("msg_{hex}")
     }
+
+    /// The task that sends the current round of `delivery`.
+    pub fn of(delivery: &Delivery) -> Self {
+        Self {
+            tenant_id: delivery.tenant_id,
+            job_id: delivery.job_id,
+            document_id: delivery.document_id,
+            endpoint_id: delivery.endpoint_id,
+            event_type: delivery.event_type,
+            webhook_id: delivery.webhook_id.clone(),
+            round: delivery.round,
+        }
+    }
 }
 
 /// The state of one event to one endpoint, across its attempts.

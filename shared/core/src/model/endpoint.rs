@@ -97,6 +97,9 @@ pub struct WebhookEndpoint {
     pub previous_secret: Option<RetiredSecret>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Bumped by every change, so a change made meanwhile is never overwritten (see `model::records`).
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl WebhookEndpoint {

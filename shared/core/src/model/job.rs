@@ -181,7 +181,7 @@ pub struct Document {
 }
 
 impl Document {
-    /// The `result` object of the seeds' payload: field name -> normalised value, in template order.
+    /// The `result` object of the webhook payload (the shape our users' receivers already parse): field name -> normalised value, in template order.
     pub fn result(&self) -> Option<Map<String, Value>> {
         self.fields.as_ref().map(|fields| {
             fields

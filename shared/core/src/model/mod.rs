@@ -7,6 +7,7 @@ pub mod file_kind;
 pub mod geometry;
 pub mod idempotency;
 pub mod job;
+pub mod records;
 pub mod status;
 pub mod template;
 pub mod tenant;

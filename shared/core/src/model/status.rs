@@ -1,4 +1,4 @@
-//! Job and document statuses, spelled exactly as the seeds' platforms spell them, and the transitions
+//! Job and document statuses, spelled as the document-to-webhook services our users come from spell them, and the transitions
 //! allowed between them. A repeated event may try to move a status backwards; these rules refuse it.
 
 use serde::{Deserialize, Serialize};

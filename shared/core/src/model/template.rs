@@ -19,6 +19,9 @@ pub struct Template {
     pub decimal_separator: Option<DecimalSeparator>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Bumped by every change, so a change made meanwhile is never overwritten (see `model::records`).
+    #[serde(default)]
+    pub version: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

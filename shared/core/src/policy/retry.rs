@@ -38,6 +38,25 @@ pub enum FailedAttempt {
     Permanent,
 }
 
+/// The status with which a receiver says its endpoint is gone for good: no retry, and the endpoint is
+/// disabled.
+pub const GONE: u16 = 410;
+
+impl FailedAttempt {
+    /// Nothing a retry can fix: the one place that decides it.
+    pub fn is_permanent(self) -> bool {
+        matches!(
+            self,
+            FailedAttempt::Permanent | FailedAttempt::Status { code: GONE, .. }
+        )
+    }
+
+    /// The receiver asked for its endpoint to be switched off.
+    pub fn is_gone(self) -> bool {
+        matches!(self, FailedAttempt::Status { code: GONE, .. })
+    }
+}
+
 /// The delay before the next attempt, or `None` when no attempt is left or a retry cannot help.
 ///
 /// `attempts_made` counts attempts including the one that just failed; `jitter` is drawn uniformly
@@ -47,10 +66,7 @@ pub fn next_retry_delay(
     failure: FailedAttempt,
     jitter: f64,
 ) -> Option<Duration> {
-    if matches!(
-        failure,
-        FailedAttempt::Permanent | FailedAttempt::Status { code: 410, .. }
-    ) {
+    if failure.is_permanent() {
         return None;
     }
     let base = *SCHEDULE.get(attempts_made as usize)?;

@@ -1,7 +1,10 @@
 use crate::fixtures::{env, job, t0, template, tenant};
 use bytes::Bytes;
 use chrono::Duration;
-use pagewire_core::ports::{ConfigStore, JobStore, MessageQueue, ObjectStore};
+use pagewire_core::ports::{
+    CreditLedger, JobRecords, MessageSink, ObjectStore, QueueConsumer, TemplateRecords,
+    TenantRecords,
+};
 use pagewire_core::ManualClock;
 use pagewire_embedded::{EmbeddedBackend, EmbeddedError};
 use std::sync::Arc;
@@ -16,7 +19,7 @@ async fn reopening_the_directory_sees_everything() {
         let b = &env.backend;
         b.config.insert_tenant(&acme).await.unwrap();
         b.config.add_credits(acme.id, 5).await.unwrap();
-        b.config.put_template(&tpl).await.unwrap();
+        b.config.insert_template(&tpl).await.unwrap();
         b.jobs.insert_job(&j).await.unwrap();
         b.objects
             .put(

@@ -4,7 +4,7 @@
 use crate::fixtures::{attempt, delivery, document, env, job, t0};
 use chrono::Duration;
 use pagewire_core::ids::{EndpointId, TenantId};
-use pagewire_core::ports::JobStore;
+use pagewire_core::ports::{AttemptLog, DeliveryRecords, DocumentRecords, JobRecords};
 
 fn day() -> Duration {
     Duration::days(1)

@@ -1,7 +1,7 @@
 use crate::fixtures::{env, t0};
 use aws_lambda_events::event::s3::S3Event;
 use bytes::Bytes;
-use pagewire_core::ports::{MessageQueue, ObjectStore};
+use pagewire_core::ports::{ObjectStore, QueueConsumer};
 use pagewire_core::StoreError;
 use std::time::Duration;
 

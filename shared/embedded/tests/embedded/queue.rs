@@ -1,6 +1,6 @@
 use crate::fixtures::{env, env_with};
 use chrono::Duration as Span;
-use pagewire_core::ports::MessageQueue;
+use pagewire_core::ports::{MessageSink, QueueConsumer};
 use pagewire_embedded::QueueLimits;
 use std::time::Duration;
 

@@ -70,6 +70,7 @@ pub fn template() -> Template {
                 label("PO Number:", LabelDirection::Right),
             ),
         ],
+        version: 0,
     }
 }
 

@@ -1,0 +1,149 @@
+//! What clients send to create or change an endpoint, how an endpoint is shown, and the rules an endpoint
+//! must keep to be stored.
+
+use crate::error::CoreError;
+use crate::ids::{EndpointId, TemplateId};
+use crate::model::{EndpointAuth, EventType, HttpMethod, WebhookEndpoint};
+use crate::policy::ssrf::AddressPolicy;
+use crate::policy::webhook_config::{check_header, check_literal_host, check_url};
+use crate::settings::Settings;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The body of `POST /webhooks`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointInput {
+    pub template_id: String,
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub event_types: Option<Vec<EventType>>,
+    #[serde(default)]
+    pub auth: Option<EndpointAuth>,
+}
+
+/// The body of `PATCH /webhooks/{id}` (and `PUT`): only the given fields change.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointPatch {
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub method: Option<String>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub enabled: Option<bool>,
+    pub event_types: Option<Vec<EventType>>,
+    pub auth: Option<EndpointAuth>,
+}
+
+/// How an endpoint is shown. The secret only where the caller asked for one endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointView {
+    pub id: EndpointId,
+    pub template_id: TemplateId,
+    pub name: String,
+    pub url: String,
+    pub method: HttpMethod,
+    pub headers: BTreeMap<String, String>,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub event_types: Vec<EventType>,
+    pub auth: EndpointAuth,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl EndpointView {
+    pub fn new(e: &WebhookEndpoint, with_secret: bool) -> Self {
+        Self {
+            id: e.id,
+            template_id: e.template_id,
+            name: e.name.clone(),
+            url: e.url.clone(),
+            method: e.method,
+            headers: e.headers.clone(),
+            enabled: e.enabled,
+            disabled_reason: e.disabled_reason.clone(),
+            event_types: e.event_types.clone(),
+            auth: e.auth.clone(),
+            secret: with_secret.then(|| e.secret.clone()),
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+pub(super) fn invalid(message: impl Into<String>) -> CoreError {
+    CoreError::invalid("invalid_webhook", message)
+}
+
+pub(super) fn not_found() -> CoreError {
+    CoreError::not_found("webhook_not_found", "no webhook endpoint with this id")
+}
+
+pub(super) fn parse_method(text: Option<&str>) -> Result<HttpMethod, CoreError> {
+    match text {
+        None => Ok(HttpMethod::Post),
+        Some(m) => HttpMethod::parse(m)
+            .ok_or_else(|| invalid("method must be POST, PUT, PATCH, GET or DELETE")),
+    }
+}
+
+pub(super) fn check_endpoint(settings: &Settings, e: &WebhookEndpoint) -> Result<(), CoreError> {
+    let name = e.name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(invalid("name must have 1 to 200 characters"));
+    }
+    let allow_http = settings.allow_http_webhooks;
+    let addresses = AddressPolicy::from_settings(settings);
+    let url = check_url(&e.url, allow_http).map_err(|r| invalid(r.0))?;
+    check_literal_host(&url, addresses).map_err(|r| invalid(r.0))?;
+    if e.headers.len() > 50 {
+        return Err(invalid("at most 50 custom headers"));
+    }
+    for (k, v) in &e.headers {
+        check_header(k, v).map_err(|r| invalid(r.0))?;
+    }
+    if e.event_types.contains(&EventType::WebhookTest) {
+        return Err(invalid(
+            "webhook.test is sent on request only and cannot be subscribed to",
+        ));
+    }
+    match &e.auth {
+        EndpointAuth::None => {}
+        EndpointAuth::Fixed { authorization } => {
+            check_header("Authorization", authorization)
+                .map_err(|_| invalid("authorization has CR or LF"))?;
+        }
+        EndpointAuth::TokenUrl {
+            url,
+            headers,
+            token_attribute,
+            scheme,
+            ..
+        } => {
+            let url =
+                check_url(url, allow_http).map_err(|r| invalid(format!("auth url: {}", r.0)))?;
+            check_literal_host(&url, addresses)
+                .map_err(|r| invalid(format!("auth url: {}", r.0)))?;
+            for (k, v) in headers {
+                check_header(k, v).map_err(|r| invalid(format!("auth header: {}", r.0)))?;
+            }
+            if token_attribute.trim().is_empty() {
+                return Err(invalid("auth token_attribute is required"));
+            }
+            if scheme.chars().any(|c| c.is_control() || c == ' ') {
+                return Err(invalid("auth scheme must be a single word"));
+            }
+        }
+    }
+    Ok(())
+}

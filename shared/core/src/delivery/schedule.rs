@@ -1,0 +1,153 @@
+//! Creating deliveries and queuing their attempts: when a document finishes, and when a client asks for
+//! a finished job's results again.
+
+use super::queue::DeliveryQueue;
+use crate::clock::Clock;
+use crate::error::CoreError;
+use crate::ids::{EndpointId, TenantId};
+use crate::model::{Delivery, DeliveryStatus, DeliveryTask, Document, EventType, Job, Status};
+use crate::ports::{DeliveryRecords, DocumentRecords, EndpointRecords, JobRecords};
+use crate::queries::load_job;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// What sending a job's results again touches.
+#[derive(Clone)]
+pub struct RedeliveryPorts {
+    pub jobs: Arc<dyn JobRecords>,
+    pub documents: Arc<dyn DocumentRecords>,
+    pub deliveries: Arc<dyn DeliveryRecords>,
+    pub endpoints: Arc<dyn EndpointRecords>,
+    pub delivery_queue: DeliveryQueue,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The event a finished document is announced with.
+pub fn event_for(doc: &Document) -> EventType {
+    if doc.status == Status::ProcessImageSuccess {
+        EventType::DocumentCompleted
+    } else {
+        EventType::DocumentFailed
+    }
+}
+
+/// A pending delivery of `doc`'s `event` to `endpoint`, due `now`, kept as long as the document.
+pub fn new_delivery(
+    job: &Job,
+    doc: &Document,
+    endpoint: EndpointId,
+    event: EventType,
+    now: DateTime<Utc>,
+) -> Delivery {
+    Delivery {
+        webhook_id: DeliveryTask::webhook_id_for(job.id, doc.id, endpoint, event),
+        tenant_id: job.tenant_id,
+        job_id: job.id,
+        document_id: doc.id,
+        endpoint_id: endpoint,
+        event_type: event,
+        status: DeliveryStatus::Pending,
+        round: 0,
+        round_attempts: 0,
+        total_attempts: 0,
+        last_status_code: None,
+        last_error: None,
+        next_attempt_at: Some(now),
+        created_at: now,
+        updated_at: now,
+        expires_at: doc.expires_at,
+        version: 0,
+    }
+}
+
+/// Creates and queues the deliveries of a finished document to the job's endpoints that want its event
+/// (an endpoint deleted since submission still gets its delivery, which then fails with a reason).
+/// Returns how many were queued. Safe to repeat: a delivery that exists is queued again, not duplicated.
+pub async fn queue_document_deliveries(
+    endpoints: &dyn EndpointRecords,
+    deliveries: &dyn DeliveryRecords,
+    queue: &DeliveryQueue,
+    now: DateTime<Utc>,
+    job: &Job,
+    doc: &Document,
+) -> Result<usize, CoreError> {
+    let event = event_for(doc);
+    let mut queued = 0;
+    for endpoint_id in &job.endpoint_ids {
+        let wanted = endpoints
+            .get_endpoint(job.tenant_id, *endpoint_id)
+            .await?
+            .is_none_or(|e| e.wants(event));
+        if !wanted {
+            continue;
+        }
+        let delivery = new_delivery(job, doc, *endpoint_id, event, now);
+        deliveries.insert_delivery(&delivery).await?;
+        queue.enqueue(&delivery).await?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+/// Sends a finished job's documents again, to all its endpoints or the named ones. The `webhook-id` of
+/// each (document, endpoint, event) stays the same, so receivers can tell a redelivery from a new event.
+/// Returns how many deliveries were queued.
+pub async fn redeliver(
+    s: &RedeliveryPorts,
+    tenant: TenantId,
+    id: &str,
+    named: Option<Vec<String>>,
+) -> Result<usize, CoreError> {
+    let now = s.clock.now();
+    let job = load_job(s.jobs.as_ref(), now, tenant, id).await?;
+    let endpoints: Vec<EndpointId> = match named {
+        None => job.endpoint_ids.clone(),
+        Some(list) => {
+            let mut ids = Vec::new();
+            for text in list {
+                let endpoint =
+                    crate::configuration::endpoints::find(s.endpoints.as_ref(), tenant, &text)
+                        .await?;
+                if endpoint.template_id != job.template_id {
+                    return Err(CoreError::invalid(
+                        "webhook_not_for_template",
+                        format!(
+                            "webhook endpoint {} belongs to another template",
+                            endpoint.id
+                        ),
+                    ));
+                }
+                ids.push(endpoint.id);
+            }
+            ids
+        }
+    };
+    let documents = s.documents.list_documents(job.id, now).await?;
+    let mut queued = 0;
+    for doc in documents.iter().filter(|d| d.status.is_document_terminal()) {
+        let event = event_for(doc);
+        for endpoint in &endpoints {
+            let webhook_id = DeliveryTask::webhook_id_for(job.id, doc.id, *endpoint, event);
+            let delivery = match s.deliveries.get_delivery(job.id, &webhook_id).await? {
+                Some(mut existing) => {
+                    existing.round += 1;
+                    existing.round_attempts = 0;
+                    existing.status = DeliveryStatus::Pending;
+                    existing.next_attempt_at = Some(now);
+                    existing.updated_at = now;
+                    existing.expires_at = existing.expires_at.max(doc.expires_at);
+                    s.deliveries.update_delivery(&existing).await?;
+                    existing
+                }
+                None => {
+                    let fresh = new_delivery(&job, doc, *endpoint, event, now);
+                    s.deliveries.insert_delivery(&fresh).await?;
+                    fresh
+                }
+            };
+            s.delivery_queue.enqueue(&delivery).await?;
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
