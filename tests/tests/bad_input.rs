@@ -149,33 +149,25 @@ async fn bad_configuration_is_refused(backend: Backend) {
             {"name": "b", "type": "text", "rule": {"kind": "region", "page": 1.0, "x": 0.05, "y": 0.1, "width": 0.3, "height": 0.025}},
         ]})
     };
-    let (status, err) = app
-        .call("POST", "/templates", Some(&key), Some(region(json!(1.5))))
-        .await;
-    assert_eq!(
-        (status, code(&err), err["error"]["message"].as_str()),
+    let shape_errors = [
         (
-            400,
+            region(json!(1.5)),
             "invalid_field",
-            Some("fields[0].rule.group: expected an integer")
-        )
-    );
-    let (status, err) = app
-        .call(
-            "POST",
-            "/templates",
-            Some(&key),
-            Some(json!({"name": "r", "fields": [{"name": "a", "type": "text", "rule": {"label": "A"}}]})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&err), err["error"]["message"].as_str()),
+            "fields[0].rule.group: expected an integer",
+        ),
         (
-            400,
+            json!({"name": "r", "fields": [{"name": "a", "type": "text", "rule": {"label": "A"}}]}),
             "missing_field",
-            Some("fields[0].rule.kind: is required")
-        )
-    );
+            "fields[0].rule.kind: is required",
+        ),
+    ];
+    for (body, want_code, want_message) in shape_errors {
+        let (status, err) = app.call("POST", "/templates", Some(&key), Some(body)).await;
+        assert_eq!(
+            (status, code(&err), err["error"]["message"].as_str()),
+            (400, want_code, Some(want_message))
+        );
+    }
     // A region's coordinates come back as they were given, from the answer and from storage.
     let (status, created) = app
         .call("POST", "/templates", Some(&key), Some(region(json!(1.0))))

@@ -152,6 +152,21 @@ mod tests {
         }
     }
 
+    fn job_view(
+        static_values: Map<String, Value>,
+        documents: Vec<DocumentResultView>,
+    ) -> JobResultsView {
+        JobResultsView {
+            job_id: JobId::random(),
+            template_id: TemplateId::random(),
+            status: Status::Success,
+            static_values,
+            completed_at: None,
+            expires_at: Utc::now(),
+            documents,
+        }
+    }
+
     #[test]
     fn csv_has_warning_columns_and_one_row_per_line_item() {
         let doc = |fields: Vec<ExtractedField>| DocumentResultView {
@@ -188,15 +203,7 @@ mod tests {
         ];
         let mut static_values = Map::new();
         static_values.insert("batch".into(), json!(7));
-        let view = JobResultsView {
-            job_id: JobId::random(),
-            template_id: TemplateId::random(),
-            status: Status::Success,
-            static_values,
-            completed_at: None,
-            expires_at: Utc::now(),
-            documents: docs,
-        };
+        let view = job_view(static_values, docs);
         let text = results_csv(&view).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
@@ -251,14 +258,9 @@ mod tests {
         static_values.insert("=ref".into(), json!("@SUM(A1:A9)"));
         static_values.insert("offset".into(), json!(-3));
         let items = json!([{"-desc": "+cmd|' /C calc'!A0", "qty": -2}]);
-        let view = JobResultsView {
-            job_id: JobId::random(),
-            template_id: TemplateId::random(),
-            status: Status::Success,
+        let view = job_view(
             static_values,
-            completed_at: None,
-            expires_at: Utc::now(),
-            documents: vec![DocumentResultView {
+            vec![DocumentResultView {
                 document_id: DocumentId::random(),
                 file_name: "=HYPERLINK(\"http://evil\").pdf".into(),
                 status: Status::ProcessImageSuccess,
@@ -272,7 +274,7 @@ mod tests {
                 ]),
                 error: None,
             }],
-        };
+        );
         let text = results_csv(&view).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
