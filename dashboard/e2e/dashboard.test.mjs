@@ -270,6 +270,16 @@ test("rotating the secret shows a new one; the old one still signs beside it", a
   await shot("10-endpoint-rotated");
 });
 
+test("the endpoint page resends failed deliveries since a time; none failed here", async () => {
+  const section = page.locator("section.card", { hasText: "Recover after an outage" });
+  assert.match(await section.getByLabel("Failed since").inputValue(), /^\d{4}-\d\d-\d\dT\d\d:\d\d$/);
+  const before = receiver.received.length;
+  await section.getByRole("button", { name: "Resend failed deliveries" }).click();
+  await section.locator(".recover-result", { hasText: "0 failed deliveries queued again." }).waitFor();
+  assert.equal(receiver.received.length, before, "every delivery had succeeded: nothing is sent again");
+  await shot("10b-endpoint-recover");
+});
+
 test("a ZIP shows each of its documents, with a result row per entry", async () => {
   await page.getByRole("link", { name: "Jobs", exact: true }).click();
   await page.getByLabel("Template").selectOption(state.templateId);

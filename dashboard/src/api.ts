@@ -7,6 +7,7 @@ import type {
   DeliveryAttempt,
   JobResults,
   JobStatus,
+  Recovery,
   Template,
   TemplateInput,
   WebhookEndpoint,
@@ -125,6 +126,9 @@ export const webhooks = {
   remove: (id: string) => send("DELETE", `/webhooks/${enc(id)}`).then(() => undefined),
   rotateSecret: (id: string) => json<WebhookEndpoint>("POST", `/webhooks/${enc(id)}/rotate-secret`),
   test: (id: string) => json<DeliveryAttempt>("POST", `/webhooks/${enc(id)}/test`),
+  /** Sends again the deliveries to the endpoint that failed since `since` (at most 100 a call). */
+  recover: (id: string, since: string) =>
+    json<Recovery>("POST", `/webhooks/${enc(id)}/recover`, { json: { since } }),
   deliveries: (id: string) =>
     json<{ deliveries: DeliveryAttempt[] }>("GET", `/webhooks/${enc(id)}/deliveries?limit=100`).then(
       (r) => r.deliveries,

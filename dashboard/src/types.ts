@@ -82,6 +82,13 @@ export interface WebhookEndpoint {
   secret?: string;
 }
 
+/** The answer of `POST /webhooks/{id}/recover`. */
+export interface Recovery {
+  queued: number;
+  /** Failed deliveries may remain: call again. */
+  more: boolean;
+}
+
 export interface DeliveryAttempt {
   webhook_id: string;
   endpoint_id: string;

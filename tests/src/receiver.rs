@@ -3,14 +3,20 @@
 //! down (its port refuses connections and open ones are cut) and come back on the same address.
 
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -49,6 +55,8 @@ pub struct Reply {
     pub body: Bytes,
     /// How long to wait before answering (a slow receiver).
     pub delay: Duration,
+    /// How long to wait, after the status line and the body's first byte, before the rest of the body.
+    pub body_delay: Duration,
     /// Where the answer waits, after the delay, until the test opens it.
     pub gate: Option<Gate>,
 }
@@ -109,6 +117,7 @@ impl Reply {
             headers: Vec::new(),
             body: Bytes::from_static(b"ok"),
             delay: Duration::ZERO,
+            body_delay: Duration::ZERO,
             gate: None,
         }
     }
@@ -132,6 +141,42 @@ impl Reply {
     pub fn held_at(mut self, gate: &Gate) -> Self {
         self.gate = Some(gate.clone());
         self
+    }
+    /// Sends the status line and the body's first byte at once, the rest after `delay`.
+    pub fn slow_body(mut self, delay: Duration) -> Self {
+        self.body_delay = delay;
+        self
+    }
+}
+
+/// A body whose first byte comes at once and the rest after a delay.
+struct SlowBody {
+    first: Option<Bytes>,
+    rest: Option<Bytes>,
+    delay: Duration,
+    wait: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Body for SlowBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(Frame::data(first))));
+        }
+        if self.rest.is_none() {
+            return Poll::Ready(None);
+        }
+        let delay = self.delay;
+        let wait = self
+            .wait
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(delay)));
+        ready!(wait.as_mut().poll(cx));
+        Poll::Ready(self.rest.take().map(|rest| Ok(Frame::data(rest))))
     }
 }
 
@@ -214,7 +259,7 @@ impl Receiver {
     async fn answer_one(
         &self,
         req: hyper::Request<hyper::body::Incoming>,
-    ) -> hyper::Response<Full<Bytes>> {
+    ) -> hyper::Response<BoxBody<Bytes, Infallible>> {
         let (parts, body) = req.into_parts();
         let body = body
             .collect()
@@ -244,7 +289,18 @@ impl Receiver {
         if let Some(gate) = &reply.gate {
             gate.hold().await;
         }
-        let mut resp = hyper::Response::new(Full::new(reply.body));
+        let body = if reply.body_delay.is_zero() || reply.body.len() < 2 {
+            Full::new(reply.body).boxed()
+        } else {
+            SlowBody {
+                first: Some(reply.body.slice(..1)),
+                rest: Some(reply.body.slice(1..)),
+                delay: reply.body_delay,
+                wait: None,
+            }
+            .boxed()
+        };
+        let mut resp = hyper::Response::new(body);
         *resp.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap();
         for (name, value) in &reply.headers {
             resp.headers_mut().insert(

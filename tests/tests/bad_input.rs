@@ -164,7 +164,73 @@ async fn bad_configuration_is_refused(backend: Backend) {
             .await;
         assert_eq!(status, 400, "{body}: {err}");
     }
+    // Shape errors name the field by its path, in JSON's words; integer fields take `1.0`.
+    let region = |group: Value| {
+        json!({"name": "r", "fields": [
+            {"name": "a", "type": "text", "rule": {"kind": "regex", "pattern": "A(\\d)", "group": group}},
+            {"name": "b", "type": "text", "rule": {"kind": "region", "page": 1.0, "x": 0.05, "y": 0.1, "width": 0.3, "height": 0.025}},
+        ]})
+    };
+    let shape_errors = [
+        (
+            region(json!(1.5)),
+            "invalid_field",
+            "fields[0].rule.group: expected an integer",
+        ),
+        (
+            json!({"name": "r", "fields": [{"name": "a", "type": "text", "rule": {"label": "A"}}]}),
+            "missing_field",
+            "fields[0].rule.kind: is required",
+        ),
+    ];
+    for (body, want_code, want_message) in shape_errors {
+        let (status, err) = app.call("POST", "/templates", Some(&key), Some(body)).await;
+        assert_eq!(
+            (status, code(&err), err["error"]["message"].as_str()),
+            (400, want_code, Some(want_message))
+        );
+    }
+    // A region's coordinates come back as they were given, from the answer and from storage.
+    let (status, created) = app
+        .call("POST", "/templates", Some(&key), Some(region(json!(1.0))))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, stored) = app
+        .call(
+            "GET",
+            &format!("/templates/{}", created["id"].as_str().unwrap()),
+            Some(&key),
+            None,
+        )
+        .await;
+    for view in [&created, &stored] {
+        assert_eq!(view["fields"][0]["rule"]["group"], json!(1));
+        assert_eq!(
+            view["fields"][1]["rule"],
+            json!({"kind": "region", "page": 1, "x": 0.05, "y": 0.1, "width": 0.3, "height": 0.025})
+        );
+    }
+
+    // A malformed template id is the same mistake, and the same answer, on every route.
+    let (status, err) = app
+        .call("GET", "/webhooks?template_id=nope", Some(&key), None)
+        .await;
+    assert_eq!((status, code(&err)), (400, "invalid_template_id"), "{err}");
+    let (status, err) = app
+        .call(
+            "POST",
+            "/webhooks",
+            Some(&key),
+            Some(json!({"template_id": "nope", "name": "h", "url": "https://example.com/"})),
+        )
+        .await;
+    assert_eq!((status, code(&err)), (400, "invalid_template_id"), "{err}");
+
     let bad_hooks = [
+        json!({"template_id": template, "name": "h", "url": "https://example.com/", "headers": {"X-A": "a\u{1}b"}}),
+        json!({"template_id": template, "name": "h", "url": "https://example.com/", "headers": {"X-A": "a\u{7f}"}}),
+        json!({"template_id": template, "name": "h", "url": "https://example.com/", "headers": {"X\u{e9}": "a"}}),
+        json!({"template_id": template, "name": "h", "url": "https://example.com/", "auth": {"type": "fixed", "authorization": "Bearer \u{1}x"}}),
         json!({"template_id": template, "name": "h", "url": "ftp://example.com/"}),
         json!({"template_id": template, "name": "h", "url": "https://example.com/", "headers": {"webhook-signature": "x"}}),
         json!({"template_id": template, "name": "h", "url": "https://example.com/", "headers": {"X-A": "a\r\nB: c"}}),
@@ -176,6 +242,27 @@ async fn bad_configuration_is_refused(backend: Backend) {
             .await;
         assert_eq!((status, code(&err)), (400, "invalid_webhook"), "{body}");
     }
+    // An update is held to the same rules, and leaves the endpoint as it was.
+    let (status, hook) = app
+        .call("POST", "/webhooks", Some(&key), Some(json!({"template_id": template, "name": "h", "url": "https://example.com/", "headers": {"X-A": "ok"}})))
+        .await;
+    assert_eq!(status, 201, "{hook}");
+    let path = format!("/webhooks/{}", hook["id"].as_str().unwrap());
+    for patch in [
+        json!({"headers": {"X-A": "bad\u{7f}"}}),
+        json!({"auth": {"type": "fixed", "authorization": "x\u{0}"}}),
+    ] {
+        let (status, err) = app
+            .call("PATCH", &path, Some(&key), Some(patch.clone()))
+            .await;
+        assert_eq!(
+            (status, code(&err)),
+            (400, "invalid_webhook"),
+            "{patch}: {err}"
+        );
+    }
+    let (_, kept) = app.call("GET", &path, Some(&key), None).await;
+    assert_eq!(kept["headers"], json!({"X-A": "ok"}));
     app.stack.stop().await;
 }
 

@@ -67,6 +67,7 @@ const EXPECTED: &[(&str, Expected)] = &[
     ("webhook-endpoints/get.json", Http(200)),
     ("webhook-endpoints/list.json", Http(200)),
     ("webhook-endpoints/patch.json", Http(200)),
+    ("webhook-endpoints/recover.json", Http(202)),
     ("webhook-endpoints/rotate-secret.json", Http(200)),
     ("webhook-endpoints/test.json", Http(200)),
     ("webhook-endpoints/update.json", Http(200)),
@@ -366,6 +367,11 @@ async fn check_endpoints(s: &Storage, answers: &Answers<'_>, receiver: &Receiver
         .unwrap()
         .is_none());
 
+    // Every delivery to it succeeded: nothing to send again.
+    assert_eq!(
+        *answers.body("webhook-endpoints/recover.json"),
+        json!({"queued": 0, "more": false})
+    );
     let test = answers.body("webhook-endpoints/test.json");
     assert_eq!(test["event_type"], "webhook.test");
     assert_eq!(test["status_code"], 200);

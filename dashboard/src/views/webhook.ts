@@ -1,5 +1,5 @@
 // One webhook endpoint: copy its ID; reveal, copy and rotate its signing secret; enable or disable it;
-// send a test event; edit; delete; and its delivery attempts.
+// send a test event; send its failed deliveries again; edit; delete; and its delivery attempts.
 
 import * as api from "../api";
 import { copyText } from "../clipboard";
@@ -16,7 +16,13 @@ export async function webhookView(root: HTMLElement, params: string[], life: Lif
   await guarded(async () => {
     const endpoint = await api.webhooks.get(id);
     if (!life.alive) return;
-    root.append(summarySection(endpoint), secretSection(endpoint), editSection(endpoint), deliveriesSection(endpoint, life));
+    root.append(
+      summarySection(endpoint),
+      secretSection(endpoint),
+      recoverySection(endpoint),
+      editSection(endpoint),
+      deliveriesSection(endpoint, life),
+    );
   });
 }
 
@@ -120,4 +126,46 @@ function editSection(endpoint: WebhookEndpoint): HTMLElement {
     showNotice("Endpoint saved.");
   });
   return h("section", { class: "card" }, h("details", {}, h("summary", {}, h("h2", { class: "inline" }, "Edit endpoint")), form));
+}
+
+/** `datetime-local`'s value (local time, to the minute) for `date`. */
+function localInputValue(date: Date): string {
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
+}
+
+function recoverySection(endpoint: WebhookEndpoint): HTMLElement {
+  const dayAgo = new Date(Date.now() - 24 * 3600 * 1000);
+  const since = h("input", {
+    type: "datetime-local",
+    name: "since",
+    "aria-label": "Failed since",
+    value: localInputValue(dayAgo),
+  });
+  const result = h("p", { class: "recover-result", "aria-live": "polite" });
+  const recover = actionButton("Resend failed deliveries", () =>
+    guarded(async () => {
+      const from = new Date(since.value);
+      if (Number.isNaN(from.getTime())) {
+        result.textContent = "Pick the time the receiver went down.";
+        return;
+      }
+      const recovery = await api.webhooks.recover(endpoint.id, from.toISOString());
+      const more = recovery.more ? " More may remain: press again in a moment." : "";
+      result.textContent = `${recovery.queued} failed ${recovery.queued === 1 ? "delivery" : "deliveries"} queued again.${more}`;
+      showNotice(`${recovery.queued} queued again.`);
+    }),
+  );
+  return h(
+    "section",
+    { class: "card" },
+    h("h2", {}, "Recover after an outage"),
+    h(
+      "p",
+      { class: "muted" },
+      "Sends again every delivery to this endpoint that failed since the time below (within 24 hours), with its original webhook-id, at most 100 at a time.",
+    ),
+    h("div", { class: "actions" }, h("label", {}, "Failed since ", since), recover),
+    result,
+  );
 }

@@ -1,21 +1,24 @@
 //! `/webhooks`: endpoints per template, their secrets, test events and attempt logs.
 
+use chrono::{DateTime, Utc};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use pagewire_core::access::AccessPorts;
 use pagewire_core::configuration::endpoints;
 use pagewire_core::configuration::{EndpointInput, EndpointPatch, EndpointPorts, EndpointView};
+use pagewire_core::delivery::{recover_endpoint, RecoveryPorts};
 use pagewire_lambda_kit::http::{
-    dispatch, error_response, json_body, json_response, no_content, query_param,
+    dispatch, error_response, json_body, json_response, no_content, query_param, respond,
 };
 use pagewire_lambda_kit::routes::{route, Route};
 use pagewire_lambda_kit::wiring::{Adapters, WiringError};
 
 /// What this function serves: access and the endpoints' configuration (with the webhook sender:
-/// `POST /webhooks/{id}/test` sends a test event).
+/// `POST /webhooks/{id}/test` sends a test event), and the recovery of an endpoint's failed deliveries.
 pub struct App {
     pub access: AccessPorts,
     pub endpoints: EndpointPorts,
+    pub recovery: RecoveryPorts,
 }
 
 /// Its `main` and `pagewire dev` both build it here.
@@ -23,6 +26,7 @@ pub fn wire(adapters: &Adapters) -> Result<App, WiringError> {
     Ok(App {
         access: adapters.access()?,
         endpoints: adapters.endpoint_config()?,
+        recovery: adapters.recovery()?,
     })
 }
 
@@ -37,6 +41,14 @@ pub enum Action {
     RotateSecret,
     SendTest,
     Attempts,
+    Recover,
+}
+
+/// The body of `POST /webhooks/{id}/recover`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecoverRequest {
+    since: DateTime<Utc>,
 }
 
 pub const ROUTES: &[Route<Action>] = &[
@@ -49,6 +61,7 @@ pub const ROUTES: &[Route<Action>] = &[
     route("POST", "/webhooks/{id}/rotate-secret", Action::RotateSecret),
     route("POST", "/webhooks/{id}/test", Action::SendTest),
     route("GET", "/webhooks/{id}/deliveries", Action::Attempts),
+    route("POST", "/webhooks/{id}/recover", Action::Recover),
 ];
 
 /// Secrets are shown on creation, on rotation and when one endpoint is read, never in lists.
@@ -122,6 +135,13 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_ht
                         Err(err) => error_response(&err),
                     }
                 }
+                Action::Recover => match json_body::<RecoverRequest>(&req) {
+                    Ok(body) => respond(
+                        StatusCode::ACCEPTED,
+                        recover_endpoint(&app.recovery, tenant, id, body.since).await,
+                    ),
+                    Err(err) => error_response(&err),
+                },
             }
         },
     )

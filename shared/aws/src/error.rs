@@ -65,3 +65,44 @@ where
     // of it, so nothing of a document or a secret reaches the message.
     DisplayErrorContext(err).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::error::{ConnectorError, ErrorMetadata};
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    fn service_error(code: &str, status: u16) -> SdkResult<PutItemError> {
+        let err = PutItemError::generic(ErrorMetadata::builder().code(code).build());
+        let raw = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+        SdkError::service_error(err, raw)
+    }
+
+    #[test]
+    fn throttling_unavailable_and_5xx_are_retryable_the_rest_permanent() {
+        for (code, status) in [
+            ("ProvisionedThroughputExceededException", 400),
+            ("ThrottlingException", 400),
+            ("RequestLimitExceeded", 400),
+            ("InternalServerError", 500),
+            ("ServiceUnavailable", 503),
+        ] {
+            let mapped = store_error("PutItem", service_error(code, status));
+            assert!(
+                matches!(mapped, StoreError::Unavailable(_)),
+                "{code}: {mapped:?}"
+            );
+        }
+        let down = SdkError::<PutItemError, HttpResponse>::dispatch_failure(ConnectorError::io(
+            "connection refused".into(),
+        ));
+        assert!(matches!(
+            store_error("PutItem", down),
+            StoreError::Unavailable(_)
+        ));
+        let refused = store_error("PutItem", service_error("ValidationException", 400));
+        assert!(matches!(refused, StoreError::Permanent(_)), "{refused:?}");
+    }
+}

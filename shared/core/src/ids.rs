@@ -71,3 +71,13 @@ impl DocumentId {
         Self(Uuid::new_v5(&PAGEWIRE_NAMESPACE, seed.as_bytes()))
     }
 }
+
+impl TemplateId {
+    /// A `template_id` given by a client (body, form field or query): not a UUID is the same
+    /// `invalid_template_id` on every route.
+    pub fn parse_given(text: &str) -> Result<Self, crate::error::CoreError> {
+        Self::parse(text).ok_or_else(|| {
+            crate::error::CoreError::invalid("invalid_template_id", "template_id: expected a UUID")
+        })
+    }
+}

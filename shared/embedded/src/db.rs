@@ -295,15 +295,32 @@ fn run_batch(conn: &mut Connection, batch: Vec<Pending>) -> Vec<(Settle, Result<
             .map(|pending| (pending(Err(failed.clone())), Ok(())))
             .collect();
     }
-    let settles: Vec<Settle> = batch
-        .into_iter()
-        .map(|pending| pending(Ok(&mut *conn)))
-        .collect();
-    let committed = conn.execute_batch("COMMIT").map_err(|err| {
-        let failed = sql_error(err);
-        let _ = conn.execute_batch("ROLLBACK");
-        failed
-    });
+    // On a full disk or an I/O error SQLite may roll the whole transaction back by itself: the calls run
+    // so far are undone, and the ones after would run outside any transaction. So the batch stops there;
+    // every call is told to retry, and none of the rest runs.
+    let mut rolled_back: Option<StoreError> = None;
+    let mut settles: Vec<Settle> = Vec::with_capacity(batch.len());
+    for pending in batch {
+        match &rolled_back {
+            Some(err) => settles.push(pending(Err(err.clone()))),
+            None => {
+                settles.push(pending(Ok(&mut *conn)));
+                if conn.is_autocommit() {
+                    rolled_back = Some(StoreError::Unavailable(
+                        "SQLite rolled the transaction back (disk full or I/O error)".to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    let committed = match rolled_back {
+        Some(err) => Err(err),
+        None => conn.execute_batch("COMMIT").map_err(|err| {
+            let failed = sql_error(err);
+            let _ = conn.execute_batch("ROLLBACK");
+            failed
+        }),
+    };
     settles
         .into_iter()
         .map(|settle| (settle, committed.clone()))
@@ -322,6 +339,10 @@ where
             "a store call panicked; its writes were undone".to_string(),
         )),
     };
+    if outcome.is_err() && conn.is_autocommit() {
+        // SQLite rolled the whole transaction back (disk full): no savepoint is left to undo.
+        return outcome;
+    }
     if outcome.is_err() {
         execute_cached(conn, "ROLLBACK TO store_call", []).map_err(sql_error)?;
     }
@@ -373,11 +394,12 @@ impl From<DbError> for StoreError {
     }
 }
 
-/// BUSY and LOCKED mean another writer holds the file: the same call can succeed later. Everything else
-/// (constraint, corrupt file, bad SQL) would fail again.
+/// BUSY and LOCKED mean another writer holds the file, FULL that the disk (or the file's page limit) is
+/// full: the same call can succeed later, once the writer is done or space is freed (expired items are
+/// swept). Everything else (constraint, corrupt file, bad SQL) would fail again.
 pub(crate) fn sql_error(err: rusqlite::Error) -> StoreError {
     match err.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::DiskFull) => {
             StoreError::Unavailable(err.to_string())
         }
         _ => StoreError::Permanent(err.to_string()),
@@ -496,6 +518,10 @@ mod tests {
         ));
         assert!(matches!(
             sql_error(failure(ffi::SQLITE_LOCKED)),
+            StoreError::Unavailable(_)
+        ));
+        assert!(matches!(
+            sql_error(failure(ffi::SQLITE_FULL)),
             StoreError::Unavailable(_)
         ));
         assert!(matches!(
@@ -646,6 +672,42 @@ mod tests {
         }
         assert_eq!(scratch_rows(&db, "n % 2 = 0").await, 100);
         assert_eq!(scratch_rows(&db, "n % 2 = 1").await, 0);
+    }
+
+    async fn write_blob(db: &Arc<Db>) -> Result<(), StoreError> {
+        db.run(|conn| {
+            conn.execute("INSERT INTO blobs (b) VALUES (zeroblob(1000000))", [])?;
+            Ok(())
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_full_file_is_retryable_and_the_store_goes_on_once_there_is_room() {
+        let (_dir, db) = with_scratch_table();
+        db.lock()
+            .execute_batch("CREATE TABLE blobs (b BLOB)")
+            .unwrap();
+        // The file may not grow: as a full disk does, SQLite answers SQLITE_FULL.
+        let pages: i64 = db
+            .lock()
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        db.lock()
+            .execute_batch(&format!("PRAGMA max_page_count = {pages}"))
+            .unwrap();
+        let full = write_blob(&db).await;
+        assert!(matches!(full, Err(StoreError::Unavailable(_))), "{full:?}");
+        db.lock()
+            .execute_batch("PRAGMA max_page_count = 1000000")
+            .unwrap();
+        write_blob(&db).await.unwrap();
+        // The refused write left nothing behind; the later one is there once.
+        let blobs: i64 = db
+            .run(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(blobs, 1);
     }
 
     #[tokio::test]

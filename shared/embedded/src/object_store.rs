@@ -173,8 +173,13 @@ pub(crate) fn validate_key(key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A full disk or quota can be freed (expired objects are swept): retryable. Anything else is permanent.
 fn io_error(action: &str, err: io::Error) -> StoreError {
-    StoreError::Permanent(format!("cannot {action} object: {err}"))
+    let detail = format!("cannot {action} object: {err}");
+    match err.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => StoreError::Unavailable(detail),
+        _ => StoreError::Permanent(detail),
+    }
 }
 
 /// A missing key reads as absent, including when a path component is a file or the key names a directory

@@ -29,6 +29,10 @@ pub fn status_of(err: &CoreError) -> StatusCode {
     }
 }
 
+/// How long a client should wait before retrying when a store is full, throttling or down: long enough
+/// for throttling to pass or expired items to be swept, short enough not to stall a client for nothing.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
 pub fn error_response(err: &CoreError) -> Response<Body> {
     let status = status_of(err);
     if status.is_server_error() {
@@ -38,10 +42,15 @@ pub fn error_response(err: &CoreError) -> Response<Body> {
     let body =
         serde_json::json!({ "error": { "code": err.code(), "message": err.public_message() } });
     let mut response = json_response(status, &body);
-    if let CoreError::RateLimited { retry_after_secs } = err {
-        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+    let retry_after_secs = match err {
+        CoreError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+        CoreError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+        _ => None,
+    };
+    if let Some(secs) = retry_after_secs {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     response
 }
@@ -134,15 +143,7 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, CoreError> {
             "the request body must be a JSON object",
         ));
     }
-    serde_json::from_value(value).map_err(|e| {
-        let message = e.to_string();
-        let code = if message.starts_with("missing field") {
-            "missing_field"
-        } else {
-            "invalid_field"
-        };
-        CoreError::invalid(code, message)
-    })
+    crate::json_input::from_json_value(value)
 }
 
 /// The request's path as the routes spell it. Behind an API Gateway stage other than `$default`, an HTTP
@@ -222,6 +223,7 @@ impl MapStatus for Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pagewire_core::StoreError;
 
     fn request(headers: &[(&str, &str)], body: &str) -> Request {
         let mut builder =
@@ -313,6 +315,12 @@ mod tests {
                 .code(),
             "invalid_field"
         );
+        assert_eq!(
+            json_body::<Need>(&request(&[], "{}"))
+                .unwrap_err()
+                .public_message(),
+            "job_id: is required"
+        );
     }
 
     #[test]
@@ -340,10 +348,20 @@ mod tests {
             ),
             (CoreError::not_found("x", "y"), 404),
             (CoreError::Internal("secret detail".into()), 500),
+            (
+                CoreError::from(StoreError::Unavailable("secret detail: disk full".into())),
+                503,
+            ),
         ];
         for (err, status) in table {
             let response = error_response(&err);
             assert_eq!(response.status().as_u16(), status);
+            let retry_after = response.headers().get(header::RETRY_AFTER);
+            assert_eq!(
+                retry_after.and_then(|v| v.to_str().ok()),
+                (status == 503).then_some("5"),
+                "{err:?}"
+            );
             let body: &[u8] = response.body().as_ref();
             assert!(!String::from_utf8_lossy(body).contains("secret detail"));
         }

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod http;
+pub mod json_input;
 pub mod read_worker;
 pub mod routes;
 pub mod sqs;

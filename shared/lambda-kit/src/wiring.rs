@@ -12,7 +12,9 @@ use pagewire_aws::{
 };
 use pagewire_core::access::AccessPorts;
 use pagewire_core::configuration::{EndpointPorts, TemplatePorts, TenantPorts};
-use pagewire_core::delivery::{DeliveryPorts, DeliveryQueue, RedeliveryPorts, WebhookSender};
+use pagewire_core::delivery::{
+    DeliveryPorts, DeliveryQueue, RecoveryPorts, RedeliveryPorts, WebhookSender,
+};
 use pagewire_core::policy::ssrf::AddressPolicy;
 use pagewire_core::ports::{
     ApiKeyRecords, AttemptLog, CreditLedger, DeliveryRecords, DocumentReader, DocumentRecords,
@@ -203,6 +205,15 @@ impl Adapters {
             documents: self.documents()?,
             deliveries: self.deliveries()?,
             endpoints: self.endpoints()?,
+            delivery_queue: self.delivery_queue()?,
+            clock: self.clock(),
+        })
+    }
+
+    pub fn recovery(&self) -> Result<RecoveryPorts, WiringError> {
+        Ok(RecoveryPorts {
+            endpoints: self.endpoints()?,
+            attempts: self.attempts()?,
             delivery_queue: self.delivery_queue()?,
             clock: self.clock(),
         })

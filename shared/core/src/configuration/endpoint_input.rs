@@ -5,7 +5,9 @@ use crate::error::CoreError;
 use crate::ids::{EndpointId, TemplateId};
 use crate::model::{EndpointAuth, EventType, HttpMethod, WebhookEndpoint};
 use crate::policy::ssrf::AddressPolicy;
-use crate::policy::webhook_config::{check_header, check_literal_host, check_url};
+use crate::policy::webhook_config::{
+    check_field_value, check_header, check_literal_host, check_url, is_token,
+};
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -120,8 +122,8 @@ pub(super) fn check_endpoint(settings: &Settings, e: &WebhookEndpoint) -> Result
     match &e.auth {
         EndpointAuth::None => {}
         EndpointAuth::Fixed { authorization } => {
-            check_header("Authorization", authorization)
-                .map_err(|_| invalid("authorization has CR or LF"))?;
+            check_field_value(authorization)
+                .map_err(|why| invalid(format!("auth.authorization: {why}")))?;
         }
         EndpointAuth::TokenUrl {
             url,
@@ -135,13 +137,16 @@ pub(super) fn check_endpoint(settings: &Settings, e: &WebhookEndpoint) -> Result
             check_literal_host(&url, addresses)
                 .map_err(|r| invalid(format!("auth url: {}", r.0)))?;
             for (k, v) in headers {
-                check_header(k, v).map_err(|r| invalid(format!("auth header: {}", r.0)))?;
+                check_header(k, v).map_err(|r| invalid(format!("auth.{}", r.0)))?;
             }
             if token_attribute.trim().is_empty() {
                 return Err(invalid("auth token_attribute is required"));
             }
-            if scheme.chars().any(|c| c.is_control() || c == ' ') {
-                return Err(invalid("auth scheme must be a single word"));
+            // Empty sends the token alone.
+            if !scheme.is_empty() && !is_token(scheme) {
+                return Err(invalid(
+                    "auth.scheme: must be one word of letters, digits or !#$%&'*+-.^_`|~",
+                ));
             }
         }
     }

@@ -2,7 +2,7 @@
 //! endpoint is a conditional write of that change over the latest copy ([`change_endpoint`]).
 
 use super::endpoint_input::{
-    check_endpoint, invalid, not_found, parse_method, EndpointInput, EndpointPatch,
+    check_endpoint, not_found, parse_method, EndpointInput, EndpointPatch,
 };
 use super::MAX_WRITE_TRIES;
 use crate::clock::Clock;
@@ -34,8 +34,7 @@ pub async fn create(
     tenant: TenantId,
     input: EndpointInput,
 ) -> Result<WebhookEndpoint, CoreError> {
-    let template_id = TemplateId::parse(&input.template_id)
-        .ok_or_else(|| CoreError::not_found("template_not_found", "no template with this id"))?;
+    let template_id = TemplateId::parse_given(&input.template_id)?;
     if s.templates
         .get_template(tenant, template_id)
         .await?
@@ -147,7 +146,7 @@ pub async fn list(
 ) -> Result<Vec<WebhookEndpoint>, CoreError> {
     let template = match template {
         None => None,
-        Some(t) => Some(TemplateId::parse(t).ok_or_else(|| invalid("template_id is not a UUID"))?),
+        Some(t) => Some(TemplateId::parse_given(t)?),
     };
     Ok(s.endpoints.list_endpoints(tenant, template).await?)
 }

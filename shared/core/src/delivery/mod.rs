@@ -1,6 +1,7 @@
 //! Delivery: signed webhooks to the tenant's endpoints, retried on a schedule, recorded attempt by attempt.
 //!
 //! - `schedule.rs`: deliveries created and queued (a finished document, a redelivery).
+//! - `recover.rs`: an endpoint's failed deliveries sent again after an outage.
 //! - `queue.rs`: the typed delivery queue.
 //! - `batch.rs`: a batch of queue messages, the deliver-webhook function's one entry point.
 //! - `attempt.rs`: one attempt: whether to send, then send and record.
@@ -16,6 +17,7 @@ pub mod files;
 mod outcome;
 pub mod payload;
 pub mod queue;
+pub mod recover;
 pub mod schedule;
 mod send_result;
 pub mod sender;
@@ -34,6 +36,7 @@ use std::time::Duration;
 pub use batch::{deliver, deliver_batch, BatchContext, MessageFate, ReceivedMessage};
 pub use outcome::after_attempt;
 pub use queue::DeliveryQueue;
+pub use recover::{recover_endpoint, Recovery, RecoveryPorts};
 pub use schedule::{redeliver, RedeliveryPorts};
 pub use sender::{SendResult, WebhookSender};
 

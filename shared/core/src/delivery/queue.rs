@@ -20,10 +20,19 @@ impl DeliveryQueue {
     /// Queues the next attempt of `delivery`, due now, under its tenant (so one tenant's backlog does not
     /// hold another's deliveries where the queue shares consumers fairly).
     pub async fn enqueue(&self, delivery: &Delivery) -> Result<(), CoreError> {
+        self.enqueue_after(delivery, Duration::ZERO).await
+    }
+
+    /// The same, shown to consumers after `delay`, which must stay under SQS's 15 minutes.
+    pub async fn enqueue_after(
+        &self,
+        delivery: &Delivery,
+        delay: Duration,
+    ) -> Result<(), CoreError> {
         let task = DeliveryTask::of(delivery);
         let body = serde_json::to_string(&task).map_err(|e| CoreError::Internal(e.to_string()))?;
         self.sink
-            .send_for(&task.tenant_id.to_string(), &body, Duration::ZERO)
+            .send_for(&task.tenant_id.to_string(), &body, delay)
             .await?;
         Ok(())
     }

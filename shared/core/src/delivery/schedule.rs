@@ -130,11 +130,7 @@ pub async fn redeliver(
             let webhook_id = DeliveryTask::webhook_id_for(job.id, doc.id, *endpoint, event);
             let delivery = match s.deliveries.get_delivery(job.id, &webhook_id).await? {
                 Some(mut existing) => {
-                    existing.round += 1;
-                    existing.round_attempts = 0;
-                    existing.status = DeliveryStatus::Pending;
-                    existing.next_attempt_at = Some(now);
-                    existing.updated_at = now;
+                    reopen(&mut existing, now, now);
                     existing.expires_at = existing.expires_at.max(doc.expires_at);
                     s.deliveries.update_delivery(&existing).await?;
                     existing
@@ -150,4 +146,13 @@ pub async fn redeliver(
         }
     }
     Ok(queued)
+}
+
+/// A new round of attempts for a delivery sent again (same `webhook-id`), its first attempt due at `due`.
+pub(crate) fn reopen(delivery: &mut Delivery, due: DateTime<Utc>, now: DateTime<Utc>) {
+    delivery.round += 1;
+    delivery.round_attempts = 0;
+    delivery.status = DeliveryStatus::Pending;
+    delivery.next_attempt_at = Some(due);
+    delivery.updated_at = now;
 }

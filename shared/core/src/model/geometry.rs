@@ -4,9 +4,13 @@ use serde::{Deserialize, Serialize};
 /// Fractions make boxes comparable across a PDF's points, a scan's pixels and any resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BoundingBox {
+    #[serde(serialize_with = "super::decimal::serialize_f32")]
     pub x: f32,
+    #[serde(serialize_with = "super::decimal::serialize_f32")]
     pub y: f32,
+    #[serde(serialize_with = "super::decimal::serialize_f32")]
     pub width: f32,
+    #[serde(serialize_with = "super::decimal::serialize_f32")]
     pub height: f32,
 }
 

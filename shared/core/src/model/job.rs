@@ -72,6 +72,7 @@ pub struct ExtractedField {
     #[serde(rename = "box", default)]
     pub bbox: Option<BoundingBox>,
     /// How sure the reader was of the value's text: 1.0 for a text layer, the OCR's score otherwise.
+    #[serde(serialize_with = "super::decimal::serialize_option_f32")]
     pub confidence: Option<f32>,
     /// Why the value may be wrong; empty when nothing is known against it.
     #[serde(default)]

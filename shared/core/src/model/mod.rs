@@ -1,6 +1,7 @@
 //! Domain entities. Each is stored as a whole and replaced under a version check (optimistic concurrency),
 //! which maps to a DynamoDB `ConditionExpression` and to an SQLite `WHERE version = ?` alike.
 
+pub mod decimal;
 pub mod delivery;
 pub mod endpoint;
 pub mod file_kind;
@@ -8,6 +9,7 @@ pub mod geometry;
 pub mod idempotency;
 pub mod job;
 pub mod records;
+mod rule_serde;
 pub mod status;
 pub mod template;
 pub mod tenant;

@@ -121,8 +121,10 @@ pub enum LabelDirection {
 }
 
 /// How a field's value is found in a document's text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+///
+/// Read by `rule_serde` (not derived) so that an error inside a rule names its field (`rule.group`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FieldRule {
     /// The text after a label (`Invoice Number:`) on the same line, or on the next line.
     Label {
@@ -142,9 +144,13 @@ pub enum FieldRule {
     Region {
         #[serde(default)]
         page: Option<u32>,
+        #[serde(serialize_with = "super::decimal::serialize_f32")]
         x: f32,
+        #[serde(serialize_with = "super::decimal::serialize_f32")]
         y: f32,
+        #[serde(serialize_with = "super::decimal::serialize_f32")]
         width: f32,
+        #[serde(serialize_with = "super::decimal::serialize_f32")]
         height: f32,
     },
     /// Line items under a header line that holds the columns' header labels, until a line that starts

@@ -16,6 +16,7 @@ pub mod patterns;
 pub mod rate_limit;
 pub mod retry;
 pub mod signature;
+pub mod spreadsheet_cell;
 pub mod ssrf;
 pub mod tables;
 pub mod upload_token;

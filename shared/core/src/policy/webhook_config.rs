@@ -17,6 +17,8 @@ const RESERVED_HEADERS: &[&str] = &[
 
 const ID_PLACEHOLDER: &str = ":id";
 
+const MAX_FIELD_VALUE_CHARS: usize = 8192;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ConfigRefused(pub String);
@@ -91,28 +93,43 @@ pub fn check_literal_host(url: &Url, policy: AddressPolicy) -> Result<(), Config
     }
 }
 
-/// Checks one custom header.
+/// Checks one custom header: the name an HTTP token, the value an RFC 9110 field value.
 pub fn check_header(name: &str, value: &str) -> Result<(), ConfigRefused> {
-    let valid_name = !name.is_empty()
-        && name.len() <= 256
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if !valid_name {
+    if !is_token(name) || name.len() > 256 {
         return Err(ConfigRefused(format!(
-            "header name {name:?} is not a valid HTTP token"
+            "headers: the name {name:?} is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)"
         )));
     }
     let lower = name.to_ascii_lowercase();
     if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("webhook-") {
         return Err(ConfigRefused(format!(
-            "header {name} is set by pagewire and cannot be configured"
+            "headers.{name}: is set by pagewire and cannot be configured"
         )));
     }
-    if value.len() > 8192 || value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
-        return Err(ConfigRefused(format!(
-            "header {name} has a value with CR, LF or NUL, or longer than 8 KB"
-        )));
+    check_field_value(value).map_err(|why| ConfigRefused(format!("headers.{name}: {why}")))
+}
+
+/// An HTTP token (RFC 9110 section 5.6.2), as header names and auth schemes are.
+pub fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// An RFC 9110 field value (section 5.5): visible ASCII, spaces and tabs between them, and non-ASCII
+/// text (obs-text); no control character (0x00-0x1F but tab, 0x7F), none of which an HTTP client would
+/// send, so every delivery would fail. `Err` says why, for the field's message.
+pub fn check_field_value(value: &str) -> Result<(), &'static str> {
+    // Counted in characters, as the OpenAPI spec's `maxLength` counts.
+    if value.chars().count() > MAX_FIELD_VALUE_CHARS {
+        return Err("the value is longer than 8192 characters");
+    }
+    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err("the value has a control character (only visible characters, spaces and tabs are allowed)");
+    }
+    if value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']) {
+        return Err("the value may not begin or end with a space or tab");
     }
     Ok(())
 }
@@ -214,5 +231,22 @@ mod tests {
         assert!(check_header("X-Bad", "a\nb").is_err());
         assert!(check_header("Bad Name", "x").is_err());
         assert!(check_header("", "x").is_err());
+        assert!(check_header("X-\u{e9}", "x").is_err());
+        for bad in [
+            "a\u{1}b",
+            "a\u{7f}",
+            "\u{0}",
+            "a\u{1b}[0m",
+            " padded",
+            "padded\t",
+        ] {
+            let refused = check_header("X-A", bad).unwrap_err().0;
+            assert!(refused.starts_with("headers.X-A: "), "{refused}");
+        }
+        for good in ["a b\tc", "caf\u{e9}", "!~", "Bearer abc.def", ""] {
+            assert!(check_header("X-A", good).is_ok(), "{good:?}");
+        }
+        assert!(check_header("X-A", &"a".repeat(8193)).is_err());
+        assert!(check_header("X-A", &"\u{e9}".repeat(8192)).is_ok());
     }
 }

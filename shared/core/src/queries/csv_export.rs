@@ -3,6 +3,7 @@
 use super::results::JobResultsView;
 use crate::error::CoreError;
 use crate::model::ExtractedField;
+use crate::policy::spreadsheet_cell::neutralise;
 use serde_json::{Map, Value};
 
 /// CSV columns: job_id, document_id, file_name, status, pages, the static values, then the template's
@@ -10,6 +11,7 @@ use serde_json::{Map, Value};
 /// separated by `;` (empty when none). A `table` field gives one column per table column
 /// (`<field>.<column>`) and one CSV row per line item, the document's other values repeated on each;
 /// a document without line items keeps one row. A list (`"match": "all"`) is a JSON array in its cell.
+/// Text that a spreadsheet would run as a formula is quoted (`policy::spreadsheet_cell`).
 pub fn results_csv(results: &JobResultsView) -> Result<String, CoreError> {
     let mut field_names: Vec<String> = Vec::new();
     // The columns of each table field, in the order first met.
@@ -55,6 +57,7 @@ pub fn results_csv(results: &JobResultsView) -> Result<String, CoreError> {
         }
     }
     header.extend(field_names.iter().map(|name| format!("{name}__warnings")));
+    let header: Vec<String> = header.iter().map(|h| neutralise(h).into_owned()).collect();
     let csv_err = |e: csv::Error| CoreError::Internal(format!("csv: {e}"));
     out.write_record(&header).map_err(csv_err)?;
     for doc in &results.documents {
@@ -74,7 +77,7 @@ pub fn results_csv(results: &JobResultsView) -> Result<String, CoreError> {
             let mut row = vec![
                 results.job_id.to_string(),
                 doc.document_id.to_string(),
-                doc.file_name.clone(),
+                neutralise(&doc.file_name).into_owned(),
                 doc.status.to_string(),
                 doc.pages.to_string(),
             ];
@@ -119,7 +122,8 @@ fn table_rows(value: &Value) -> Option<Vec<&Map<String, Value>>> {
 fn cell(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => neutralise(s).into_owned(),
+        // Numbers and booleans print as a spreadsheet reads them; lists and objects start with `[`, `{`.
         Some(other) => other.to_string(),
     }
 }
@@ -145,6 +149,21 @@ mod tests {
                 .into_iter()
                 .map(|code| FieldWarning::new(code, "m"))
                 .collect(),
+        }
+    }
+
+    fn job_view(
+        static_values: Map<String, Value>,
+        documents: Vec<DocumentResultView>,
+    ) -> JobResultsView {
+        JobResultsView {
+            job_id: JobId::random(),
+            template_id: TemplateId::random(),
+            status: Status::Success,
+            static_values,
+            completed_at: None,
+            expires_at: Utc::now(),
+            documents,
         }
     }
 
@@ -184,15 +203,7 @@ mod tests {
         ];
         let mut static_values = Map::new();
         static_values.insert("batch".into(), json!(7));
-        let view = JobResultsView {
-            job_id: JobId::random(),
-            template_id: TemplateId::random(),
-            status: Status::Success,
-            static_values,
-            completed_at: None,
-            expires_at: Utc::now(),
-            documents: docs,
-        };
+        let view = job_view(static_values, docs);
         let text = results_csv(&view).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
@@ -237,6 +248,57 @@ mod tests {
                     ""
                 ],
                 vec!["7", "", "", "", "", "", "", ""],
+            ]
+        );
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_stay_numbers() {
+        let mut static_values = Map::new();
+        static_values.insert("=ref".into(), json!("@SUM(A1:A9)"));
+        static_values.insert("offset".into(), json!(-3));
+        let items = json!([{"-desc": "+cmd|' /C calc'!A0", "qty": -2}]);
+        let view = job_view(
+            static_values,
+            vec![DocumentResultView {
+                document_id: DocumentId::random(),
+                file_name: "=HYPERLINK(\"http://evil\").pdf".into(),
+                status: Status::ProcessImageSuccess,
+                pages: 1,
+                result: None,
+                fields: Some(vec![
+                    field("note", json!("-1+2"), vec![]),
+                    field("refund", json!(-12.5), vec![]),
+                    field("items", items, vec![]),
+                    field("tab", json!("\t=1"), vec![]),
+                ]),
+                error: None,
+            }],
+        );
+        let text = results_csv(&view).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header[5..9], ["'=ref", "offset", "note", "refund"]);
+        assert_eq!(header[9], "items.-desc");
+        let row: Vec<String> = reader
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(row[2], "'=HYPERLINK(\"http://evil\").pdf");
+        assert_eq!(
+            row[5..12],
+            [
+                "'@SUM(A1:A9)",
+                "-3",
+                "'-1+2",
+                "-12.5",
+                "'+cmd|' /C calc'!A0",
+                "-2",
+                "'\t=1"
             ]
         );
     }

@@ -57,8 +57,7 @@ pub(crate) async fn job_target(
     static_values_given: Option<Value>,
     webhook_ids: Option<Vec<String>>,
 ) -> Result<JobTarget, CoreError> {
-    let template_id = TemplateId::parse(template_text)
-        .ok_or_else(|| CoreError::invalid("invalid_template_id", "template_id must be a UUID"))?;
+    let template_id = TemplateId::parse_given(template_text)?;
     let static_values = static_values(s, static_values_given)?;
     let template = s
         .templates
