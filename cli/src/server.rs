@@ -27,6 +27,8 @@ pub fn api_functions() -> &'static [(&'static str, Vec<RouteKey>)] {
             ("submit-job", keys(submit_job::ROUTES)),
             ("job-status", keys(job_status::ROUTES)),
             ("job-results", keys(job_results::ROUTES)),
+            // Before templates: `/templates/preview` is its own route, not a template's id.
+            ("preview-template", keys(preview_template::ROUTES)),
             ("templates", keys(templates::ROUTES)),
             ("webhook-endpoints", keys(webhook_endpoints::ROUTES)),
         ]
@@ -54,6 +56,7 @@ pub async fn route_request(f: &Functions, req: Request) -> Response<Body> {
         Some("submit-job") => submit_job::handle(&f.submit_job, req).await,
         Some("job-status") => job_status::handle(&f.job_status, req).await,
         Some("job-results") => job_results::handle(&f.job_results, req).await,
+        Some("preview-template") => preview_template::handle(&f.preview_template, req).await,
         Some("templates") => templates::handle(&f.templates, req).await,
         Some("webhook-endpoints") => webhook_endpoints::handle(&f.webhook_endpoints, req).await,
         _ => return error_response(&CoreError::not_found("route_not_found", "no such route")),

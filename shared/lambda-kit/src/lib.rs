@@ -3,6 +3,7 @@
 //! adapters into each capability's ports ([`wiring::Adapters`]).
 
 pub mod config;
+pub mod file_field;
 pub mod http;
 pub mod read_worker;
 pub mod routes;
