@@ -4,7 +4,7 @@
 use super::endpoint_input::{
     check_endpoint, invalid, not_found, parse_method, EndpointInput, EndpointPatch,
 };
-use super::templates::MAX_WRITE_TRIES;
+use super::MAX_WRITE_TRIES;
 use crate::clock::Clock;
 use crate::delivery::payload::test_event_body;
 use crate::delivery::sender::{send_signed, AttemptSubject, SendResult, WebhookSender};

@@ -7,6 +7,9 @@ mod template_rules;
 pub mod templates;
 pub mod tenants;
 
+/// Concurrent writers of one template or endpoint: a few rounds settle them.
+const MAX_WRITE_TRIES: usize = 8;
+
 pub use endpoint_input::{EndpointInput, EndpointPatch, EndpointView};
 pub use endpoints::EndpointPorts;
 pub use template_rules::{validate as validate_template, TemplateInput};

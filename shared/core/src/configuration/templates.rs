@@ -1,15 +1,13 @@
 //! Templates: the fields to extract and how. Validation lives in `template_rules.rs`.
 
 use super::template_rules::{validate, TemplateInput};
+use super::MAX_WRITE_TRIES;
 use crate::clock::Clock;
 use crate::error::{CoreError, StoreError};
 use crate::ids::{TemplateId, TenantId};
 use crate::model::{FieldSpec, Template};
 use crate::ports::{EndpointRecords, TemplateRecords};
 use std::sync::Arc;
-
-/// Concurrent writers of one template or endpoint: a few rounds settle them.
-pub(super) const MAX_WRITE_TRIES: usize = 8;
 
 /// What the templates API touches: templates, and the endpoints deleted with their template.
 #[derive(Clone)]

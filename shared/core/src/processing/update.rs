@@ -9,88 +9,131 @@ use super::ProcessingPorts;
 use crate::error::{CoreError, StoreError};
 use crate::ids::{DocumentId, JobId};
 use crate::model::{Document, Job};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 const MAX_TRIES: usize = 16;
 
-/// Applies `change` to the stored job until the write lands. `change` returns `false` when there is nothing
-/// to change. Returns the job as stored afterwards, or `None` when it does not exist.
-pub(crate) async fn modify_job(
-    s: &ProcessingPorts,
-    id: JobId,
-    change: impl FnMut(&mut Job) -> bool,
-) -> Result<Option<Job>, CoreError> {
-    modify_job_from(s, id, None, change).await
+/// A record processing rewrites: how to read it and write it back under its version check.
+#[async_trait]
+trait Rewritten: Sized + Send {
+    type Key: Copy + Send + Sync;
+    async fn load(s: &ProcessingPorts, key: Self::Key) -> Result<Option<Self>, StoreError>;
+    async fn store(&self, s: &ProcessingPorts) -> Result<(), StoreError>;
+    /// Stamps a change made `now`; after a write lands, the copy is moved to the stored version.
+    fn stamp(&mut self, now: DateTime<Utc>);
+    fn stored(&mut self);
+    fn what(key: Self::Key) -> String;
 }
 
-/// [`modify_job`] starting from `known`, the job as the caller last wrote or read it.
-pub(crate) async fn modify_job_from(
+#[async_trait]
+impl Rewritten for Job {
+    type Key = JobId;
+    async fn load(s: &ProcessingPorts, id: JobId) -> Result<Option<Self>, StoreError> {
+        s.jobs.get_job(id).await
+    }
+    async fn store(&self, s: &ProcessingPorts) -> Result<(), StoreError> {
+        s.jobs.update_job(self).await
+    }
+    fn stamp(&mut self, now: DateTime<Utc>) {
+        self.updated_at = now;
+    }
+    fn stored(&mut self) {
+        self.version += 1;
+    }
+    fn what(id: JobId) -> String {
+        format!("job {id}")
+    }
+}
+
+#[async_trait]
+impl Rewritten for Document {
+    type Key = (JobId, DocumentId);
+    async fn load(
+        s: &ProcessingPorts,
+        (job, id): (JobId, DocumentId),
+    ) -> Result<Option<Self>, StoreError> {
+        s.documents.get_document(job, id).await
+    }
+    async fn store(&self, s: &ProcessingPorts) -> Result<(), StoreError> {
+        s.documents.update_document(self).await
+    }
+    fn stamp(&mut self, now: DateTime<Utc>) {
+        self.updated_at = now;
+    }
+    fn stored(&mut self) {
+        self.version += 1;
+    }
+    fn what((_, id): (JobId, DocumentId)) -> String {
+        format!("document {id}")
+    }
+}
+
+/// Applies `change` to the stored record until the write lands, starting from `known` (the record as the
+/// caller last wrote or read it) when given. `change` returns `false` when there is nothing to change.
+/// Returns the record as stored afterwards, or `None` when it does not exist.
+async fn modify<T: Rewritten>(
     s: &ProcessingPorts,
-    id: JobId,
-    mut known: Option<Job>,
-    mut change: impl FnMut(&mut Job) -> bool,
-) -> Result<Option<Job>, CoreError> {
+    key: T::Key,
+    mut known: Option<T>,
+    mut change: impl FnMut(&mut T) -> bool + Send,
+) -> Result<Option<T>, CoreError> {
     for _ in 0..MAX_TRIES {
-        let (mut job, fresh) = match known.take() {
-            Some(job) => (job, false),
-            None => match s.jobs.get_job(id).await? {
-                Some(job) => (job, true),
+        let (mut item, fresh) = match known.take() {
+            Some(item) => (item, false),
+            None => match T::load(s, key).await? {
+                Some(item) => (item, true),
                 None => return Ok(None),
             },
         };
-        if !change(&mut job) {
+        if !change(&mut item) {
             if fresh {
-                return Ok(Some(job));
+                return Ok(Some(item));
             }
             continue;
         }
-        job.updated_at = s.clock.now();
-        match s.jobs.update_job(&job).await {
+        item.stamp(s.clock.now());
+        match item.store(s).await {
             Ok(()) => {
-                job.version += 1;
-                return Ok(Some(job));
+                item.stored();
+                return Ok(Some(item));
             }
             Err(StoreError::Conflict) => continue,
             Err(other) => return Err(other.into()),
         }
     }
     Err(CoreError::Unavailable(format!(
-        "job {id} kept changing under concurrent writers"
+        "{} kept changing under concurrent writers",
+        T::what(key)
     )))
 }
 
-/// [`modify_job_from`] for a document.
+/// [`modify`] for a job, read first.
+pub(crate) async fn modify_job(
+    s: &ProcessingPorts,
+    id: JobId,
+    change: impl FnMut(&mut Job) -> bool + Send,
+) -> Result<Option<Job>, CoreError> {
+    modify(s, id, None, change).await
+}
+
+/// [`modify`] for a job, from the caller's copy.
+pub(crate) async fn modify_job_from(
+    s: &ProcessingPorts,
+    id: JobId,
+    known: Option<Job>,
+    change: impl FnMut(&mut Job) -> bool + Send,
+) -> Result<Option<Job>, CoreError> {
+    modify(s, id, known, change).await
+}
+
+/// [`modify`] for a document, from the caller's copy.
 pub(crate) async fn modify_document_from(
     s: &ProcessingPorts,
     job: JobId,
     id: DocumentId,
-    mut known: Option<Document>,
-    mut change: impl FnMut(&mut Document) -> bool,
+    known: Option<Document>,
+    change: impl FnMut(&mut Document) -> bool + Send,
 ) -> Result<Option<Document>, CoreError> {
-    for _ in 0..MAX_TRIES {
-        let (mut doc, fresh) = match known.take() {
-            Some(doc) => (doc, false),
-            None => match s.documents.get_document(job, id).await? {
-                Some(doc) => (doc, true),
-                None => return Ok(None),
-            },
-        };
-        if !change(&mut doc) {
-            if fresh {
-                return Ok(Some(doc));
-            }
-            continue;
-        }
-        doc.updated_at = s.clock.now();
-        match s.documents.update_document(&doc).await {
-            Ok(()) => {
-                doc.version += 1;
-                return Ok(Some(doc));
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Err(CoreError::Unavailable(format!(
-        "document {id} kept changing under concurrent writers"
-    )))
+    modify(s, (job, id), known, change).await
 }
