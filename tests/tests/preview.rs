@@ -8,25 +8,17 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use integration_tests::on_both_backends;
 use integration_tests::receiver::Receiver;
+use integration_tests::stack::ocr_model_dir as model_dir;
 use integration_tests::stack::{invoice_pdf, Backend, TestApp, TestEnv};
 use pagewire_cli::DevOptions;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 on_both_backends!(
     a_preview_shows_what_a_job_extracts_and_stores_nothing,
     bad_previews_are_clear_4xx,
     previews_are_bounded_in_pages,
 );
-
-fn model_dir() -> PathBuf {
-    let dir = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR").map(PathBuf::from).expect(
-        "PAGEWIRE_OCR_MODEL_DIR must point at the OCR models: run the tests with scripts/test.sh, \
-         or first `. scripts/lib/ocr-models.sh && pagewire_ocr_models`",
-    );
-    assert!(dir.join("det.onnx").is_file(), "{}", dir.display());
-    dir
-}
 
 async fn start(backend: Backend, tune: impl FnOnce(&mut DevOptions)) -> (TestEnv, TestApp) {
     let env = TestEnv::new(backend).await;
@@ -280,6 +272,15 @@ async fn bad_previews_are_clear_4xx(backend: Backend) {
     assert_eq!(
         (got, &answer["error"]["code"]),
         (400, &json!("malformed_json")),
+        "{answer}"
+    );
+    // As on API Gateway, a GET of the path is the templates function's: no template has that id.
+    let (got, answer) = app
+        .call("GET", "/templates/preview", Some(&key), None)
+        .await;
+    assert_eq!(
+        (got, &answer["error"]["code"]),
+        (404, &json!("template_not_found")),
         "{answer}"
     );
     assert_eq!(app.stack.drain().await, 0);
