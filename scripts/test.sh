@@ -4,8 +4,8 @@
 #   2. the moto AWS emulator on a free 127.0.0.1 port (AWS_ENDPOINT_URL points at it), stopped on exit;
 #   3. the OCR models: the committed models/ocr, checked against their hashes (PAGEWIRE_OCR_MODEL_DIR);
 #   4. cargo test over the whole workspace;
-#   5. the API contract: Schemathesis drives `pagewire dev` with docs/openapi.yaml (no 5xx, every response
-#      conforms to the spec);
+#   5. the API contract: Schemathesis drives `pagewire dev` with docs/openapi.yaml, every check, positive and
+#      negative data, with generated and with real ids (scripts/lib/contract.sh);
 #   6. the dashboard: installs chromium (apt) and its npm packages if missing, builds it, and runs its
 #      end-to-end browser tests against `pagewire dev`, saving screenshots.
 # Reuses a cargo target directory outside the clone when one exists.

@@ -24,7 +24,8 @@ pagewire_dashboard_build() {
 }
 
 # Starts `pagewire dev` (temporary data dir, free port, webhooks to loopback http allowed) serving
-# dashboard/dist, runs dashboard/e2e/*.test.mjs against it, and stops it.
+# dashboard/dist, runs `npm run e2e` (dashboard/e2e/dashboard.test.mjs, then studio.test.mjs) against it, and
+# stops it.
 pagewire_dashboard_e2e() {
   local shots="${PAGEWIRE_SCREENSHOT_DIR:-$PWD/dashboard/e2e/screenshots}"
   local status=0
@@ -40,7 +41,7 @@ with zipfile.ZipFile(sys.argv[2], "w") as z:
   (cd dashboard && PAGEWIRE_URL="http://127.0.0.1:$PAGEWIRE_DEV_PORT" PAGEWIRE_KEY="$PAGEWIRE_DEV_KEY" \
     PAGEWIRE_SAMPLE_PDF="$data/sample-invoice.pdf" PAGEWIRE_SAMPLE_ZIP="$PAGEWIRE_DEV_DIR/invoices.zip" \
     PAGEWIRE_SAMPLE_PNG="$PWD/../tests/fixtures/invoice.png" SCREENSHOT_DIR="$shots" \
-    node --test --test-concurrency=1 --test-timeout=150000 e2e/dashboard.test.mjs e2e/studio.test.mjs) || status=$?
+    npm run --silent e2e) || status=$?
   pagewire_dev_stop
   echo "== dashboard screenshots: $shots"
   return "$status"

@@ -1,7 +1,9 @@
-//! Helpers shared by the whole-pipeline tests: a stack per test, a recording webhook receiver, the
-//! sample AWS events of `events/` with the items they name, and infra/template.yaml (read, and created
-//! in the emulator).
+//! Helpers shared by the whole-pipeline tests: a stack per test on either backend and its HTTP API, a
+//! recording webhook receiver, the sample AWS events of `events/` with the items they name, and
+//! infra/template.yaml (read, and created in the emulator).
 
+pub mod api;
+pub mod clocked_queue;
 pub mod corpus;
 pub mod moto;
 pub mod read_worker_hooks;

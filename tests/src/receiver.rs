@@ -1,6 +1,6 @@
 //! A webhook receiver on 127.0.0.1:0 that records every request and connection, and answers with
-//! scripted replies (status, headers, body, delay) before falling back to 200. It can go down (its port
-//! refuses connections and open ones are cut) and come back on the same address.
+//! scripted replies (status, headers, body, delay, a gate to wait at) before falling back to 200. It can go
+//! down (its port refuses connections and open ones are cut) and come back on the same address.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -13,7 +13,12 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
+
+/// How long [`Gate::reached`] waits for a request before it fails the test (a sender that never comes
+/// would otherwise hang it).
+const GATE_PATIENCE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -44,6 +49,57 @@ pub struct Reply {
     pub body: Bytes,
     /// How long to wait before answering (a slow receiver).
     pub delay: Duration,
+    /// Where the answer waits, after the delay, until the test opens it.
+    pub gate: Option<Gate>,
+}
+
+/// A point where a scripted reply holds its answer: the request has arrived and is recorded, and the
+/// sender waits for the answer until the test opens the gate. Meanwhile the test can act on what the
+/// request is about (rotate, edit or delete the endpoint that sent it, say) and so order a race.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    reached: Arc<watch::Sender<bool>>,
+    open: Arc<watch::Sender<bool>>,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self {
+            reached: Arc::new(watch::channel(false).0),
+            open: Arc::new(watch::channel(false).0),
+        }
+    }
+}
+
+impl Gate {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Waits until a request held by this gate has arrived; panics after 30 s without one.
+    pub async fn reached(&self) {
+        let mut reached = self.reached.subscribe();
+        tokio::time::timeout(GATE_PATIENCE, reached.wait_for(|r| *r))
+            .await
+            .expect("a request reached the gate within 30 s")
+            .expect("the gate is alive");
+    }
+
+    /// Lets every held answer, and any later one, go out.
+    pub fn open(&self) {
+        self.open.send_replace(true);
+    }
+
+    /// Whether a request has reached the gate.
+    pub fn is_reached(&self) -> bool {
+        *self.reached.borrow()
+    }
+
+    async fn hold(&self) {
+        self.reached.send_replace(true);
+        let mut open = self.open.subscribe();
+        let _ = open.wait_for(|o| *o).await;
+    }
 }
 
 impl Reply {
@@ -53,6 +109,7 @@ impl Reply {
             headers: Vec::new(),
             body: Bytes::from_static(b"ok"),
             delay: Duration::ZERO,
+            gate: None,
         }
     }
 
@@ -68,6 +125,12 @@ impl Reply {
 
     pub fn after(mut self, delay: Duration) -> Self {
         self.delay = delay;
+        self
+    }
+
+    /// Holds the answer at `gate` until the test opens it.
+    pub fn held_at(mut self, gate: &Gate) -> Self {
+        self.gate = Some(gate.clone());
         self
     }
 }
@@ -177,6 +240,9 @@ impl Receiver {
         });
         if !reply.delay.is_zero() {
             tokio::time::sleep(reply.delay).await;
+        }
+        if let Some(gate) = &reply.gate {
+            gate.hold().await;
         }
         let mut resp = hyper::Response::new(Full::new(reply.body));
         *resp.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap();

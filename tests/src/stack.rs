@@ -1,11 +1,19 @@
-//! A `pagewire dev` stack per test, in its own temporary data directory, with an HTTP client.
+//! A `pagewire dev` stack per test, in its own temporary data directory, with an HTTP client, on either
+//! backend; on a manual clock when a scenario steps time (retries, expiry).
 
+use crate::clocked_queue::ClockedQueue;
 use crate::moto::AwsTestResources;
+use chrono::{DateTime, SubsecRound, Utc};
+use pagewire_cli::functions::Functions;
+use pagewire_cli::pump::{pump_once, Consumer};
 use pagewire_cli::{DevOptions, DevStack};
 use pagewire_core::configuration::tenants::create_tenant;
-use pagewire_core::{Clock, SystemClock};
+use pagewire_core::ids::{JobId, TenantId};
+use pagewire_core::policy::api_key::hash_api_key;
+use pagewire_core::{Clock, ManualClock, SystemClock};
 use pagewire_extract::isolation::{ReadBudget, WorkerCommand};
-use serde_json::Value;
+use pagewire_lambda_kit::wiring::Adapters;
+use pagewire_lambda_kit::Config;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,11 +26,36 @@ pub enum Backend {
     Aws,
 }
 
+/// A manual clock and the instant it started at, so a scenario speaks of "5 s after the start".
+#[derive(Clone)]
+pub struct SteppedClock {
+    pub clock: Arc<ManualClock>,
+    /// Now, in whole seconds (as `webhook-timestamp` counts), when the clock was made.
+    pub t0: DateTime<Utc>,
+}
+
+impl SteppedClock {
+    pub fn starting_now() -> Self {
+        let t0 = Utc::now().trunc_subsecs(0);
+        Self {
+            clock: Arc::new(ManualClock::new(t0)),
+            t0,
+        }
+    }
+
+    /// `secs` after the start.
+    pub fn after(&self, secs: i64) -> DateTime<Utc> {
+        self.t0 + chrono::Duration::seconds(secs)
+    }
+}
+
 /// Where a test's stack keeps its state: a temporary directory and, on AWS, its own emulator resources.
 /// Starting it again (a restart) finds the same state.
 pub struct TestEnv {
     pub backend: Backend,
     pub clock: Arc<dyn Clock>,
+    /// The manual clock `clock` is, for an environment made by [`TestEnv::stepped`].
+    pub stepped: Option<SteppedClock>,
     pub aws: Option<AwsTestResources>,
     dir: tempfile::TempDir,
 }
@@ -30,6 +63,14 @@ pub struct TestEnv {
 impl TestEnv {
     pub async fn new(backend: Backend) -> Self {
         Self::with_clock(backend, Arc::new(SystemClock)).await
+    }
+
+    /// An environment on a manual clock starting now, stepped by [`TestApp::at`].
+    pub async fn stepped(backend: Backend) -> Self {
+        let stepped = SteppedClock::starting_now();
+        let mut env = Self::with_clock(backend, stepped.clock.clone()).await;
+        env.stepped = Some(stepped);
+        env
     }
 
     pub async fn with_clock(backend: Backend, clock: Arc<dyn Clock>) -> Self {
@@ -40,6 +81,7 @@ impl TestEnv {
         Self {
             backend,
             clock,
+            stepped: None,
             aws,
             dir: tempfile::tempdir().expect("temporary directory"),
         }
@@ -56,13 +98,32 @@ impl TestEnv {
     }
 
     pub async fn start(&self) -> TestApp {
-        TestApp::start_with(self.options()).await
+        self.start_adjusted(|_| {}).await
+    }
+
+    /// Starts a stack on this environment with [`TestEnv::options`] changed by `adjust`.
+    pub async fn start_adjusted(&self, adjust: impl FnOnce(&mut DevOptions)) -> TestApp {
+        let mut options = self.options();
+        adjust(&mut options);
+        let mut app = TestApp::start_with(options).await;
+        app.stepped = self.stepped.clone();
+        app.aws = self.aws.clone();
+        app
     }
 }
 
+/// A stack started for a test, the client that calls it, and what the test drives it by.
 pub struct TestApp {
     pub stack: DevStack,
     pub client: reqwest::Client,
+    /// The manual clock the stack runs on, when it was started from [`TestEnv::stepped`].
+    pub stepped: Option<SteppedClock>,
+    /// The emulator's resources, when it was started from a [`TestEnv`] on AWS.
+    pub aws: Option<AwsTestResources>,
+    /// The clock the stack runs on.
+    pub clock: Arc<dyn Clock>,
+    /// What [`TestApp::drain`] runs the queues with, on the AWS backend (see [`ClockedConsumers`]).
+    clocked: Option<ClockedConsumers>,
 }
 
 /// Makes a stack read each document in worker processes started by `worker` (the tests' read worker,
@@ -98,10 +159,142 @@ impl TestApp {
     }
 
     pub async fn start_with(options: DevOptions) -> TestApp {
+        let (config, clock) = (options.config.clone(), options.clock.clone());
         let stack = DevStack::start(options).await.expect("stack starts");
+        let clocked = match stack.embedded {
+            Some(_) => None,
+            None => Some(ClockedConsumers::wire(&stack, &config, clock.clone())),
+        };
         TestApp {
             stack,
             client: reqwest::Client::new(),
+            stepped: None,
+            aws: None,
+            clock,
+            clocked,
+        }
+    }
+
+    /// Runs both consumers until neither queue has a due message, as the stack's own `drain` does; on AWS
+    /// the retry delays of the delivery queue are counted on the stack's clock (see [`ClockedQueue`]), so a
+    /// manual clock drives retries on both backends.
+    pub async fn drain(&self) -> usize {
+        let Some(clocked) = &self.clocked else {
+            return self.stack.drain().await;
+        };
+        let mut total = 0;
+        loop {
+            let handled = pump_once(
+                &clocked.functions,
+                &*self.stack.process_queue,
+                "process",
+                Consumer::ProcessDocument,
+            )
+            .await
+                + pump_once(
+                    &clocked.functions,
+                    &*clocked.delivery_queue,
+                    "delivery",
+                    Consumer::DeliverWebhook,
+                )
+                .await;
+            if handled == 0 {
+                return total;
+            }
+            total += handled;
+        }
+    }
+
+    /// Drains the queues while `meanwhile` runs at the moment a request held at `gate` reaches its
+    /// receiver (see [`crate::receiver::Reply::held_at`]): the attempt is in flight, its answer not yet
+    /// read. The gate opens once `meanwhile` is done, and the drain goes on to its end. Returns what
+    /// `meanwhile` returned. For races between a delivery's outcome and another client's change.
+    pub async fn drain_while_held<T>(
+        &self,
+        gate: &crate::receiver::Gate,
+        meanwhile: impl std::future::Future<Output = T>,
+    ) -> T {
+        let act = async {
+            gate.reached().await;
+            let out = meanwhile.await;
+            gate.open();
+            out
+        };
+        let (_, out) = tokio::join!(self.drain(), act);
+        out
+    }
+
+    fn stepped(&self) -> &SteppedClock {
+        self.stepped
+            .as_ref()
+            .expect("a stack on a manual clock (TestEnv::stepped)")
+    }
+
+    /// The manual clock's start.
+    pub fn t0(&self) -> DateTime<Utc> {
+        self.stepped().t0
+    }
+
+    /// Sets the manual clock to `at`, without running anything.
+    pub fn set_clock(&self, at: DateTime<Utc>) {
+        self.stepped().clock.set(at);
+    }
+
+    /// Moves the manual clock to `secs` after its start and runs every message then due.
+    pub async fn at(&self, secs: i64) {
+        self.set_clock(self.stepped().after(secs));
+        self.drain().await;
+    }
+
+    /// The tenant the API key `key` belongs to.
+    pub async fn tenant_of(&self, key: &str) -> TenantId {
+        self.stack
+            .storage
+            .api_keys
+            .find_api_key(&hash_api_key(key))
+            .await
+            .unwrap()
+            .expect("a known API key")
+            .tenant_id
+    }
+
+    /// The credits the tenant named `name` has left.
+    pub async fn credits(&self, name: &str) -> i64 {
+        let tenants = self.stack.storage.tenants.list_tenants().await.unwrap();
+        tenants
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no tenant named {name}"))
+            .credits
+    }
+
+    /// Whether the file of the job's first document is still stored.
+    pub async fn stored_file(&self, job: &str) -> bool {
+        let storage = &self.stack.storage;
+        let job = JobId::parse(job).unwrap();
+        let docs = storage
+            .documents
+            .list_documents(job, self.clock.now())
+            .await
+            .unwrap();
+        storage
+            .objects
+            .get(&docs[0].object_key)
+            .await
+            .unwrap()
+            .is_some()
+    }
+
+    /// The bodies in the delivery queue's dead-letter queue, on either backend.
+    pub async fn dead_letters(&self) -> Vec<String> {
+        match (&self.stack.embedded, &self.aws) {
+            (Some(embedded), _) => embedded.delivery_queue.dead_letters().await.unwrap(),
+            (None, Some(aws)) => {
+                crate::moto::peek(&crate::moto::clients().await, &aws.delivery_dlq_url).await
+            }
+            (None, None) => {
+                panic!("an AWS stack started from a TestEnv knows its dead-letter queue")
+            }
         }
     }
 
@@ -112,117 +305,30 @@ impl TestApp {
             .expect("tenant")
             .api_key
     }
+}
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.stack.base_url())
-    }
+/// Every function wired over the stack's storage again, with its delivery queue seen through a
+/// [`ClockedQueue`] on the stack's clock: what [`TestApp::drain`] pumps on AWS, and the one place the tests
+/// wire functions themselves.
+struct ClockedConsumers {
+    functions: Functions,
+    delivery_queue: Arc<ClockedQueue>,
+}
 
-    pub async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        key: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self.client.request(method.parse().unwrap(), self.url(path));
-        if let Some(key) = key {
-            req = req.header("x-auth", key);
+impl ClockedConsumers {
+    fn wire(stack: &DevStack, config: &Config, clock: Arc<dyn Clock>) -> Self {
+        let delivery_queue = Arc::new(ClockedQueue::new(
+            stack.delivery_queue.clone(),
+            clock.clone(),
+        ));
+        let mut storage = stack.storage.clone();
+        storage.delivery_sink = delivery_queue.clone();
+        let functions = Functions::wire(&Adapters::new(config, storage, clock))
+            .expect("the functions wire over the stack's storage");
+        Self {
+            functions,
+            delivery_queue,
         }
-        if let Some(body) = body {
-            req = req
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    /// Creates a webhook endpoint; returns its view (with `id` and `secret`).
-    pub async fn webhook(&self, key: &str, body: Value) -> Value {
-        let (status, hook) = self.call("POST", "/webhooks", Some(key), Some(body)).await;
-        assert_eq!(status, 201, "{hook}");
-        hook
-    }
-
-    /// Submits the invoice PDF against `template`; returns the job id.
-    pub async fn submit(&self, key: &str, template: &str) -> String {
-        self.submit_bytes(key, template, &invoice_pdf()).await
-    }
-
-    /// Submits `file` (as JSON with base64) against `template`; returns the job id.
-    pub async fn submit_bytes(&self, key: &str, template: &str, file: &[u8]) -> String {
-        use base64::Engine;
-        let encoded = base64::engine::general_purpose::STANDARD.encode(file);
-        let (status, accepted) = self
-            .call(
-                "POST",
-                "/process-job",
-                Some(key),
-                Some(serde_json::json!({"template_id": template, "actual_image": encoded})),
-            )
-            .await;
-        assert_eq!(status, 202, "{accepted}");
-        accepted["job_id"].as_str().unwrap().to_string()
-    }
-
-    /// `GET /job-status?job_id=`: the job's status with its documents.
-    pub async fn job_status(&self, key: &str, job: &str) -> Value {
-        let (code, view) = self
-            .call("GET", &format!("/job-status?job_id={job}"), Some(key), None)
-            .await;
-        assert_eq!(code, 200, "{view}");
-        view
-    }
-
-    /// `POST /v1/job-results` (JSON): the job's documents with their results and fields.
-    pub async fn job_results(&self, key: &str, job: &str) -> Value {
-        let (code, results) = self
-            .call(
-                "POST",
-                "/v1/job-results",
-                Some(key),
-                Some(serde_json::json!({"job_id": job})),
-            )
-            .await;
-        assert_eq!(code, 200, "{results}");
-        results
-    }
-
-    /// `GET /jobs/{id}`: the job with its documents, deliveries and every attempt.
-    pub async fn job(&self, key: &str, job: &str) -> Value {
-        let (status, view) = self
-            .call("GET", &format!("/jobs/{job}"), Some(key), None)
-            .await;
-        assert_eq!(status, 200, "{view}");
-        view
-    }
-
-    /// A template reading the invoice fixture's number, date and total.
-    pub async fn invoice_template(&self, key: &str) -> String {
-        let (status, body) = self
-            .call(
-                "POST",
-                "/templates",
-                Some(key),
-                Some(serde_json::json!({
-                    "name": "Invoices",
-                    "date_order": "month_day_year",
-                    "fields": [
-                        {"name": "invoice_number", "type": "text", "rule": {"kind": "label", "label": "Invoice Number:"}},
-                        {"name": "invoice_date", "type": "date", "rule": {"kind": "label", "label": "Invoice Date:"}},
-                        {"name": "total", "type": "money", "rule": {"kind": "regex", "pattern": "Total Due:\\s*(\\S+)"}},
-                        {"name": "po_number", "type": "text", "rule": {"kind": "label", "label": "PO Number:"}}
-                    ]
-                })),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        body["id"].as_str().unwrap().to_string()
     }
 }
 

@@ -120,7 +120,56 @@ async fn idempotency_key_replays_the_first_answer_and_creates_nothing(backend: B
     );
 }
 
-integration_tests::on_both_backends!(idempotency_key_replays_the_first_answer_and_creates_nothing);
+/// One file per request: a second file part is a 400 that names it, and nothing is created.
+async fn a_second_file_part_is_refused_by_name_and_creates_nothing(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let app = env.start().await;
+    let key = app.tenant("acme", 100).await;
+    let template = app.invoice_template(&key).await;
+    let pdf = || reqwest::multipart::Part::bytes(invoice_pdf()).file_name("invoice.pdf");
+    let forms = [
+        (
+            reqwest::multipart::Form::new()
+                .text("template_id", template.clone())
+                .part("actual_image", pdf())
+                .part("actual_image", pdf().file_name("other.pdf")),
+            r#"part "actual_image" is a second file after part "actual_image""#,
+        ),
+        (
+            reqwest::multipart::Form::new()
+                .part("actual_image", pdf())
+                .part("receipt", pdf())
+                .text("template_id", template.clone()),
+            r#"part "receipt" is a second file after part "actual_image""#,
+        ),
+    ];
+    for (form, names) in forms {
+        let resp = app
+            .client
+            .post(app.url("/process-job"))
+            .header("x-auth", &key)
+            .header("idempotency-key", "two-files")
+            .multipart(form)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status().as_u16(), 400);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "too_many_files", "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(names), "{message}");
+    }
+    assert_eq!(queued_uploads(&app).await, 0);
+    // The refusal freed the key: the same request with one file goes through.
+    let (status, body) = multipart(&app, &key, "two-files", &template).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(queued_uploads(&app).await, 1);
+}
+
+integration_tests::on_both_backends!(
+    idempotency_key_replays_the_first_answer_and_creates_nothing,
+    a_second_file_part_is_refused_by_name_and_creates_nothing
+);
 
 /// The limiter is per process and the same on either backend, so the embedded one shows it.
 #[tokio::test]

@@ -43,10 +43,6 @@ async fn tenant_with_webhook(app: &TestApp, receiver: &Receiver) -> String {
     key
 }
 
-async fn credits(app: &TestApp) -> i64 {
-    app.stack.storage.tenants.list_tenants().await.unwrap()[0].credits
-}
-
 #[tokio::test]
 async fn repeated_s3_and_sqs_events_change_nothing_visible() {
     let receiver = Receiver::start().await;
@@ -86,7 +82,7 @@ async fn repeated_s3_and_sqs_events_change_nothing_visible() {
     let task: DeliveryTask = serde_json::from_str(&deliveries[0]).unwrap();
     app.stack.drain().await;
     assert_eq!(receiver.received().len(), 1);
-    assert_eq!(credits(&app).await, 8, "two pages, two credits");
+    assert_eq!(app.credits("acme").await, 8, "two pages, two credits");
     let job = task.job_id;
     let status_before = job_view(&app, &key, job).await;
 
@@ -106,7 +102,7 @@ async fn repeated_s3_and_sqs_events_change_nothing_visible() {
         "both duplicates were consumed"
     );
 
-    assert_eq!(credits(&app).await, 8, "no second charge");
+    assert_eq!(app.credits("acme").await, 8, "no second charge");
     assert_eq!(
         receiver.received().len(),
         1,

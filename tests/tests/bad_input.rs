@@ -118,6 +118,28 @@ async fn submissions_are_refused_with_exact_status_and_code(backend: Backend) {
     assert_eq!((status, code(&body)), (404, "route_not_found"));
     let (status, body) = app.call("DELETE", "/process-job", Some(&key), None).await;
     assert_eq!((status, code(&body)), (405, "method_not_allowed"));
+    // A 405 says which methods the path has (RFC 9110: `Allow` is required).
+    for (method, path, allow) in [
+        ("DELETE", "/process-job", "POST"),
+        ("PATCH", "/templates", "GET, POST"),
+        ("POST", "/jobs/00000000-0000-4000-8000-000000000000", "GET"),
+        (
+            "POST",
+            "/templates/00000000-0000-4000-8000-000000000000",
+            "GET, PUT, DELETE",
+        ),
+    ] {
+        let resp = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .header("x-auth", &key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 405, "{method} {path}");
+        let header = resp.headers().get("allow").map(|v| v.to_str().unwrap());
+        assert_eq!(header, Some(allow), "{method} {path}");
+    }
 
     // Nothing was created by the refused submissions: the account was not charged.
     app.stack.drain().await;
@@ -191,8 +213,77 @@ async fn unreadable_documents_fail_with_a_reason_and_cost_nothing(backend: Backe
     app.stack.stop().await;
 }
 
+/// A ZIP whose entries repeat a name (Python's `zipfile` writes such files): every entry of the name
+/// is its own failed document saying why, none is dropped or read as another, and the others are read.
+async fn repeated_zip_entry_names_are_each_refused_never_dropped(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let app = env.start().await;
+    let key = app.tenant("acme", 10).await;
+    let template = app.invoice_template(&key).await;
+    let pdf = invoice_pdf();
+    let archive = pagewire_extract::hostile::repeated_names_zip(&[
+        ("invoice.pdf", &pdf),
+        ("other.pdf", &pdf),
+        ("invoice.pdf", b"%PDF-1.4 not the same file"),
+    ]);
+    let (status, accepted) = app
+        .call(
+            "POST",
+            "/process-job",
+            Some(&key),
+            Some(json!({"template_id": template, "actual_image": STANDARD.encode(&archive), "file_name": "batch.zip"})),
+        )
+        .await;
+    assert_eq!(status, 202, "{accepted}");
+    app.stack.drain().await;
+    let job = accepted["job_id"].as_str().unwrap();
+    let view = app.job_status(&key, job).await;
+    assert_eq!(view["status"], "SUCCESS", "{view}");
+    assert_eq!(view["documents_total"], 3, "{view}");
+    let documents = view["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), 3, "{view}");
+    let seen: Vec<(&str, &str, Option<&str>)> = documents
+        .iter()
+        .map(|d| {
+            (
+                d["file_name"].as_str().unwrap(),
+                d["status"].as_str().unwrap(),
+                d["error"]["code"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "invoice.pdf",
+                "PROCESS IMAGE FAILED",
+                Some("duplicate_entry_name")
+            ),
+            ("other.pdf", "PROCESS IMAGE SUCCESS", None),
+            (
+                "invoice.pdf",
+                "PROCESS IMAGE FAILED",
+                Some("duplicate_entry_name")
+            ),
+        ]
+    );
+    assert_ne!(documents[0]["document_id"], documents[2]["document_id"]);
+    let message = documents[0]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("2 entries") && message.contains("\"invoice.pdf\""),
+        "{message}"
+    );
+    // Only the one document read is charged: its pages, and nothing for the refused entries.
+    assert!(documents[1]["pages"].as_u64().unwrap() > 0, "{view}");
+    assert_eq!(view["credits_charged"], documents[1]["pages"], "{view}");
+    assert_eq!(documents[0]["pages"], 0, "{view}");
+    app.stack.stop().await;
+}
+
 integration_tests::on_both_backends!(
     submissions_are_refused_with_exact_status_and_code,
     bad_configuration_is_refused,
     unreadable_documents_fail_with_a_reason_and_cost_nothing,
+    repeated_zip_entry_names_are_each_refused_never_dropped,
 );

@@ -1,97 +1,43 @@
-//! The delivery engine on the embedded backend, through the real handlers, against scripted local
-//! receivers. Retry delays are stepped on a manual clock, never slept.
+//! The delivery engine on both backends, through the real handlers, against scripted local receivers.
+//! Retry delays are stepped on a manual clock, never slept.
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
-use integration_tests::receiver::{Receiver, Reply};
+use chrono::{DateTime, Duration, Utc};
+use integration_tests::api::{Account, EndpointChange};
+use integration_tests::on_both_backends;
+use integration_tests::receiver::{Gate, Receiver, Reply};
 use integration_tests::signature::verify_received;
-use integration_tests::stack::{options, TestApp};
+use integration_tests::stack::{Backend, TestApp, TestEnv};
 use pagewire_cli::DevOptions;
 use pagewire_core::ids::JobId;
 use pagewire_core::model::DeliveryTask;
-use pagewire_core::{Clock, ManualClock};
 use serde_json::{json, Value};
-use std::sync::Arc;
 
-struct Harness {
-    _dir: tempfile::TempDir,
-    clock: Arc<ManualClock>,
-    t0: DateTime<Utc>,
-    app: TestApp,
-    key: String,
-    template: String,
-}
+on_both_backends!(
+    failures_are_retried_on_schedule_with_one_webhook_id_until_a_2xx,
+    jittered_delays_stay_within_twenty_percent,
+    gone_disables_the_endpoint_and_stops_every_attempt,
+    a_slow_receiver_times_out_and_waits_at_least_a_minute,
+    redirects_are_not_followed_and_count_as_failures,
+    retry_after_is_honoured_within_one_and_two_delays,
+    an_auth_url_token_is_fetched_once_reused_and_refetched_after_a_401,
+    a_rotated_secret_signs_beside_the_new_one_for_24_hours,
+    endpoint_options_shape_the_request,
+    redelivery_and_test_events_keep_their_ids_and_are_logged,
+    the_file_goes_once_every_endpoint_has_a_2xx_or_at_once_without_endpoints,
+    duplicate_copies_of_a_message_settle_on_one_outcome,
+    an_endpoint_changed_while_an_attempt_is_in_flight_keeps_the_change,
+);
 
-async fn harness(tweak: impl FnOnce(&mut DevOptions)) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let t0 = Utc::now().trunc_subsecs(0);
-    let clock = Arc::new(ManualClock::new(t0));
-    let mut opts = options(dir.path(), clock.clone());
-    tweak(&mut opts);
-    let app = TestApp::start_with(opts).await;
-    let key = app.tenant("acme", 1000).await;
-    let template = app.invoice_template(&key).await;
-    Harness {
-        _dir: dir,
-        clock,
-        t0,
-        app,
-        key,
-        template,
-    }
-}
-
-impl Harness {
-    async fn hook(&self, url: &str, extra: Value) -> Value {
-        let mut body = json!({"template_id": self.template, "name": "receiver", "url": url});
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        self.app.webhook(&self.key, body).await
-    }
-
-    async fn submit(&self) -> String {
-        self.app.submit(&self.key, &self.template).await
-    }
-
-    async fn drain(&self) {
-        self.app.stack.drain().await;
-    }
-
-    /// Moves the clock to `t0 + secs` and runs every due message.
-    async fn at(&self, secs: i64) {
-        self.clock.set(self.t0 + Duration::seconds(secs));
-        self.drain().await;
-    }
-
-    async fn job(&self, job: &str) -> Value {
-        self.app.job(&self.key, job).await
-    }
-
-    /// The first delivery of the job's first document.
-    async fn delivery(&self, job: &str) -> Value {
-        self.job(job).await["documents"][0]["deliveries"][0].clone()
-    }
-
-    async fn stored_file(&self, job: &str) -> bool {
-        let job = JobId::parse(job).unwrap();
-        let docs = self
-            .app
-            .stack
-            .storage
-            .documents
-            .list_documents(job, self.clock.now())
-            .await
-            .unwrap();
-        let key = &docs[0].object_key;
-        self.app
-            .stack
-            .storage
-            .objects
-            .get(key)
-            .await
-            .unwrap()
-            .is_some()
-    }
+/// A stack on `backend` and a manual clock, its options changed by `adjust`, with the tenant "acme" and
+/// its invoice template. The environment holds the stack's state: keep it as long as the stack.
+async fn start(
+    backend: Backend,
+    adjust: impl FnOnce(&mut DevOptions),
+) -> (TestEnv, TestApp, Account) {
+    let env = TestEnv::stepped(backend).await;
+    let app = env.start_adjusted(adjust).await;
+    let acme = app.account("acme", 1000).await;
+    (env, app, acme)
 }
 
 fn time(value: &Value) -> DateTime<Utc> {
@@ -107,37 +53,36 @@ fn codes(attempts: &Value) -> Vec<Value> {
         .collect()
 }
 
-#[tokio::test]
-async fn failures_are_retried_on_schedule_with_one_webhook_id_until_a_2xx() {
-    let h = harness(|_| {}).await;
+async fn failures_are_retried_on_schedule_with_one_webhook_id_until_a_2xx(backend: Backend) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
     let rx = Receiver::start().await;
     rx.answer(&[500, 500, 200]);
-    let hook = h.hook(&rx.url("/hooks/:id"), json!({})).await;
+    let hook = app.endpoint(&acme, &rx.url("/hooks/:id"), json!({})).await;
     let secret = hook["secret"].as_str().unwrap();
-    let job = h.submit().await;
+    let job = app.submit(&acme.key, &acme.template).await;
 
-    h.drain().await;
+    app.drain().await;
     assert_eq!(rx.received().len(), 1);
-    let pending = h.delivery(&job).await;
+    let pending = app.delivery(&acme.key, &job).await;
     assert_eq!(pending["status"], "pending");
     assert_eq!(
         time(&pending["next_attempt_at"]),
-        h.t0 + Duration::seconds(5)
+        app.t0() + Duration::seconds(5)
     );
-    assert!(h.stored_file(&job).await, "kept until delivered");
+    assert!(app.stored_file(&job).await, "kept until delivered");
 
-    h.at(4).await;
+    app.at(4).await;
     assert_eq!(rx.received().len(), 1, "not before 5 s");
-    h.at(5).await;
+    app.at(5).await;
     assert_eq!(rx.received().len(), 2);
-    let pending = h.delivery(&job).await;
+    let pending = app.delivery(&acme.key, &job).await;
     assert_eq!(
         time(&pending["next_attempt_at"]),
-        h.t0 + Duration::seconds(305)
+        app.t0() + Duration::seconds(305)
     );
-    h.at(304).await;
+    app.at(304).await;
     assert_eq!(rx.received().len(), 2, "not before 5 min more");
-    h.at(305).await;
+    app.at(305).await;
     let hits = rx.received();
     assert_eq!(hits.len(), 3);
 
@@ -152,7 +97,7 @@ async fn failures_are_retried_on_schedule_with_one_webhook_id_until_a_2xx() {
             hit.header("webhook-timestamp").unwrap().parse().unwrap()
         })
         .collect();
-    let t0 = h.t0.timestamp();
+    let t0 = app.t0().timestamp();
     assert_eq!(stamps, [t0, t0 + 5, t0 + 305]);
     assert_eq!(hits[0].body, hits[2].body, "the same event, byte for byte");
     assert_eq!(
@@ -162,7 +107,7 @@ async fn failures_are_retried_on_schedule_with_one_webhook_id_until_a_2xx() {
     );
 
     // The attempt log, per job and per endpoint.
-    let view = h.job(&job).await;
+    let view = app.job(&acme.key, &job).await;
     let attempts = &view["attempts"];
     assert_eq!(codes(attempts), [json!(500), json!(500), json!(200)]);
     assert_eq!(attempts[0]["error_class"], "http_status");
@@ -170,7 +115,7 @@ async fn failures_are_retried_on_schedule_with_one_webhook_id_until_a_2xx() {
     assert_eq!(attempts[2]["error_class"], Value::Null);
     assert_eq!(
         time(&attempts[1]["attempted_at"]),
-        h.t0 + Duration::seconds(5)
+        app.t0() + Duration::seconds(5)
     );
     assert!(attempts[2]["latency_ms"].is_u64());
     let delivery = &view["documents"][0]["deliveries"][0];
@@ -178,14 +123,8 @@ async fn failures_are_retried_on_schedule_with_one_webhook_id_until_a_2xx() {
         (delivery["status"].as_str(), delivery["attempts"].as_u64()),
         (Some("succeeded"), Some(3))
     );
-    let (status, log) = h
-        .app
-        .call(
-            "GET",
-            &format!("/webhooks/{}/deliveries", hook["id"].as_str().unwrap()),
-            Some(&h.key),
-            None,
-        )
+    let (status, log) = app
+        .endpoint_deliveries(&acme.key, hook["id"].as_str().unwrap())
         .await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -193,96 +132,78 @@ async fn failures_are_retried_on_schedule_with_one_webhook_id_until_a_2xx() {
         [json!(200), json!(500), json!(500)],
         "newest first"
     );
-    assert!(!h.stored_file(&job).await, "deleted once delivered");
-    h.app.stack.stop().await;
+    assert!(!app.stored_file(&job).await, "deleted once delivered");
+    app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn jittered_delays_stay_within_twenty_percent() {
-    let h = harness(|o| o.config.settings.retry_jitter = true).await;
+async fn jittered_delays_stay_within_twenty_percent(backend: Backend) {
+    let (_env, app, acme) = start(backend, |o| o.config.settings.retry_jitter = true).await;
     let rx = Receiver::start().await;
     rx.answer(&[500]);
-    h.hook(&rx.url("/h"), json!({})).await;
-    let job = h.submit().await;
-    h.drain().await;
-    let due = time(&h.delivery(&job).await["next_attempt_at"]);
+    app.endpoint(&acme, &rx.url("/h"), json!({})).await;
+    let job = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
+    let due = time(&app.delivery(&acme.key, &job).await["next_attempt_at"]);
     assert!(
-        due >= h.t0 + Duration::seconds(4) && due <= h.t0 + Duration::seconds(6),
+        due >= app.t0() + Duration::seconds(4) && due <= app.t0() + Duration::seconds(6),
         "{due} is not within 5 s +-20 %"
     );
-    h.clock.set(due - Duration::milliseconds(1500));
-    h.drain().await;
+    app.set_clock(due - Duration::milliseconds(1500));
+    app.drain().await;
     assert_eq!(rx.received().len(), 1);
-    h.clock.set(due);
-    h.drain().await;
+    app.set_clock(due);
+    app.drain().await;
     assert_eq!(rx.received().len(), 2);
-    assert_eq!(h.delivery(&job).await["status"], "succeeded");
-    h.app.stack.stop().await;
+    assert_eq!(app.delivery(&acme.key, &job).await["status"], "succeeded");
+    app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn gone_disables_the_endpoint_and_stops_every_attempt() {
-    let h = harness(|_| {}).await;
+async fn gone_disables_the_endpoint_and_stops_every_attempt(backend: Backend) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
     let rx = Receiver::start().await;
     rx.answer(&[410]);
-    let hook = h.hook(&rx.url("/h"), json!({})).await;
+    let hook = app.endpoint(&acme, &rx.url("/h"), json!({})).await;
     let hook_id = hook["id"].as_str().unwrap();
-    let job = h.submit().await;
-    h.drain().await;
+    let job = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
     assert_eq!(rx.received().len(), 1);
-    let delivery = h.delivery(&job).await;
+    let delivery = app.delivery(&acme.key, &job).await;
     assert_eq!(delivery["status"], "failed");
     assert_eq!(delivery["next_attempt_at"], Value::Null);
-    let (_, endpoint) = h
-        .app
-        .call("GET", &format!("/webhooks/{hook_id}"), Some(&h.key), None)
-        .await;
+    let (_, endpoint) = app.endpoint_view(&acme.key, hook_id).await;
     assert_eq!(endpoint["enabled"], false);
     assert!(endpoint["disabled_reason"]
         .as_str()
         .unwrap()
         .contains("410"));
-    let dead = h
-        .app
-        .stack
-        .embedded
-        .as_ref()
-        .expect("embedded backend")
-        .delivery_queue
-        .dead_letters()
-        .await
-        .unwrap();
+    let dead = app.dead_letters().await;
     assert!(dead.is_empty(), "nothing to hand to the dead-letter queue");
 
     // Nothing more goes out: not on the schedule, not on a redelivery.
-    h.at(3600).await;
-    let (status, queued) = h
-        .app
-        .call(
-            "POST",
-            &format!("/jobs/{job}/redeliver"),
-            Some(&h.key),
-            None,
-        )
-        .await;
+    app.at(3600).await;
+    let (status, queued) = app.redeliver(&acme.key, &job).await;
     assert_eq!((status, queued["queued"].as_u64()), (202, Some(1)));
-    h.drain().await;
-    h.at(7200).await;
+    app.drain().await;
+    app.at(7200).await;
     assert_eq!(rx.received().len(), 1);
-    assert_eq!(h.delivery(&job).await["last_error"], "endpoint disabled");
-    h.app.stack.stop().await;
+    assert_eq!(
+        app.delivery(&acme.key, &job).await["last_error"],
+        "endpoint disabled"
+    );
+    app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn a_slow_receiver_times_out_and_waits_at_least_a_minute() {
-    let h = harness(|o| o.config.settings.webhook_timeout = std::time::Duration::from_millis(300))
-        .await;
+async fn a_slow_receiver_times_out_and_waits_at_least_a_minute(backend: Backend) {
+    let (_env, app, acme) = start(backend, |o| {
+        o.config.settings.webhook_timeout = std::time::Duration::from_millis(300)
+    })
+    .await;
     let rx = Receiver::start().await;
     rx.reply([Reply::status(200).after(std::time::Duration::from_secs(3))]);
-    h.hook(&rx.url("/h"), json!({})).await;
-    let job = h.submit().await;
-    h.drain().await;
-    let view = h.job(&job).await;
+    app.endpoint(&acme, &rx.url("/h"), json!({})).await;
+    let job = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
+    let view = app.job(&acme.key, &job).await;
     let attempt = &view["attempts"][0];
     assert_eq!(attempt["error_class"], "timeout");
     assert_eq!(attempt["status_code"], Value::Null);
@@ -290,26 +211,25 @@ async fn a_slow_receiver_times_out_and_waits_at_least_a_minute() {
     let delivery = &view["documents"][0]["deliveries"][0];
     assert_eq!(
         time(&delivery["next_attempt_at"]),
-        h.t0 + Duration::seconds(60),
+        app.t0() + Duration::seconds(60),
         "the 60 s floor, not the 5 s step"
     );
-    h.at(59).await;
+    app.at(59).await;
     assert_eq!(rx.received().len(), 1);
-    h.at(60).await;
+    app.at(60).await;
     assert_eq!(rx.received().len(), 2);
-    assert_eq!(h.delivery(&job).await["status"], "succeeded");
-    h.app.stack.stop().await;
+    assert_eq!(app.delivery(&acme.key, &job).await["status"], "succeeded");
+    app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn redirects_are_not_followed_and_count_as_failures() {
-    let h = harness(|_| {}).await;
+async fn redirects_are_not_followed_and_count_as_failures(backend: Backend) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
     let (rx, elsewhere) = (Receiver::start().await, Receiver::start().await);
     rx.reply([Reply::status(301).header("location", &elsewhere.url("/moved"))]);
-    h.hook(&rx.url("/h"), json!({})).await;
-    let job = h.submit().await;
-    h.drain().await;
-    let view = h.job(&job).await;
+    app.endpoint(&acme, &rx.url("/h"), json!({})).await;
+    let job = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
+    let view = app.job(&acme.key, &job).await;
     let attempt = &view["attempts"][0];
     assert_eq!(
         (
@@ -324,15 +244,14 @@ async fn redirects_are_not_followed_and_count_as_failures() {
         (elsewhere.received().len(), elsewhere.connections()),
         (0, 0)
     );
-    h.at(5).await;
-    assert_eq!(h.delivery(&job).await["status"], "succeeded");
+    app.at(5).await;
+    assert_eq!(app.delivery(&acme.key, &job).await["status"], "succeeded");
     assert_eq!(elsewhere.connections(), 0);
-    h.app.stack.stop().await;
+    app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn retry_after_is_honoured_within_one_and_two_delays() {
-    let h = harness(|_| {}).await;
+async fn retry_after_is_honoured_within_one_and_two_delays(backend: Backend) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
     let rx = Receiver::start().await;
     rx.reply([
         // 5 s step: asks for an hour, gets 2 x 5 s.
@@ -343,30 +262,29 @@ async fn retry_after_is_honoured_within_one_and_two_delays() {
         Reply::status(429).header("retry-after", "1"),
         Reply::status(200),
     ]);
-    h.hook(&rx.url("/h"), json!({})).await;
-    let job = h.submit().await;
-    h.drain().await;
+    app.endpoint(&acme, &rx.url("/h"), json!({})).await;
+    let job = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
     let mut now = 0;
     for (wait, sent_before) in [(10, 1), (400, 2), (1800, 3)] {
-        let due = time(&h.delivery(&job).await["next_attempt_at"]);
+        let due = time(&app.delivery(&acme.key, &job).await["next_attempt_at"]);
         assert_eq!(
             due,
-            h.t0 + Duration::seconds(now + wait),
+            app.t0() + Duration::seconds(now + wait),
             "after {sent_before}"
         );
-        h.at(now + wait - 2).await;
+        app.at(now + wait - 2).await;
         assert_eq!(rx.received().len(), sent_before, "early");
         now += wait;
-        h.at(now).await;
+        app.at(now).await;
         assert_eq!(rx.received().len(), sent_before + 1);
     }
-    assert_eq!(h.delivery(&job).await["status"], "succeeded");
-    h.app.stack.stop().await;
+    assert_eq!(app.delivery(&acme.key, &job).await["status"], "succeeded");
+    app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn an_auth_url_token_is_fetched_once_reused_and_refetched_after_a_401() {
-    let h = harness(|_| {}).await;
+async fn an_auth_url_token_is_fetched_once_reused_and_refetched_after_a_401(backend: Backend) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
     let (rx, auth) = (Receiver::start().await, Receiver::start().await);
     let token = |t: &str| Reply::status(200).json(json!({"access_token": t, "expires_in": 3600}));
     auth.reply([
@@ -375,8 +293,9 @@ async fn an_auth_url_token_is_fetched_once_reused_and_refetched_after_a_401() {
         token("tok-3"),
         token("tok-4"),
     ]);
-    let hook = h
-        .hook(
+    let hook = app
+        .endpoint(
+            &acme,
             &rx.url("/h"),
             json!({"auth": {
                 "type": "token_url",
@@ -391,8 +310,11 @@ async fn an_auth_url_token_is_fetched_once_reused_and_refetched_after_a_401() {
     let bearer = |i: usize| rx.received()[i].header("authorization").map(str::to_string);
 
     // Two deliveries, one fetch.
-    let (a, b) = (h.submit().await, h.submit().await);
-    h.drain().await;
+    let (a, b) = (
+        app.submit(&acme.key, &acme.template).await,
+        app.submit(&acme.key, &acme.template).await,
+    );
+    app.drain().await;
     let logins = auth.received();
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0].method, "POST");
@@ -407,28 +329,28 @@ async fn an_auth_url_token_is_fetched_once_reused_and_refetched_after_a_401() {
 
     // The receiver refuses the cached token: a new one is fetched and the event sent again, in one attempt.
     rx.answer(&[401]);
-    let c = h.submit().await;
-    h.drain().await;
+    let c = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
     assert_eq!(auth.received().len(), 2);
     assert_eq!(bearer(2).as_deref(), Some("Bearer tok-1"));
     assert_eq!(bearer(3).as_deref(), Some("Bearer tok-2"));
-    let view = h.job(&c).await;
+    let view = app.job(&acme.key, &c).await;
     assert_eq!(codes(&view["attempts"]), [json!(200)]);
 
     // Expired (reused until 60 s before its hour is up): fetched again.
-    h.at(3540).await;
-    let d = h.submit().await;
-    h.drain().await;
+    app.at(3540).await;
+    let d = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
     assert_eq!(auth.received().len(), 3);
     assert_eq!(bearer(4).as_deref(), Some("Bearer tok-3"));
 
     // A freshly fetched token that is refused too ends the attempt (no loop); the retry fetches again.
     rx.answer(&[401, 401]);
-    let e = h.submit().await;
-    h.drain().await;
+    let e = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
     assert_eq!(auth.received().len(), 4);
     assert_eq!(bearer(6).as_deref(), Some("Bearer tok-4"));
-    let delivery = h.delivery(&e).await;
+    let delivery = app.delivery(&acme.key, &e).await;
     assert_eq!(
         (
             delivery["status"].as_str(),
@@ -439,52 +361,35 @@ async fn an_auth_url_token_is_fetched_once_reused_and_refetched_after_a_401() {
 
     // Tokens never reach the attempt log.
     for job in [&a, &b, &c, &d, &e] {
-        let text = h.job(job).await.to_string();
+        let text = app.job(&acme.key, job).await.to_string();
         assert!(!text.contains("tok-"), "{text}");
     }
-    let (_, log) = h
-        .app
-        .call(
-            "GET",
-            &format!("/webhooks/{}/deliveries", hook["id"].as_str().unwrap()),
-            Some(&h.key),
-            None,
-        )
+    let (_, log) = app
+        .endpoint_deliveries(&acme.key, hook["id"].as_str().unwrap())
         .await;
     assert!(!log.to_string().contains("tok-"));
-    h.app.stack.stop().await;
+    app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn a_rotated_secret_signs_beside_the_new_one_for_24_hours() {
-    let h = harness(|_| {}).await;
+async fn a_rotated_secret_signs_beside_the_new_one_for_24_hours(backend: Backend) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
     let rx = Receiver::start().await;
-    let hook = h.hook(&rx.url("/h"), json!({})).await;
+    let hook = app.endpoint(&acme, &rx.url("/h"), json!({})).await;
     let id = hook["id"].as_str().unwrap();
     let old = hook["secret"].as_str().unwrap().to_string();
-    let (status, rotated) = h
-        .app
-        .call(
-            "POST",
-            &format!("/webhooks/{id}/rotate-secret"),
-            Some(&h.key),
-            None,
-        )
+    let (status, rotated) = app
+        .change_endpoint(&acme.key, id, &EndpointChange::RotateSecret)
         .await;
     assert_eq!(status, 200);
     let new = rotated["secret"].as_str().unwrap().to_string();
     assert_ne!(old, new);
 
-    h.submit().await;
-    h.drain().await;
-    let hr = &h;
+    app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
+    let (shared, key) = (&app, acme.key.as_str());
     let test = |at| async move {
-        let h = hr;
-        h.clock.set(h.t0 + at);
-        let (status, attempt) = h
-            .app
-            .call("POST", &format!("/webhooks/{id}/test"), Some(&h.key), None)
-            .await;
+        shared.set_clock(shared.t0() + at);
+        let (status, attempt) = shared.test_endpoint(key, id).await;
         assert_eq!((status, attempt["status_code"].as_u64()), (200, Some(200)));
     };
     test(Duration::hours(24) - Duration::seconds(1)).await;
@@ -504,14 +409,14 @@ async fn a_rotated_secret_signs_beside_the_new_one_for_24_hours() {
     );
     assert!(verify_received(&new, last));
     assert!(!verify_received(&old, last), "the old key stops after 24 h");
-    h.app.stack.stop().await;
+    app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn endpoint_options_shape_the_request() {
-    let h = harness(|_| {}).await;
+async fn endpoint_options_shape_the_request(backend: Backend) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
     let rx = Receiver::start().await;
-    h.hook(
+    app.endpoint(
+        &acme,
         &rx.url("/docs/:id/result"),
         json!({
             "method": "PUT",
@@ -520,10 +425,10 @@ async fn endpoint_options_shape_the_request() {
         }),
     )
     .await;
-    let job = h.submit().await;
-    h.drain().await;
+    let job = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
     let hit = &rx.received()[0];
-    let document_id = h.job(&job).await["documents"][0]["document_id"].clone();
+    let document_id = app.job(&acme.key, &job).await["documents"][0]["document_id"].clone();
     assert_eq!(hit.method, "PUT");
     assert_eq!(
         hit.path,
@@ -556,57 +461,39 @@ async fn endpoint_options_shape_the_request() {
         ),
     ];
     for (extra, reason) in refused {
-        let mut body = json!({"template_id": h.template, "name": "x", "url": rx.url("/h")});
+        let mut body = json!({"template_id": acme.template, "name": "x", "url": rx.url("/h")});
         body.as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
-        let (status, err) = h
-            .app
-            .call("POST", "/webhooks", Some(&h.key), Some(body))
+        let (status, err) = app
+            .call("POST", "/webhooks", Some(&acme.key), Some(body))
             .await;
         assert_eq!(status, 400, "{extra}: {err}");
         let message = err["error"]["message"].as_str().unwrap();
         assert!(message.contains(reason), "{extra}: {message}");
     }
-    h.app.stack.stop().await;
+    app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn redelivery_and_test_events_keep_their_ids_and_are_logged() {
-    let h = harness(|_| {}).await;
+async fn redelivery_and_test_events_keep_their_ids_and_are_logged(backend: Backend) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
     let rx = Receiver::start().await;
-    let hook = h.hook(&rx.url("/h"), json!({})).await;
+    let hook = app.endpoint(&acme, &rx.url("/h"), json!({})).await;
     let hook_id = hook["id"].as_str().unwrap();
-    let job = h.submit().await;
-    h.drain().await;
-    let (status, queued) = h
-        .app
-        .call(
-            "POST",
-            &format!("/jobs/{job}/redeliver"),
-            Some(&h.key),
-            None,
-        )
-        .await;
+    let job = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
+    let (status, queued) = app.redeliver(&acme.key, &job).await;
     assert_eq!((status, queued["queued"].as_u64()), (202, Some(1)));
-    h.drain().await;
+    app.drain().await;
     let hits = rx.received();
     assert_eq!(hits.len(), 2);
     assert_eq!(hits[0].header("webhook-id"), hits[1].header("webhook-id"));
     assert_eq!(
-        codes(&h.job(&job).await["attempts"]),
+        codes(&app.job(&acme.key, &job).await["attempts"]),
         [json!(200), json!(200)]
     );
 
-    let (status, attempt) = h
-        .app
-        .call(
-            "POST",
-            &format!("/webhooks/{hook_id}/test"),
-            Some(&h.key),
-            None,
-        )
-        .await;
+    let (status, attempt) = app.test_endpoint(&acme.key, hook_id).await;
     assert_eq!(status, 200);
     assert_eq!(attempt["event_type"], "webhook.test");
     let test_hit = &rx.received()[2];
@@ -616,46 +503,38 @@ async fn redelivery_and_test_events_keep_their_ids_and_are_logged() {
         test_hit.header("webhook-id"),
         attempt["webhook_id"].as_str()
     );
-    let (_, log) = h
-        .app
-        .call(
-            "GET",
-            &format!("/webhooks/{hook_id}/deliveries"),
-            Some(&h.key),
-            None,
-        )
-        .await;
+    let (_, log) = app.endpoint_deliveries(&acme.key, hook_id).await;
     assert_eq!(log["deliveries"].as_array().unwrap().len(), 3);
     assert_eq!(log["deliveries"][0]["event_type"], "webhook.test");
-    h.app.stack.stop().await;
+    app.stack.stop().await;
 }
 
-#[tokio::test]
-async fn the_file_goes_once_every_endpoint_has_a_2xx_or_at_once_without_endpoints() {
-    let h = harness(|_| {}).await;
+async fn the_file_goes_once_every_endpoint_has_a_2xx_or_at_once_without_endpoints(
+    backend: Backend,
+) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
     let (fast, flaky) = (Receiver::start().await, Receiver::start().await);
     flaky.answer(&[500]);
-    h.hook(&fast.url("/h"), json!({})).await;
-    h.hook(&flaky.url("/h"), json!({})).await;
-    let job = h.submit().await;
-    h.drain().await;
+    app.endpoint(&acme, &fast.url("/h"), json!({})).await;
+    app.endpoint(&acme, &flaky.url("/h"), json!({})).await;
+    let job = app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
     assert_eq!((fast.received().len(), flaky.received().len()), (1, 1));
-    assert!(h.stored_file(&job).await, "one endpoint still waits");
-    h.at(5).await;
+    assert!(app.stored_file(&job).await, "one endpoint still waits");
+    app.at(5).await;
     assert_eq!(flaky.received().len(), 2);
-    assert!(!h.stored_file(&job).await);
+    assert!(!app.stored_file(&job).await);
 
     // A template without endpoints: nothing to wait for; the results stay for polling.
-    let bare = harness(|_| {}).await;
-    let job = bare.submit().await;
+    let (_bare_env, bare, bare_acme) = start(backend, |_| {}).await;
+    let job = bare.submit(&bare_acme.key, &bare_acme.template).await;
     bare.drain().await;
     assert!(!bare.stored_file(&job).await);
     let (status, results) = bare
-        .app
         .call(
             "GET",
             &format!("/jobs/{job}/results"),
-            Some(&bare.key),
+            Some(&bare_acme.key),
             None,
         )
         .await;
@@ -664,39 +543,37 @@ async fn the_file_goes_once_every_endpoint_has_a_2xx_or_at_once_without_endpoint
         results["documents"][0]["result"]["invoice_number"],
         "INV-2024-001"
     );
-    h.app.stack.stop().await;
-    bare.app.stack.stop().await;
+    app.stack.stop().await;
+    bare.stack.stop().await;
 }
 
 /// Processes a job without delivering it; returns the task its delivery message carries.
-async fn processed(h: &Harness) -> DeliveryTask {
-    let job = h.submit().await;
+async fn processed(app: &TestApp, acme: &Account) -> DeliveryTask {
+    let job = app.submit(&acme.key, &acme.template).await;
     pagewire_cli::pump::pump_once(
-        &h.app.stack.functions,
-        &*h.app.stack.process_queue,
+        &app.stack.functions,
+        &*app.stack.process_queue,
         "process",
         pagewire_cli::pump::Consumer::ProcessDocument,
     )
     .await;
-    let deliveries = h
-        .app
+    let deliveries = app
         .stack
         .storage
         .deliveries
-        .list_deliveries(JobId::parse(&job).unwrap(), h.clock.now())
+        .list_deliveries(JobId::parse(&job).unwrap(), app.clock.now())
         .await
         .unwrap();
     DeliveryTask::of(&deliveries[0])
 }
 
-#[tokio::test]
-async fn duplicate_copies_of_a_message_settle_on_one_outcome() {
+async fn duplicate_copies_of_a_message_settle_on_one_outcome(backend: Backend) {
     use pagewire_core::delivery::{deliver, DeliveryOutcome};
     use std::time::Duration as Wait;
-    let h = harness(|_| {}).await;
+    let (_env, app, acme) = start(backend, |_| {}).await;
     let rx = Receiver::start().await;
-    h.hook(&rx.url("/h"), json!({})).await;
-    let s = &h.app.stack.functions.deliver_webhook.delivery;
+    app.endpoint(&acme, &rx.url("/h"), json!({})).await;
+    let s = &app.stack.functions.deliver_webhook.delivery;
     let status = |task: &DeliveryTask| {
         let task = task.clone();
         async move {
@@ -712,7 +589,7 @@ async fn duplicate_copies_of_a_message_settle_on_one_outcome() {
     use pagewire_core::model::DeliveryStatus::{Pending, Succeeded};
 
     // One copy after the other: the second finds the retry scheduled and sends nothing.
-    let task = processed(&h).await;
+    let task = processed(&app, &acme).await;
     rx.answer(&[500]);
     let first = deliver(s, &task).await.unwrap();
     let second = deliver(s, &task).await.unwrap();
@@ -753,7 +630,7 @@ async fn duplicate_copies_of_a_message_settle_on_one_outcome() {
         ),
     ];
     for (quick, slow, outcomes, record) in cases {
-        let task = processed(&h).await;
+        let task = processed(&app, &acme).await;
         let before = rx.received().len();
         rx.reply([quick, slow]);
         let (a, b) = tokio::join!(deliver(s, &task), deliver(s, &task));
@@ -764,5 +641,47 @@ async fn duplicate_copies_of_a_message_settle_on_one_outcome() {
         assert_eq!(rx.received().len(), before + 2, "both copies sent");
         assert_eq!(status(&task).await, record);
     }
-    h.app.stack.stop().await;
+    app.stack.stop().await;
+}
+
+async fn an_endpoint_changed_while_an_attempt_is_in_flight_keeps_the_change(backend: Backend) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
+    let rx = Receiver::start().await;
+    let gate = Gate::new();
+    rx.reply([Reply::status(200).held_at(&gate)]);
+    let hook = app.endpoint(&acme, &rx.url("/h"), json!({})).await;
+    let id = hook["id"].as_str().unwrap();
+    let job = app.submit(&acme.key, &acme.template).await;
+    let (logged_in_flight, rotated, edited) = app
+        .drain_while_held(&gate, async {
+            // The request is at the receiver and its answer held.
+            let logged = app.job(&acme.key, &job).await["attempts"].clone();
+            let rotated = app
+                .change_endpoint(&acme.key, id, &EndpointChange::RotateSecret)
+                .await;
+            let edited = app
+                .change_endpoint(
+                    &acme.key,
+                    id,
+                    &EndpointChange::Edit(json!({"name": "renamed"})),
+                )
+                .await;
+            (logged, rotated, edited)
+        })
+        .await;
+    assert_eq!(
+        logged_in_flight,
+        json!([]),
+        "an attempt is logged once answered"
+    );
+    assert_eq!((rotated.0, edited.0), (200, 200), "{rotated:?} {edited:?}");
+    assert_eq!(rx.received().len(), 1);
+    assert_eq!(app.delivery(&acme.key, &job).await["status"], "succeeded");
+    let (status, endpoint) = app.endpoint_view(&acme.key, id).await;
+    assert_eq!(status, 200);
+    assert_eq!(endpoint["name"], "renamed");
+    assert_eq!(endpoint["secret"], rotated.1["secret"]);
+    assert_ne!(endpoint["secret"], hook["secret"]);
+    assert_eq!(endpoint["enabled"], true);
+    app.stack.stop().await;
 }

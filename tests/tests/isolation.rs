@@ -206,9 +206,9 @@ async fn submit(app: &TestApp, key: &str, template: &str, file: &[u8]) -> String
 async fn a_document_that_ends_its_worker_fails_alone_once_and_costs_nothing(backend: Backend) {
     let receiver = Receiver::start().await;
     let env = TestEnv::new(backend).await;
-    let mut options = env.options();
-    isolate_reads(&mut options, test_read_worker!(), BUDGET, 1);
-    let app = TestApp::start_with(options).await;
+    let app = env
+        .start_adjusted(|o| isolate_reads(o, test_read_worker!(), BUDGET, 1))
+        .await;
     let key = app.tenant("acme", 10).await;
     let template = app.invoice_template(&key).await;
     app.webhook(
@@ -248,9 +248,8 @@ async fn a_document_that_ends_its_worker_fails_alone_once_and_costs_nothing(back
             }
         }
     }
-    let tenants = app.stack.storage.tenants.list_tenants().await.unwrap();
     assert_eq!(
-        tenants[0].credits,
+        app.credits("acme").await,
         10 - 3 * 2,
         "only the good documents are charged"
     );
@@ -271,10 +270,10 @@ async fn a_document_that_ends_its_worker_fails_alone_once_and_costs_nothing(back
 
 async fn a_reader_that_cannot_start_leaves_the_document_to_be_retried(backend: Backend) {
     let env = TestEnv::new(backend).await;
-    let mut options = env.options();
     let missing = WorkerCommand::new("/nonexistent/pagewire-read-worker", Vec::<String>::new());
-    isolate_reads(&mut options, missing, BUDGET, 1);
-    let app = TestApp::start_with(options).await;
+    let app = env
+        .start_adjusted(|o| isolate_reads(o, missing, BUDGET, 1))
+        .await;
     let key = app.tenant("acme", 10).await;
     let template = app.invoice_template(&key).await;
     let job = submit(&app, &key, &template, &invoice_pdf()).await;

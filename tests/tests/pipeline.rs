@@ -3,23 +3,10 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use integration_tests::receiver::Receiver;
+use integration_tests::signature::verify;
 use integration_tests::stack::{invoice_pdf, Backend, TestEnv};
 use serde_json::{json, Value};
-use sha2::Sha256;
-
-/// Standard Webhooks verification written here from the specification, independent of pagewire's code.
-fn independent_verify(secret: &str, id: &str, timestamp: &str, body: &[u8], header: &str) -> bool {
-    let key = STANDARD
-        .decode(secret.trim_start_matches("whsec_"))
-        .unwrap();
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-    mac.update(format!("{id}.{timestamp}.").as_bytes());
-    mac.update(body);
-    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
-    header.split(' ').any(|sig| sig == expected)
-}
 
 async fn submit_process_deliver_poll_and_restart(backend: Backend) {
     let receiver = Receiver::start().await;
@@ -117,11 +104,7 @@ async fn submit_process_deliver_poll_and_restart(backend: Backend) {
         assert_eq!(view["credits_charged"], 2);
         assert_eq!(view["documents"][0]["status"], "PROCESS IMAGE SUCCESS");
     }
-    let tenants = app.stack.storage.tenants.list_tenants().await.unwrap();
-    assert_eq!(
-        tenants.iter().find(|t| t.name == "acme").unwrap().credits,
-        96
-    );
+    assert_eq!(app.credits("acme").await, 96);
 
     // Delivered: one signed POST per document, with the seeds' fields.
     let received = receiver.received();
@@ -131,7 +114,7 @@ async fn submit_process_deliver_poll_and_restart(backend: Backend) {
         let ts = hit.header("webhook-timestamp").unwrap();
         let sig = hit.header("webhook-signature").unwrap();
         assert!(
-            independent_verify(&secret, id, ts, &hit.body, sig),
+            verify(&secret, id, ts, &hit.body, sig),
             "signature must verify"
         );
         assert!(pagewire_core::policy::signature::verify(
@@ -283,15 +266,7 @@ async fn files_are_deleted_after_delivery_and_results_expire(backend: Backend) {
         )
         .await;
     let job = accepted["job_id"].as_str().unwrap().to_string();
-    let tenant = app
-        .stack
-        .storage
-        .api_keys
-        .find_api_key(&pagewire_core::policy::api_key::hash_api_key(&key))
-        .await
-        .unwrap()
-        .unwrap()
-        .tenant_id;
+    let tenant = app.tenant_of(&key).await;
     let upload = format!("uploads/{tenant}/{job}/source");
     assert!(app
         .stack

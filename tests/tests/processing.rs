@@ -114,11 +114,6 @@ async fn results_csv(app: &TestApp, key: &str, job: &str) -> String {
         .unwrap()
 }
 
-async fn credits(app: &TestApp, name: &str) -> i64 {
-    let tenants = app.stack.storage.tenants.list_tenants().await.unwrap();
-    tenants.iter().find(|t| t.name == name).unwrap().credits
-}
-
 fn field<'a>(doc: &'a Value, name: &str) -> &'a Value {
     doc["fields"]
         .as_array()
@@ -237,7 +232,7 @@ async fn the_invoice_reads_the_same_in_every_form() {
             assert!(d < 0.02, "{name}: {k} differs by {d}: {b} vs {pdf_box}");
         }
     }
-    assert_eq!(credits(&app, "acme").await, 100 - 5);
+    assert_eq!(app.credits("acme").await, 100 - 5);
     app.stack.stop().await;
 }
 
@@ -287,15 +282,7 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     assert_eq!(app.job_status(&key, &job).await["status"], "NEW");
 
     // The upload event unzips: every root entry is a document; refused entries are final at once.
-    let tenant = app
-        .stack
-        .storage
-        .api_keys
-        .find_api_key(&pagewire_core::policy::api_key::hash_api_key(&key))
-        .await
-        .unwrap()
-        .unwrap()
-        .tenant_id;
+    let tenant = app.tenant_of(&key).await;
     let upload = format!("uploads/{tenant}/{job}/source");
     object_created(&app.stack.functions.process_document.processing, &upload)
         .await
@@ -369,7 +356,7 @@ async fn a_zip_batch_gives_one_document_per_entry_and_refuses_bad_entries_alone(
     }
     assert_eq!(view["pages"], 22);
     assert_eq!(view["credits_charged"], 22);
-    assert_eq!(credits(&app, "acme").await, 100 - 22);
+    assert_eq!(app.credits("acme").await, 100 - 22);
 
     // One webhook per document, each with its own document id.
     let received = receiver.received();
@@ -428,7 +415,7 @@ async fn an_archive_that_expands_too_far_fails_as_a_whole() {
     assert_eq!(view["error"]["code"], "archive_too_large");
     assert_eq!(view["documents"][0]["error"]["code"], "archive_too_large");
     assert_eq!(view["credits_charged"], 0);
-    assert_eq!(credits(&app, "acme").await, 10);
+    assert_eq!(app.credits("acme").await, 10);
     app.stack.stop().await;
 }
 
@@ -465,7 +452,7 @@ async fn credits_run_out_mid_batch_and_repeated_events_charge_once() {
         .iter()
         .all(|d| d["status"] == "PROCESS IMAGE FAILED"));
     assert_eq!(view["credits_charged"], 3);
-    assert_eq!(credits(&app, "small").await, 0);
+    assert_eq!(app.credits("small").await, 0);
 
     // S3 and SQS deliver at least once: the same events again charge nothing and change nothing.
     let results_before = results(&app, &key, &job).await;
@@ -476,7 +463,7 @@ async fn credits_run_out_mid_batch_and_repeated_events_charge_once() {
             .unwrap();
     }
     app.stack.drain().await;
-    assert_eq!(credits(&app, "small").await, 0);
+    assert_eq!(app.credits("small").await, 0);
     assert_eq!(
         results(&app, &key, &job).await["documents"],
         results_before["documents"]
@@ -516,7 +503,7 @@ async fn images_without_ocr_models_fail_with_a_reason() {
     }
     let res = results(&app, &key, &text_pdf).await;
     assert_eq!(res["documents"][0]["result"], expected_invoice());
-    assert_eq!(credits(&app, "acme").await, 10 - 1);
+    assert_eq!(app.credits("acme").await, 10 - 1);
     app.stack.stop().await;
 }
 

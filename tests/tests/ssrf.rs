@@ -6,7 +6,7 @@ use integration_tests::stack::{options, TestApp};
 use pagewire_core::model::HttpMethod;
 use pagewire_core::policy::ssrf::AddressPolicy;
 use pagewire_core::ports::{OutboundRequest, TransportError, WebhookTransport};
-use pagewire_lambda_kit::transport::{HttpTransport, StaticLookup};
+use pagewire_webhook_http::{HttpTransport, StaticLookup};
 use serde_json::json;
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -197,9 +197,9 @@ async fn oversized_files_are_refused(backend: Backend) {
     const MAX: u64 = 64 * 1024;
     let receiver = Receiver::start().await;
     let env = TestEnv::new(backend).await;
-    let mut options = env.options();
-    options.config.settings.max_upload_file_bytes = MAX;
-    let app = TestApp::start_with(options).await;
+    let app = env
+        .start_adjusted(|o| o.config.settings.max_upload_file_bytes = MAX)
+        .await;
     let key = app.tenant("acme", 100).await;
     let template = app.invoice_template(&key).await;
     app.webhook(

@@ -200,9 +200,24 @@ async fn from_multipart(req: &Request, max_file: usize) -> Result<Submission, Co
     let mut form = multer::Multipart::with_constraints(stream, boundary, limits);
     let mut sub = Submission::default();
     let mut ids: Vec<String> = Vec::new();
+    // One request, one file: a second file part would otherwise replace the first one's content
+    // under the first one's name, so it is refused and named.
+    let mut file_part: Option<String> = None;
     while let Some(field) = form.next_field().await.map_err(part_error)? {
         let name = field.name().unwrap_or("").to_string();
         let upload_name = field.file_name().map(str::to_string);
+        if name == "actual_image" || upload_name.as_deref().is_some_and(|f| !f.is_empty()) {
+            if let Some(first) = &file_part {
+                return Err(CoreError::invalid(
+                    "too_many_files",
+                    format!(
+                        "part {name:?} is a second file after part {first:?}: send exactly one file \
+                         (the actual_image part) per request"
+                    ),
+                ));
+            }
+            file_part = Some(name.clone());
+        }
         let data = field.bytes().await.map_err(part_error)?;
         let text = || String::from_utf8_lossy(&data).trim().to_string();
         match name.as_str() {
@@ -255,6 +270,62 @@ mod tests {
         assert_eq!(sub.template_id.as_deref(), Some("t-1"));
         assert_eq!(sub.file_name.as_deref(), Some("a.pdf"));
         assert_eq!(sub.file.as_deref(), Some(&b"%PDF-1.4"[..]));
+    }
+
+    fn form(parts: &[(&str, Option<&str>, &str)]) -> Request {
+        let boundary = "b0undary";
+        let mut body = String::new();
+        for (name, file, content) in parts {
+            let file = file.map_or(String::new(), |f| format!("; filename=\"{f}\""));
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{content}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        lambda_http::http::Request::builder()
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::Binary(body.into_bytes()))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_second_file_part_is_refused_by_its_name() {
+        // Any part carrying a file counts, before or after actual_image, and without a file name too.
+        let cases = [
+            (
+                form(&[
+                    ("template_id", None, "t-1"),
+                    ("actual_image", Some("a.pdf"), "%PDF-1.4 a"),
+                    ("actual_image", Some("b.pdf"), "%PDF-1.4 b"),
+                ]),
+                r#"part "actual_image" is a second file after part "actual_image""#,
+            ),
+            (
+                form(&[
+                    ("attachment", Some("x.pdf"), "%PDF-1.4 x"),
+                    ("actual_image", None, "%PDF-1.4 a"),
+                ]),
+                r#"part "actual_image" is a second file after part "attachment""#,
+            ),
+        ];
+        for (request, names) in cases {
+            let err = from_multipart(&request, 1024).await.unwrap_err();
+            assert_eq!(err.code(), "too_many_files");
+            assert!(err.to_string().contains(names), "{err}");
+        }
+
+        // Text parts beside the one file are fine, known or not.
+        let one = form(&[
+            ("actual_image", Some("a.pdf"), "%PDF-1.4 a"),
+            ("submit", None, "Send"),
+            ("file_name", None, "named.pdf"),
+        ]);
+        let sub = from_multipart(&one, 1024).await.expect("one file");
+        assert_eq!(sub.file.as_deref(), Some(&b"%PDF-1.4 a"[..]));
+        assert_eq!(sub.file_name.as_deref(), Some("named.pdf"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 use pagewire_core::ports::{ArchiveEntry, ReadFailure};
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 #[derive(Debug, Clone, Copy)]
@@ -26,137 +27,258 @@ fn failure(code: &'static str, message: impl Into<String>) -> ReadFailure {
 pub fn unpack(bytes: &[u8], limits: ArchiveLimits) -> Result<Vec<ArchiveEntry>, ReadFailure> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| failure("malformed_zip", format!("the ZIP could not be read: {e}")))?;
-    if zip.len() > limits.max_entries {
+    let plan = plan_entries(&zip, bytes, limits.max_entries)?;
+    if plan.records > limits.max_entries {
         return Err(failure(
             "too_many_entries",
             format!(
                 "the ZIP has {} entries; at most {} are accepted",
-                zip.len(),
-                limits.max_entries
+                plan.records, limits.max_entries
             ),
         ));
     }
     refuse_overlapping_entries(&mut zip)?;
-    let mut declared_total: u64 = 0;
-    let mut actual_total: u64 = 0;
+    let mut totals = Totals::default();
     let mut entries = Vec::new();
-    for index in 0..zip.len() {
-        let listed_name = entry_name(&zip, index);
-        let mut file = match zip.by_index(index) {
-            Ok(file) => file,
-            Err(zip::result::ZipError::UnsupportedArchive(why)) => {
-                let name = listed_name;
-                let reason = if why.contains("ncrypt") || why.contains("assword") {
-                    failure("encrypted_entry", "the entry is encrypted")
-                } else {
-                    failure(
-                        "unsupported_entry",
-                        format!("the entry cannot be read: {why}"),
-                    )
-                };
-                entries.push(ArchiveEntry::Refused { name, reason });
-                continue;
-            }
-            Err(e) => {
-                let name = listed_name;
-                entries.push(ArchiveEntry::Refused {
-                    name,
-                    reason: failure("corrupt_entry", e.to_string()),
-                });
-                continue;
-            }
-        };
-        let name = file
-            .name()
-            .map(|n| n.into_owned())
-            .unwrap_or_else(|_| "?".to_string());
-        if file.is_dir() {
-            // A folder itself is not a document; its files are refused one by one below.
-            continue;
-        }
-        if let Some(reason) = refuse_name(&name) {
-            entries.push(ArchiveEntry::Refused { name, reason });
-            continue;
-        }
-        if file.encrypted() {
-            entries.push(ArchiveEntry::Refused {
-                name,
-                reason: failure("encrypted_entry", "the entry is encrypted"),
-            });
-            continue;
-        }
-        let declared = file.size();
-        declared_total = declared_total.saturating_add(declared);
-        if declared_total > limits.max_total_uncompressed {
-            return Err(failure(
-                "archive_too_large",
-                format!(
-                    "the ZIP expands to more than {} bytes",
-                    limits.max_total_uncompressed
-                ),
-            ));
-        }
-        if declared > limits.max_entry_bytes {
-            entries.push(ArchiveEntry::Refused {
-                name,
-                reason: failure(
-                    "entry_too_large",
-                    format!("the entry is larger than {} bytes", limits.max_entry_bytes),
-                ),
-            });
-            continue;
-        }
-        let compressed = file.compressed_size().max(1);
-        if declared > (1 << 20) && declared / compressed > limits.max_ratio {
-            entries.push(ArchiveEntry::Refused {
-                name,
-                reason: failure(
-                    "suspicious_ratio",
-                    "the entry's compression ratio is that of a zip bomb",
-                ),
-            });
-            continue;
-        }
-        // Read at most one byte past what the header declares: a lying header cannot expand further.
-        let mut data = Vec::with_capacity(declared.min(limits.max_entry_bytes) as usize);
-        let read = (&mut file).take(declared + 1).read_to_end(&mut data);
-        match read {
-            Ok(_) if data.len() as u64 != declared => entries.push(ArchiveEntry::Refused {
-                name,
-                reason: failure(
-                    "corrupt_entry",
-                    "the entry's size does not match its header",
-                ),
-            }),
-            Ok(_) => {
-                actual_total += data.len() as u64;
-                if actual_total > limits.max_total_uncompressed {
-                    return Err(failure(
-                        "archive_too_large",
-                        "the ZIP expands beyond the size limit",
-                    ));
-                }
-                if pagewire_core::policy::file_kind::sniff(&data)
-                    == Some(pagewire_core::model::FileKind::Zip)
-                {
-                    entries.push(ArchiveEntry::Refused {
-                        name,
-                        reason: failure("nested_archive", "a ZIP inside a ZIP is not processed"),
-                    });
-                } else {
-                    entries.push(ArchiveEntry::File {
-                        name,
-                        bytes: Bytes::from(data),
-                    });
+    for step in plan.steps {
+        match step {
+            Step::Read(index) => {
+                if let Some(entry) = read_entry(&mut zip, index, limits, &mut totals)? {
+                    entries.push(entry);
                 }
             }
-            Err(e) => entries.push(ArchiveEntry::Refused {
+            Step::Duplicate { name, copies } => entries.push(ArchiveEntry::Refused {
+                reason: refuse_name(&name).unwrap_or_else(|| duplicate_name(&name, copies)),
                 name,
-                reason: failure("corrupt_entry", e.to_string()),
             }),
         }
     }
     Ok(entries)
+}
+
+/// What to do with each record of the central directory, in the archive's order.
+struct Plan {
+    /// Records in the central directory, repeated names included.
+    records: usize,
+    steps: Vec<Step>,
+}
+
+enum Step {
+    /// Read the zip crate's entry of this index.
+    Read(usize),
+    /// One of `copies` records sharing this name: none is read (see `duplicate_name`).
+    Duplicate { name: String, copies: usize },
+}
+
+/// The zip crate keeps one entry per name (the last record's data under the first one's place), so
+/// with a repeated name it would silently drop records. Then the central directory is listed here
+/// and every record of a repeated name becomes a refusal of its own: nothing is dropped.
+fn plan_entries(
+    zip: &zip::ZipArchive<Cursor<&[u8]>>,
+    bytes: &[u8],
+    max_entries: usize,
+) -> Result<Plan, ReadFailure> {
+    if !zip.has_duplicate_names() {
+        return Ok(Plan {
+            records: zip.len(),
+            steps: (0..zip.len()).map(Step::Read).collect(),
+        });
+    }
+    let listed = listed_names(bytes, zip.central_directory_start(), max_entries);
+    if listed.len() > max_entries {
+        return Ok(Plan {
+            records: listed.len(),
+            steps: Vec::new(),
+        });
+    }
+    let mut copies: HashMap<&[u8], usize> = HashMap::new();
+    for name in &listed {
+        *copies.entry(name).or_default() += 1;
+    }
+    // A directory the crate read that this listing does not match: refuse rather than guess.
+    let mismatch = || {
+        failure(
+            "duplicate_entry_names",
+            "entries of the ZIP share a name: give every file its own name and submit the ZIP again",
+        )
+    };
+    if copies.len() != zip.len() {
+        return Err(mismatch());
+    }
+    let mut steps = Vec::with_capacity(listed.len());
+    for raw in &listed {
+        let index = zip.index_for_name_raw(raw).ok_or_else(mismatch)?;
+        let count = copies[raw];
+        if count == 1 {
+            steps.push(Step::Read(index));
+        } else if !raw.ends_with(b"/") {
+            // Folders themselves are not documents, repeated or not.
+            steps.push(Step::Duplicate {
+                name: entry_name(zip, index),
+                copies: count,
+            });
+        }
+    }
+    Ok(Plan {
+        records: listed.len(),
+        steps,
+    })
+}
+
+/// The raw names of the central directory's records in order, at most `max_entries + 1` of them
+/// (one more than allowed is enough to refuse the archive). The crate has already parsed the
+/// directory, so this walk only has to stay inside the bytes.
+fn listed_names(bytes: &[u8], directory_start: u64, max_entries: usize) -> Vec<&[u8]> {
+    const SIGNATURE: &[u8; 4] = b"PK\x01\x02";
+    const FIXED: usize = 46;
+    let le16 = |at: usize| usize::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
+    let mut names = Vec::new();
+    let mut at = usize::try_from(directory_start).unwrap_or(usize::MAX);
+    while names.len() <= max_entries {
+        let Some(fixed) = at.checked_add(FIXED).filter(|end| *end <= bytes.len()) else {
+            break;
+        };
+        if &bytes[at..at + 4] != SIGNATURE {
+            break;
+        }
+        let name_end = fixed + le16(at + 28);
+        let Some(name) = bytes.get(fixed..name_end) else {
+            break;
+        };
+        names.push(name);
+        at = name_end + le16(at + 30) + le16(at + 32);
+    }
+    names
+}
+
+fn duplicate_name(name: &str, copies: usize) -> ReadFailure {
+    failure(
+        "duplicate_entry_name",
+        format!(
+            "{copies} entries of the ZIP are named {name:?}, so none of them can be told apart and \
+             none is read: give each file its own name and submit the ZIP again"
+        ),
+    )
+}
+
+/// Uncompressed bytes so far: declared by the headers, and actually read.
+#[derive(Default)]
+struct Totals {
+    declared: u64,
+    actual: u64,
+}
+
+/// The entry at `index` as a document, a refusal of its own, or nothing (a folder). The error refuses
+/// the whole archive (its total size is over the limit).
+fn read_entry(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    index: usize,
+    limits: ArchiveLimits,
+    totals: &mut Totals,
+) -> Result<Option<ArchiveEntry>, ReadFailure> {
+    let listed_name = entry_name(zip, index);
+    let mut file = match zip.by_index(index) {
+        Ok(file) => file,
+        Err(zip::result::ZipError::UnsupportedArchive(why)) => {
+            let reason = if why.contains("ncrypt") || why.contains("assword") {
+                failure("encrypted_entry", "the entry is encrypted")
+            } else {
+                failure(
+                    "unsupported_entry",
+                    format!("the entry cannot be read: {why}"),
+                )
+            };
+            return Ok(Some(ArchiveEntry::Refused {
+                name: listed_name,
+                reason,
+            }));
+        }
+        Err(e) => {
+            return Ok(Some(ArchiveEntry::Refused {
+                name: listed_name,
+                reason: failure("corrupt_entry", e.to_string()),
+            }));
+        }
+    };
+    let name = file
+        .name()
+        .map(|n| n.into_owned())
+        .unwrap_or_else(|_| "?".to_string());
+    if file.is_dir() {
+        // A folder itself is not a document; its files are refused one by one.
+        return Ok(None);
+    }
+    let refused =
+        |name: String, reason: ReadFailure| Ok(Some(ArchiveEntry::Refused { name, reason }));
+    if let Some(reason) = refuse_name(&name) {
+        return refused(name, reason);
+    }
+    if file.encrypted() {
+        return refused(name, failure("encrypted_entry", "the entry is encrypted"));
+    }
+    let declared = file.size();
+    totals.declared = totals.declared.saturating_add(declared);
+    if totals.declared > limits.max_total_uncompressed {
+        return Err(failure(
+            "archive_too_large",
+            format!(
+                "the ZIP expands to more than {} bytes",
+                limits.max_total_uncompressed
+            ),
+        ));
+    }
+    if declared > limits.max_entry_bytes {
+        return refused(
+            name,
+            failure(
+                "entry_too_large",
+                format!("the entry is larger than {} bytes", limits.max_entry_bytes),
+            ),
+        );
+    }
+    let compressed = file.compressed_size().max(1);
+    if declared > (1 << 20) && declared / compressed > limits.max_ratio {
+        return refused(
+            name,
+            failure(
+                "suspicious_ratio",
+                "the entry's compression ratio is that of a zip bomb",
+            ),
+        );
+    }
+    // Read at most one byte past what the header declares: a lying header cannot expand further.
+    let mut data = Vec::with_capacity(declared.min(limits.max_entry_bytes) as usize);
+    match (&mut file).take(declared + 1).read_to_end(&mut data) {
+        Err(e) => refused(name, failure("corrupt_entry", e.to_string())),
+        Ok(_) if data.len() as u64 != declared => refused(
+            name,
+            failure(
+                "corrupt_entry",
+                "the entry's size does not match its header",
+            ),
+        ),
+        Ok(_) => {
+            totals.actual += data.len() as u64;
+            if totals.actual > limits.max_total_uncompressed {
+                return Err(failure(
+                    "archive_too_large",
+                    "the ZIP expands beyond the size limit",
+                ));
+            }
+            if pagewire_core::policy::file_kind::sniff(&data)
+                == Some(pagewire_core::model::FileKind::Zip)
+            {
+                return refused(
+                    name,
+                    failure("nested_archive", "a ZIP inside a ZIP is not processed"),
+                );
+            }
+            Ok(Some(ArchiveEntry::File {
+                name,
+                bytes: Bytes::from(data),
+            }))
+        }
+    }
 }
 
 /// Refuses an archive two of whose entries share bytes: a local header listed twice, or data ranges
@@ -301,6 +423,79 @@ mod tests {
         assert_eq!(
             unpack(&zip_of(&refs), limits()).unwrap_err().code,
             "too_many_entries"
+        );
+    }
+
+    #[test]
+    fn every_record_of_a_repeated_name_is_refused_and_none_is_dropped() {
+        let bytes = crate::hostile::repeated_names_zip(&[
+            ("invoice.pdf", b"%PDF-1.4 first"),
+            ("other.pdf", b"%PDF-1.4 other"),
+            ("invoice.pdf", b"%PDF-1.4 second"),
+            ("invoice.pdf", b"%PDF-1.4 third"),
+        ]);
+        let entries = unpack(&bytes, limits()).unwrap();
+        assert_eq!(entries.len(), 4, "{entries:?}");
+        let codes: Vec<_> = entries.iter().map(refused_code).collect();
+        assert_eq!(
+            codes,
+            vec![
+                Some("duplicate_entry_name"),
+                None,
+                Some("duplicate_entry_name"),
+                Some("duplicate_entry_name"),
+            ]
+        );
+        for entry in [&entries[0], &entries[2], &entries[3]] {
+            match entry {
+                ArchiveEntry::Refused { name, reason } => {
+                    assert_eq!(name, "invoice.pdf");
+                    assert!(reason.message.contains("3 entries"), "{}", reason.message);
+                    assert!(
+                        reason.message.contains("\"invoice.pdf\""),
+                        "{}",
+                        reason.message
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        match &entries[1] {
+            ArchiveEntry::File { name, bytes } => {
+                assert_eq!(
+                    (name.as_str(), &bytes[..]),
+                    ("other.pdf", &b"%PDF-1.4 other"[..])
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn repeated_names_count_against_the_entry_limit() {
+        // Eleven records under two names: the crate sees two entries, the limit sees eleven.
+        let mut files: Vec<(&str, &[u8])> = vec![("same.pdf", b"%PDF-1.4"); 10];
+        files.push(("last.pdf", b"%PDF-1.4"));
+        let bytes = crate::hostile::repeated_names_zip(&files);
+        let error = unpack(&bytes, limits()).unwrap_err();
+        assert_eq!(error.code, "too_many_entries");
+        assert!(error.message.contains("11 entries"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_repeated_name_inside_a_folder_keeps_the_folder_refusal() {
+        let bytes = crate::hostile::repeated_names_zip(&[
+            ("dir/a.pdf", b"%PDF-1.4 a"),
+            ("dir/a.pdf", b"%PDF-1.4 b"),
+        ]);
+        let codes: Vec<_> = unpack(&bytes, limits())
+            .unwrap()
+            .iter()
+            .map(refused_code)
+            .collect();
+        assert_eq!(
+            codes,
+            vec![Some("entry_in_folder"), Some("entry_in_folder")]
         );
     }
 

@@ -159,6 +159,43 @@ pub fn overlapping_zip(entry_bytes: usize, listings: usize) -> Vec<u8> {
     out
 }
 
+/// A ZIP of `entries` (name, content) in that order, where names may repeat, as some writers allow
+/// (Python's `zipfile` warns and writes it; the `zip` crate refuses to). Names are ASCII of at least
+/// four characters: each entry is written under a unique name of the same length, then renamed in
+/// its local header and its central record.
+pub fn repeated_names_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut stand_ins = Vec::new();
+    for (i, (name, content)) in entries.iter().enumerate() {
+        assert!(name.is_ascii() && name.len() >= 4, "{name:?}");
+        let stand_in = format!("{i:04}{}", &name[4..]);
+        writer
+            .start_file(stand_in.as_str(), zip::write::SimpleFileOptions::default())
+            .expect("zip entry");
+        writer.write_all(content).expect("zip data");
+        stand_ins.push(stand_in);
+    }
+    let mut zip = writer.finish().expect("zip").into_inner();
+    for (stand_in, (name, _)) in stand_ins.iter().zip(entries) {
+        let at: Vec<usize> = zip
+            .windows(stand_in.len())
+            .enumerate()
+            .filter(|(_, window)| *window == stand_in.as_bytes())
+            .map(|(at, _)| at)
+            .collect();
+        assert_eq!(
+            at.len(),
+            2,
+            "{stand_in} is in one local header and one central record"
+        );
+        for at in at {
+            zip[at..at + name.len()].copy_from_slice(name.as_bytes());
+        }
+    }
+    zip
+}
+
 /// A little-endian TIFF of `pages` grey pages of `width` x `height` white pixels, deflated, every
 /// page's one strip being the same bytes: a couple of megabytes that decode to gigabytes.
 #[cfg(feature = "ocr")]

@@ -182,14 +182,8 @@ where
     let path = route_path(&req).to_string();
     let (route, params) = match routes::find(routes, req.method().as_str(), &path) {
         Ok(found) => found,
-        Err(true) => {
-            return error_response(&CoreError::invalid(
-                "method_not_allowed",
-                "this method is not allowed here",
-            ))
-            .map_status(StatusCode::METHOD_NOT_ALLOWED)
-        }
-        Err(false) => {
+        Err(routes::Miss::MethodNotAllowed(allowed)) => return method_not_allowed(&allowed),
+        Err(routes::Miss::UnknownPath) => {
             return error_response(&CoreError::not_found("route_not_found", "no such route"))
         }
     };
@@ -197,6 +191,21 @@ where
         Ok(tenant) => run(tenant, route.action, params, req).await,
         Err(err) => error_response(&err),
     }
+}
+
+/// 405 for a path that exists with other methods: `Allow` lists them, as RFC 9110 (15.5.6) requires,
+/// and the message says them too.
+pub fn method_not_allowed(allowed: &[&str]) -> Response<Body> {
+    let list = allowed.join(", ");
+    let mut response = error_response(&CoreError::invalid(
+        "method_not_allowed",
+        format!("this method is not allowed here; allowed: {list}"),
+    ))
+    .map_status(StatusCode::METHOD_NOT_ALLOWED);
+    if let Ok(value) = HeaderValue::from_str(&list) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }
 
 trait MapStatus {
@@ -304,6 +313,19 @@ mod tests {
                 .code(),
             "invalid_field"
         );
+    }
+
+    #[test]
+    fn method_not_allowed_lists_the_methods_in_allow() {
+        let response = method_not_allowed(&["GET", "PUT", "DELETE"]);
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()[header::ALLOW], "GET, PUT, DELETE");
+        let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("allowed: GET, PUT, DELETE"));
     }
 
     #[test]

@@ -62,23 +62,37 @@ pub fn match_path(pattern: &str, path: &str) -> Option<Vec<String>> {
     }
 }
 
-/// Whether a request is for one of these routes: `Ok(route, params)`, `Err(true)` when the path exists
-/// with another method (405), `Err(false)` when it does not exist (404).
+/// Why no route takes a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    /// No route has this path: 404.
+    UnknownPath,
+    /// The path exists with these methods only, in the table's order: 405, and they go in `Allow`.
+    MethodNotAllowed(Vec<&'static str>),
+}
+
+/// The route that takes a request, with its path parameters, or why none does.
 pub fn find<'a, A>(
     routes: &'a [Route<A>],
     method: &str,
     path: &str,
-) -> Result<(&'a Route<A>, Vec<String>), bool> {
-    let mut path_known = false;
+) -> Result<(&'a Route<A>, Vec<String>), Miss> {
+    let mut allowed: Vec<&'static str> = Vec::new();
     for r in routes {
         if let Some(params) = match_path(r.pattern, path) {
             if r.method.eq_ignore_ascii_case(method) {
                 return Ok((r, params));
             }
-            path_known = true;
+            if !allowed.contains(&r.method) {
+                allowed.push(r.method);
+            }
         }
     }
-    Err(path_known)
+    if allowed.is_empty() {
+        Err(Miss::UnknownPath)
+    } else {
+        Err(Miss::MethodNotAllowed(allowed))
+    }
 }
 
 #[cfg(test)]
@@ -106,9 +120,22 @@ mod tests {
         let routes = [
             route("GET", "/templates", 1),
             route("POST", "/templates", 2),
+            route("GET", "/templates/{id}", 3),
+            route("PUT", "/templates/{id}", 4),
+            route("DELETE", "/templates/{id}", 5),
         ];
         assert_eq!(find(&routes, "post", "/templates").unwrap().0.action, 2);
-        assert!(find(&routes, "DELETE", "/templates").unwrap_err());
-        assert!(!find(&routes, "GET", "/nope").unwrap_err());
+        assert_eq!(
+            find(&routes, "DELETE", "/templates").unwrap_err(),
+            Miss::MethodNotAllowed(vec!["GET", "POST"])
+        );
+        assert_eq!(
+            find(&routes, "PATCH", "/templates/t-1").unwrap_err(),
+            Miss::MethodNotAllowed(vec!["GET", "PUT", "DELETE"])
+        );
+        assert_eq!(
+            find(&routes, "GET", "/nope").unwrap_err(),
+            Miss::UnknownPath
+        );
     }
 }

@@ -7,7 +7,6 @@
 //! webhooks are sent, the SQS client only where deliveries are queued.
 
 use crate::config::{required, Config, ConfigError};
-use crate::transport::HttpTransport;
 use pagewire_aws::{
     AwsClients, DynamoConfigStore, DynamoJobStore, S3ObjectStore, S3UploadUrls, SqsQueue,
 };
@@ -28,6 +27,7 @@ use pagewire_core::submission::SubmissionPorts;
 use pagewire_core::{Clock, RateLimiter, SystemClock};
 use pagewire_extract::isolation::IsolatedReader;
 use pagewire_extract::{PagewireReader, ReaderLimits};
+use pagewire_webhook_http::HttpTransport;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@ use crate::{apply, bounded, config, mutations};
 use pagewire_core::model::FileKind;
 use pagewire_core::ports::DocumentReader;
 use pagewire_core::Settings;
+use pagewire_extract::hostile::{looping_page_tree, PageLoop};
 use pagewire_extract::reader::fixtures::{fonts_pdf, text_pdf};
 use pagewire_extract::{PagewireReader, ReaderLimits};
 use proptest::prelude::*;
@@ -59,6 +60,26 @@ proptest! {
         let escaped = text.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
         let content = format!("BT /F1 {font_size} Tf 1 0 0 1 72 700 Tm ({escaped}) Tj ET");
         check(&fonts_pdf(&fonts, &page, &content));
+    }
+
+    /// The looping page trees of the hostile-input tests are the seeds: as made, each is
+    /// `malformed_pdf` with no page read; damaged anywhere, each still reads or fails with a reason.
+    #[test]
+    fn looping_page_trees_are_malformed_and_damaged_ones_end_cleanly(
+        shape in prop_oneof![
+            Just(PageLoop::RootIsItsOwnKid),
+            Just(PageLoop::RepeatedPage),
+            Just(PageLoop::RootBelowItself),
+            Just(PageLoop::ParentCycle),
+        ],
+        damage in mutations(),
+    ) {
+        let looping = looping_page_tree(shape);
+        let reader = PagewireReader::new(ReaderLimits::from_settings(&Settings::default()));
+        let failure = bounded("read_pdf", || reader.read(FileKind::Pdf, &looping))
+            .expect_err("a looping page tree is refused");
+        prop_assert_eq!(failure.code, "malformed_pdf");
+        check(&apply(looping, &damage));
     }
 
     #[test]

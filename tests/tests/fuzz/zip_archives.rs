@@ -78,6 +78,40 @@ proptest! {
         check(&apply(valid, &damage));
     }
 
+    /// Names drawn from a few, so they repeat: every record becomes exactly one entry, in order, and
+    /// a name listed more than once is refused on each of its records (never one kept, one dropped).
+    #[test]
+    fn repeated_names_are_never_dropped(
+        picks in prop::collection::vec((0usize..4, prop::collection::vec(any::<u8>(), 0..64)), 1..9),
+    ) {
+        const NAMES: [&str; 4] = ["a.pdf", "bb.pdf", "ccc.png", "dddd.pdf"];
+        let files: Vec<(&str, Vec<u8>)> = picks
+            .iter()
+            .map(|(name, tail)| {
+                let mut content = b"%PDF-1.4\n".to_vec();
+                content.extend(tail);
+                (NAMES[*name], content)
+            })
+            .collect();
+        let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (*n, c.as_slice())).collect();
+        let listed = bounded("unpack", || reader().unpack(&pagewire_extract::hostile::repeated_names_zip(&refs)))
+            .expect("a well-formed archive unpacks");
+        prop_assert_eq!(listed.len(), files.len());
+        for (entry, (name, content)) in listed.iter().zip(&files) {
+            let copies = files.iter().filter(|(other, _)| other == name).count();
+            match entry {
+                ArchiveEntry::File { name: got, bytes } => {
+                    prop_assert_eq!(copies, 1);
+                    prop_assert_eq!((got.as_str(), &bytes[..]), (*name, content.as_slice()));
+                }
+                ArchiveEntry::Refused { name: got, reason } => {
+                    prop_assert!(copies > 1, "{} refused: {}", got, reason.code);
+                    prop_assert_eq!((got.as_str(), reason.code), (*name, "duplicate_entry_name"));
+                }
+            }
+        }
+    }
+
     #[test]
     fn arbitrary_bytes_behind_a_zip_signature_are_refused_cleanly(
         tail in prop::collection::vec(any::<u8>(), 0..2048),
