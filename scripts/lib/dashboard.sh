@@ -12,10 +12,10 @@ pagewire_dashboard_deps() {
   (cd dashboard && npm ci --no-audit --no-fund --loglevel=error)
 }
 
-# Rebuilds dashboard/dist and fails when it differs from what is committed: the bundle is committed, so
+# Runs the dashboard's unit tests (dashboard/test), rebuilds dashboard/dist and fails when it differs from what is committed: the bundle is committed, so
 # that `pagewire dev` on a fresh clone serves the dashboard with no npm step, and this keeps it fresh.
 pagewire_dashboard_build() {
-  (cd dashboard && npm run --silent build)
+  (cd dashboard && npm run --silent test && npm run --silent build)
   if ! git diff --quiet -- dashboard/dist || [ -n "$(git ls-files --others --exclude-standard dashboard/dist)" ]; then
     echo "error: dashboard/dist is not the build of dashboard/src: commit the rebuilt bundle" >&2
     git status --short -- dashboard/dist >&2
