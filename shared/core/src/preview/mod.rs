@@ -4,7 +4,7 @@
 //! It runs processing's own read and extraction (`processing::reading`), so the fields are the ones a
 //! job would deliver. Nothing is stored and no webhook is sent. Previews are free: instead of credits,
 //! a tenant may preview `Settings::preview.pages_per_minute` pages a minute ([`page_budget`]), and one
-//! preview has at most `Settings::preview.max_pages` pages.
+//! preview has at most `Settings::preview.max_pages` pages (a refused sample counts as one page).
 
 pub mod page_budget;
 
@@ -98,10 +98,11 @@ pub async fn preview(
         file,
         s.settings.preview.max_pages,
     )
-    .await?
-    .map_err(refusal)?;
-    s.page_budget
-        .spend(tenant, page_count(&read), s.clock.now());
+    .await?;
+    // A refused sample was read too (or sniffed): it counts as one page, so refusals are no free reads.
+    let pages = read.as_ref().map_or(1, page_count);
+    s.page_budget.spend(tenant, pages, s.clock.now());
+    let read = read.map_err(refusal)?;
     let read = Arc::new(read);
     let fields = extract_fields_of(template, read.clone()).await?;
     Ok(Preview {
