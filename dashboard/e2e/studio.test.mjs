@@ -19,6 +19,8 @@ const SHOTS = join(env("SCREENSHOT_DIR"), "studio");
 let browser;
 let page;
 let receiver;
+/** The template each sample's test saved. */
+const saved = {};
 
 /** The page at desktop width, then at phone width (read-only there), then back. */
 async function shot(name) {
@@ -119,10 +121,11 @@ async function buildOn(kind, sample, mime) {
   await page.locator(".banner.notice", { hasText: "saved" }).waitFor();
   await page.waitForURL(/#\/templates\/[0-9a-f-]{36}\/studio$/);
   const templateId = page.url().split("/").at(-2);
+  saved[kind] = templateId;
   await shot(step(5, "saved"));
-  const saved = await api("GET", `/templates/${templateId}`);
+  const stored = await api("GET", `/templates/${templateId}`);
   assert.deepEqual(
-    saved.fields.map((f) => [f.name, f.type, f.rule.kind]),
+    stored.fields.map((f) => [f.name, f.type, f.rule.kind]),
     [
       ["invoice_number", "text", "label"],
       ["total_due", "money", "label"],
@@ -150,6 +153,27 @@ test("a three-field template built on a sample PDF by clicking and dragging deli
 
 test("the same on a sample PNG read by OCR", async () => {
   await buildOn("png", env("PAGEWIRE_SAMPLE_PNG"), "image/png");
+});
+
+test("a saved template opens in the studio on a new sample, and saves in place", async () => {
+  await page.goto(`${BASE}/#/templates/${saved.png}/studio`);
+  await page.getByRole("heading", { name: "Template studio" }).waitFor();
+  await page.locator('tr[data-field="total_due"]').waitFor();
+  // The PNG's template on another sample of that invoice, a JPEG: the same three values (the region
+  // too: the JPEG is the same page).
+  await page.getByLabel("Sample (PDF or image)").setInputFiles(env("PAGEWIRE_SAMPLE_PNG").replace(/\.png$/, ".jpg"));
+  await page.locator(".page img").first().waitFor();
+  assert.equal(await shownValue("invoice_number"), "INV-2024-001");
+  assert.equal(await shownValue("total_due"), "1234.56");
+  assert.equal(await shownValue("region"), "ACME Corporation");
+  await page.getByLabel("Template name").fill("Invoices (studio)");
+  await page.getByLabel("Template name").blur();
+  await page.getByRole("button", { name: "Save template" }).click();
+  await page.locator(".banner.notice", { hasText: "saved" }).waitFor();
+  const stored = await api("GET", `/templates/${saved.png}`);
+  assert.equal(stored.name, "Invoices (studio)");
+  assert.equal(stored.fields.length, 3);
+  await shot("edit-on-new-sample");
 });
 
 test("find fields proposes label and value pairs, accepted or dismissed with one click", async () => {
