@@ -27,6 +27,8 @@ pub fn api_functions() -> &'static [(&'static str, Vec<RouteKey>)] {
             ("submit-job", keys(submit_job::ROUTES)),
             ("job-status", keys(job_status::ROUTES)),
             ("job-results", keys(job_results::ROUTES)),
+            // Before templates: `POST /templates/preview` is its own route, not a template's id.
+            ("preview-template", keys(preview_template::ROUTES)),
             ("templates", keys(templates::ROUTES)),
             ("webhook-endpoints", keys(webhook_endpoints::ROUTES)),
         ]
@@ -41,19 +43,31 @@ pub fn mounted_routes() -> Vec<RouteKey> {
         .collect()
 }
 
-fn function_for(path: &str) -> Option<&'static str> {
-    api_functions()
-        .iter()
-        .find(|(_, routes)| routes.iter().any(|r| match_path(r.pattern, path).is_some()))
-        .map(|(name, _)| *name)
+/// The function API Gateway would invoke: the one with a route of this method and path (a fixed segment
+/// such as `/templates/preview` is one function's, `/templates/{id}` another's); failing that, one whose
+/// routes have the path, which answers the method with its 405.
+fn function_for(method: &str, path: &str) -> Option<&'static str> {
+    let owner = |same_method: bool| {
+        api_functions()
+            .iter()
+            .find(|(_, routes)| {
+                routes.iter().any(|r| {
+                    (!same_method || r.method.eq_ignore_ascii_case(method))
+                        && match_path(r.pattern, path).is_some()
+                })
+            })
+            .map(|(name, _)| *name)
+    };
+    owner(true).or_else(|| owner(false))
 }
 
 /// Runs one API request through the function that owns its path.
 pub async fn route_request(f: &Functions, req: Request) -> Response<Body> {
-    let result = match function_for(req.uri().path()) {
+    let result = match function_for(req.method().as_str(), req.uri().path()) {
         Some("submit-job") => submit_job::handle(&f.submit_job, req).await,
         Some("job-status") => job_status::handle(&f.job_status, req).await,
         Some("job-results") => job_results::handle(&f.job_results, req).await,
+        Some("preview-template") => preview_template::handle(&f.preview_template, req).await,
         Some("templates") => templates::handle(&f.templates, req).await,
         Some("webhook-endpoints") => webhook_endpoints::handle(&f.webhook_endpoints, req).await,
         _ => return error_response(&CoreError::not_found("route_not_found", "no such route")),
@@ -73,7 +87,9 @@ pub async fn serve_hyper(
     limits: &HttpLimits,
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
-    if let Some(site) = site.filter(|_| function_for(req.uri().path()).is_none()) {
+    if let Some(site) =
+        site.filter(|_| function_for(req.method().as_str(), req.uri().path()).is_none())
+    {
         if let Some(response) = site.respond(req.method(), req.uri().path()).await {
             return response;
         }

@@ -7,20 +7,14 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { launchChromium } from "./browser.mjs";
+import { DESKTOP, env, PHONE } from "./env.mjs";
 import { eventType, signedBy, startReceiver } from "./receiver.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run scripts/test.sh (or see scripts/lib/dashboard.sh)`);
-  return value;
-};
 const BASE = env("PAGEWIRE_URL");
 const KEY = env("PAGEWIRE_KEY");
 const SAMPLE_PDF = env("PAGEWIRE_SAMPLE_PDF");
 const SAMPLE_ZIP = env("PAGEWIRE_SAMPLE_ZIP");
 const SHOTS = env("SCREENSHOT_DIR");
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
 
 let browser;
 let context;

@@ -7,6 +7,7 @@ import type {
   DeliveryAttempt,
   JobResults,
   JobStatus,
+  Preview,
   Recovery,
   Template,
   TemplateInput,
@@ -111,6 +112,9 @@ export const templates = {
   replace: (id: string, input: TemplateInput) =>
     json<Template>("PUT", `/templates/${enc(id)}`, { json: input }),
   remove: (id: string) => send("DELETE", `/templates/${enc(id)}`).then(() => undefined),
+  /** Runs an unsaved template on a sample (`file`: base64 or a `data:` URL); nothing is stored. */
+  preview: (file: string, template: TemplateInput) =>
+    json<Preview>("POST", "/templates/preview", { json: { file, template } }),
 };
 
 export const webhooks = {

@@ -9,6 +9,7 @@ import * as session from "./session";
 import { jobView } from "./views/job";
 import { jobsView } from "./views/jobs";
 import { signInView } from "./views/signin";
+import { studioView } from "./views/studio";
 import { templateView } from "./views/template";
 import { templatesView } from "./views/templates";
 import { webhookView } from "./views/webhook";
@@ -26,6 +27,7 @@ function nav(): void {
   replace(
     el,
     link("/templates", "Templates"),
+    link("/studio", "Studio"),
     link("/jobs", "Jobs"),
     h(
       "button",
@@ -62,6 +64,8 @@ async function start(): Promise<void> {
   route("/templates", signedIn(templatesView));
   route("/templates/new", signedIn((root, _params, life) => templateView(root, [], life)));
   route("/templates/:id", signedIn(templateView));
+  route("/studio", signedIn(studioView));
+  route("/templates/:id/studio", signedIn(studioView));
   route("/webhooks/:id", signedIn(webhookView));
   route("/jobs", signedIn(jobsView));
   route("/jobs/:id", signedIn(jobView));

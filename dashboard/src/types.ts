@@ -154,6 +154,7 @@ export interface ExtractedField {
   value: unknown;
   raw: string | null;
   page: number | null;
+  box?: { x: number; y: number; width: number; height: number } | null;
   confidence: number | null;
   warnings?: FieldWarning[];
 }
@@ -182,3 +183,23 @@ export interface Accepted {
 
 /** A job is done changing once it reaches one of these. */
 export const FINAL_JOB_STATUSES = ["SUCCESS", "FAILED"];
+
+/** `POST /templates/preview`: the sample's pages and words, and the fields a job would extract. */
+export interface PreviewWord {
+  text: string;
+  box: { x: number; y: number; width: number; height: number };
+  confidence: number;
+}
+
+export interface PreviewPage {
+  number: number;
+  aspect: number;
+  source: "text_layer" | "ocr";
+  words: PreviewWord[];
+}
+
+export interface Preview {
+  file_kind: "pdf" | "png" | "jpeg" | "tiff" | "webp";
+  pages: PreviewPage[];
+  fields: ExtractedField[];
+}

@@ -10,7 +10,10 @@
 #   - createTemplate, replaceTemplate: rules across fields (a region inside the page, a regex that
 #     compiles with its `group`, unique names, `match` and `separator` fitting the type: 400
 #     `invalid_template`), and, until the server takes them, integers written as `1.0` (`group`, `page`);
-#   - createUpload: `file_size` written as `1.0` (an integer in JSON Schema), until the server takes it.
+#   - createUpload: `file_size` written as `1.0` (an integer in JSON Schema), until the server takes it;
+#   - previewTemplate: the decoded file must be a readable document of a few pages (415, 400
+#     `unreadable_file`, 413 `too_many_pages`), the inline template must keep the template rules (400), and
+#     exactly one of `template_id` and `template` is given (400).
 # And negative_data_rejection is off for submitJob and createUpload until the server's Idempotency-Key
 # fingerprint tells `"webhook_ids": [""]` (or `[]`) from no `webhook_ids`: today such a request replays an
 # earlier 2xx answer given under the same key, which Schemathesis rightly reports. (The coverage phase
@@ -27,6 +30,10 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 [[operations]]
 include-operation-id-regex = "^(createTemplate|replaceTemplate|createUpload)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
+
+[[operations]]
+include-operation-id = "previewTemplate"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404", "413", "415", "429"]
 
 [[operations]]
 include-operation-id-regex = "^(submitJob|createUpload)$"

@@ -12,12 +12,20 @@ pagewire_dashboard_deps() {
   (cd dashboard && npm ci --no-audit --no-fund --loglevel=error)
 }
 
+# Runs the dashboard's unit tests (dashboard/test), rebuilds dashboard/dist and fails when it differs from what is committed: the bundle is committed, so
+# that `pagewire dev` on a fresh clone serves the dashboard with no npm step, and this keeps it fresh.
 pagewire_dashboard_build() {
-  (cd dashboard && npm run --silent build)
+  (cd dashboard && npm run --silent test && npm run --silent build)
+  if ! git diff --quiet -- dashboard/dist || [ -n "$(git ls-files --others --exclude-standard dashboard/dist)" ]; then
+    echo "error: dashboard/dist is not the build of dashboard/src: commit the rebuilt bundle" >&2
+    git status --short -- dashboard/dist >&2
+    return 1
+  fi
 }
 
 # Starts `pagewire dev` (temporary data dir, free port, webhooks to loopback http allowed) serving
-# dashboard/dist, runs `npm run e2e` (dashboard/e2e/dashboard.test.mjs) against it, and stops it.
+# dashboard/dist, runs `npm run e2e` (dashboard/e2e/dashboard.test.mjs, then studio.test.mjs) against it, and
+# stops it.
 pagewire_dashboard_e2e() {
   local shots="${PAGEWIRE_SCREENSHOT_DIR:-$PWD/dashboard/e2e/screenshots}"
   local status=0
@@ -32,7 +40,7 @@ with zipfile.ZipFile(sys.argv[2], "w") as z:
   echo "== dashboard end-to-end tests (headless chromium) against pagewire dev on 127.0.0.1:$PAGEWIRE_DEV_PORT"
   (cd dashboard && PAGEWIRE_URL="http://127.0.0.1:$PAGEWIRE_DEV_PORT" PAGEWIRE_KEY="$PAGEWIRE_DEV_KEY" \
     PAGEWIRE_SAMPLE_PDF="$data/sample-invoice.pdf" PAGEWIRE_SAMPLE_ZIP="$PAGEWIRE_DEV_DIR/invoices.zip" \
-    SCREENSHOT_DIR="$shots" \
+    PAGEWIRE_SAMPLE_PNG="$PWD/../tests/fixtures/invoice.png" SCREENSHOT_DIR="$shots" \
     npm run --silent e2e) || status=$?
   pagewire_dev_stop
   echo "== dashboard screenshots: $shots"

@@ -224,6 +224,7 @@ pub async fn run_event(f: &Functions, file: &str) -> Outcome {
                 "job-status" => job_status::handle(&f.job_status, request).await,
                 "job-results" => job_results::handle(&f.job_results, request).await,
                 "templates" => templates::handle(&f.templates, request).await,
+                "preview-template" => preview_template::handle(&f.preview_template, request).await,
                 "webhook-endpoints" => {
                     webhook_endpoints::handle(&f.webhook_endpoints, request).await
                 }

@@ -342,3 +342,19 @@ pub fn invoice_pdf() -> Vec<u8> {
         &["Total Due: $1,234.56"],
     ])
 }
+
+/// The OCR models the tests read images with, from `PAGEWIRE_OCR_MODEL_DIR` (scripts/test.sh sets it).
+pub fn ocr_model_dir() -> std::path::PathBuf {
+    let dir = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR")
+        .map(std::path::PathBuf::from)
+        .expect(
+            "PAGEWIRE_OCR_MODEL_DIR must point at the OCR models: run the tests with scripts/test.sh, \
+             or first `. scripts/lib/ocr-models.sh && pagewire_ocr_models`",
+        );
+    assert!(
+        dir.join("det.onnx").is_file() && dir.join("rec.onnx").is_file(),
+        "PAGEWIRE_OCR_MODEL_DIR={} has no det.onnx and rec.onnx",
+        dir.display()
+    );
+    dir
+}

@@ -41,6 +41,7 @@ const EXPECTED: &[(&str, Expected)] = &[
     ("job-status/job-status.json", Http(200)),
     ("job-status/job.json", Http(200)),
     ("job-status/unknown-job.json", Http(404)),
+    ("preview-template/preview.json", Http(200)),
     ("process-document/s3-object-created.json", Batch(&[])),
     (
         "process-document/sqs-not-json.json",

@@ -7,22 +7,13 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use integration_tests::stack::ocr_model_dir as model_dir;
 use integration_tests::stack::{options, TestApp};
 use pagewire_core::SystemClock;
 use pagewire_extract::fixtures;
 use pagewire_extract::hostile::{self, PageLoop};
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use std::sync::Arc;
-
-fn model_dir() -> PathBuf {
-    let dir = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR").map(PathBuf::from).expect(
-        "PAGEWIRE_OCR_MODEL_DIR must point at the OCR models: run the tests with scripts/test.sh, \
-         or first `. scripts/lib/ocr-models.sh && pagewire_ocr_models`",
-    );
-    assert!(dir.join("det.onnx").is_file(), "{}", dir.display());
-    dir
-}
 
 async fn submit(app: &TestApp, key: &str, template: &str, bytes: &[u8], name: &str) -> String {
     let (status, body) = app

@@ -6,27 +6,15 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use integration_tests::receiver::Receiver;
+use integration_tests::stack::ocr_model_dir as model_dir;
 use integration_tests::stack::{options, TestApp};
 use pagewire_core::processing::object_created;
 use pagewire_core::SystemClock;
 use pagewire_extract::fixtures;
 use serde_json::{json, Value};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-
-fn model_dir() -> PathBuf {
-    let dir = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR").map(PathBuf::from).expect(
-        "PAGEWIRE_OCR_MODEL_DIR must point at the OCR models: run the tests with scripts/test.sh, \
-         or first `. scripts/lib/ocr-models.sh && pagewire_ocr_models`",
-    );
-    assert!(
-        dir.join("det.onnx").is_file() && dir.join("rec.onnx").is_file(),
-        "PAGEWIRE_OCR_MODEL_DIR={} has no det.onnx and rec.onnx",
-        dir.display()
-    );
-    dir
-}
 
 async fn ocr_app(dir: &Path) -> TestApp {
     let mut options = options(dir, Arc::new(SystemClock));

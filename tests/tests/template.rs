@@ -420,7 +420,7 @@ fn new_uploads_and_documents_notify_the_process_queue() {
 }
 
 #[test]
-fn process_document_gets_the_shipped_ocr_models_as_a_layer_sam_builds_from_the_repository() {
+fn the_reading_functions_get_the_shipped_ocr_models_as_a_layer_sam_builds_from_the_repository() {
     let t = Template::load();
     let layer = t.resource("OcrModelLayer");
     assert_eq!(
@@ -440,34 +440,35 @@ fn process_document_gets_the_shipped_ocr_models_as_a_layer_sam_builds_from_the_r
         .str()
         .expect("the layer is built from a directory of the repository");
 
-    // Attached to process-document by default; an ARN parameter replaces it, never adds nothing.
-    let (_, function) = t.function_by_binary("process-document");
-    let layers = function.get("Properties").get("Layers");
-    assert_eq!(
-        layers.tag(),
-        Some("If"),
-        "the layer override is a condition"
-    );
-    let branches = layers.items();
-    assert_eq!(branches.len(), 3);
-    let default_branch = referenced_names(branches[2]);
-    assert_eq!(
-        default_branch,
-        BTreeSet::from(["OcrModelLayer".to_string()]),
-        "without an override, process-document gets the shipped layer"
-    );
-    assert_eq!(
-        referenced_names(branches[1]),
-        BTreeSet::from(["OcrModelLayerArn".to_string()])
-    );
-
-    // The function looks for the models where the layer unpacks them: /opt/<path inside ContentUri>.
-    let variable = function
-        .get("Properties")
-        .get("Environment")
-        .get("Variables")
-        .get("PAGEWIRE_OCR_MODEL_DIR");
-    assert_eq!(variable.ref_target(), Some("OcrModelDir"));
+    // Attached to the functions that read documents (a job's, or a preview's sample) by default; an ARN
+    // parameter replaces it, never adds nothing.
+    for binary in ["process-document", "preview-template"] {
+        let (_, function) = t.function_by_binary(binary);
+        let layers = function.get("Properties").get("Layers");
+        assert_eq!(
+            layers.tag(),
+            Some("If"),
+            "{binary}: the layer override is a condition"
+        );
+        let branches = layers.items();
+        assert_eq!(branches.len(), 3);
+        assert_eq!(
+            referenced_names(branches[2]),
+            BTreeSet::from(["OcrModelLayer".to_string()]),
+            "without an override, {binary} gets the shipped layer"
+        );
+        assert_eq!(
+            referenced_names(branches[1]),
+            BTreeSet::from(["OcrModelLayerArn".to_string()])
+        );
+        // The function looks for the models where the layer unpacks them: /opt/<path inside ContentUri>.
+        let variable = function
+            .get("Properties")
+            .get("Environment")
+            .get("Variables")
+            .get("PAGEWIRE_OCR_MODEL_DIR");
+        assert_eq!(variable.ref_target(), Some("OcrModelDir"), "{binary}");
+    }
     let default_dir = t
         .root()
         .get("Parameters")

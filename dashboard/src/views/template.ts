@@ -58,6 +58,7 @@ function editSection(template: Template): HTMLElement {
     h("p", {}, h("a", { href: "#/templates" }, "← Templates")),
     h("div", { class: "heading" }, h("h1", {}, template.name), remove),
     h("p", { class: "muted" }, "Template ID ", h("code", {}, template.id)),
+    h("p", {}, h("a", { href: `#/templates/${template.id}/studio`, class: "button" }, "Open in the studio with a new sample")),
     form.el,
   );
 }

@@ -1,8 +1,6 @@
 //! `POST /process-job`: a file (base64 in JSON, or a multipart upload) against a template; and
 //! `POST /uploads`: the same without the file, which the client then PUTs to the URL it gets back.
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE};
-use base64::Engine;
 use bytes::Bytes;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -11,6 +9,7 @@ use pagewire_core::submission::{
     create_upload_once, submit_job_once, Submission, SubmissionPorts, UploadRequest,
 };
 use pagewire_core::CoreError;
+use pagewire_lambda_kit::file_field::decode_base64_file;
 use pagewire_lambda_kit::http::{content_type, dispatch, error_response, json_body, respond};
 use pagewire_lambda_kit::routes::{route, Route};
 use pagewire_lambda_kit::wiring::{Adapters, WiringError};
@@ -148,7 +147,7 @@ fn from_json(req: &Request) -> Result<Submission, CoreError> {
     let body: JsonSubmission = json_body(req)?;
     let file = match body.actual_image {
         None => None,
-        Some(text) => Some(decode_base64(&text)?),
+        Some(text) => Some(decode_base64_file(&text, "actual_image")?),
     };
     Ok(Submission {
         template_id: body.template_id,
@@ -157,23 +156,6 @@ fn from_json(req: &Request) -> Result<Submission, CoreError> {
         static_values: body.static_values,
         webhook_ids: body.webhook_ids.map(WebhookIds::into_list),
     })
-}
-
-/// Standard or URL-safe base64, with or without a `data:...;base64,` prefix and line breaks.
-fn decode_base64(text: &str) -> Result<Bytes, CoreError> {
-    let payload = match text.split_once(";base64,") {
-        Some((prefix, rest)) if prefix.starts_with("data:") => rest,
-        _ => text,
-    };
-    let compact: String = payload
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    STANDARD
-        .decode(&compact)
-        .or_else(|_| URL_SAFE.decode(&compact))
-        .map(Bytes::from)
-        .map_err(|_| CoreError::invalid("invalid_base64", "actual_image is not valid base64"))
 }
 
 /// `[a, b]`, `["a","b"]`, `a,b` or `a`.
@@ -268,19 +250,6 @@ async fn from_multipart(req: &Request, max_file: usize) -> Result<Submission, Co
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_forms() {
-        assert_eq!(&decode_base64("aGVsbG8=").unwrap()[..], b"hello");
-        assert_eq!(
-            &decode_base64("data:application/pdf;base64,aGVs\nbG8=").unwrap()[..],
-            b"hello"
-        );
-        assert_eq!(
-            decode_base64("not base64!!").unwrap_err().code(),
-            "invalid_base64"
-        );
-    }
 
     #[tokio::test]
     async fn a_mixed_case_boundary_is_kept_as_sent() {

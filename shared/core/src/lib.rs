@@ -9,6 +9,7 @@
 //! - [`submission`]: a file and a template in, a job id out.
 //! - [`processing`]: a stored file to finished documents, charged credits and queued deliveries.
 //! - [`delivery`]: signed webhooks, retries, endpoint state, file clean-up.
+//! - [`preview`]: a sample file read and a template run on it, nothing stored.
 //! - [`configuration`]: templates, webhook endpoints, tenants.
 //! - [`queries`]: a job's status and results.
 
@@ -24,6 +25,7 @@ pub mod model;
 pub mod object_keys;
 pub mod policy;
 pub mod ports;
+pub mod preview;
 pub mod processing;
 pub mod queries;
 pub mod settings;

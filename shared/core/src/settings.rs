@@ -38,6 +38,16 @@ pub struct Settings {
     /// Requests per tenant to the API, per process (`per_second` 0 turns it off). On Lambda every warm
     /// instance counts on its own; API Gateway's throttling is the global limit.
     pub api_rate_limit: RateLimit,
+    /// Bounds of the template preview (free, so bounded in pages instead of charged).
+    pub preview: PreviewLimits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PreviewLimits {
+    /// Most pages one sample may have.
+    pub max_pages: u32,
+    /// Pages a tenant may preview per minute, per process.
+    pub pages_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -60,6 +70,10 @@ impl Default for Settings {
             api_rate_limit: RateLimit {
                 per_second: 100,
                 burst: 200,
+            },
+            preview: PreviewLimits {
+                max_pages: 5,
+                pages_per_minute: 30,
             },
         }
     }

@@ -3,6 +3,7 @@
 //! client of `pagewire-webhook-http` among them) into each capability's ports ([`wiring::Adapters`]).
 
 pub mod config;
+pub mod file_field;
 pub mod http;
 pub mod json_input;
 pub mod read_worker;

@@ -53,3 +53,41 @@ pub fn command_for(command: WorkerCommand, config: &Config) -> WorkerCommand {
         None => command.env("PAGEWIRE_OCR_MODEL_DIR", ""),
     }
 }
+
+/// The `main` of a Lambda function that reads documents: a read worker when started as one; else a
+/// runtime, and `run` given the AWS adapters, reading in worker processes of this very executable.
+pub fn lambda_main<F, Fut>(run: F) -> ExitCode
+where
+    F: FnOnce(crate::wiring::Adapters) -> Fut,
+    Fut: std::future::Future<Output = Result<(), lambda_runtime::Error>>,
+{
+    // Re-run as a read worker by this very function: no runtime, no logging on stdout.
+    if let Some(exit) = serve_if_asked() {
+        return exit;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("starting the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        crate::telemetry::init();
+        let mut adapters = crate::wiring::Adapters::aws_from_env()?;
+        if let Some(worker) = this_executable() {
+            adapters = adapters.with_read_worker(worker);
+        }
+        run(adapters).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -21,6 +21,8 @@ use pagewire_core::ports::{
     EndpointRecords, IdempotencyKeys, JobRecords, MessageSink, ObjectStore, TemplateRecords,
     TenantRecords, UploadUrls,
 };
+use pagewire_core::preview::page_budget::PreviewPageBudget;
+use pagewire_core::preview::PreviewPorts;
 use pagewire_core::processing::ProcessingPorts;
 use pagewire_core::queries::QueryPorts;
 use pagewire_core::submission::SubmissionPorts;
@@ -179,6 +181,20 @@ impl Adapters {
             objects: self.objects()?,
             reader: self.document_reader(),
             delivery_queue: self.delivery_queue()?,
+            clock: self.clock(),
+            settings: self.config.settings.clone(),
+        })
+    }
+
+    /// The template preview: the tenant's templates and the same document reader processing uses, so
+    /// a preview reads a sample as a job would.
+    pub fn preview(&self) -> Result<PreviewPorts, WiringError> {
+        Ok(PreviewPorts {
+            templates: self.templates()?,
+            reader: self.document_reader(),
+            page_budget: Arc::new(PreviewPageBudget::new(
+                self.config.settings.preview.pages_per_minute,
+            )),
             clock: self.clock(),
             settings: self.config.settings.clone(),
         })

@@ -26,9 +26,20 @@ pub async fn create(
     tenant: TenantId,
     input: TemplateInput,
 ) -> Result<Template, CoreError> {
+    let template = unsaved(tenant, input, s.clock.now())?;
+    s.templates.insert_template(&template).await?;
+    Ok(template)
+}
+
+/// The new template `input` describes, checked and given an id, but not stored (what `create` stores,
+/// and what the template preview runs for an inline template).
+pub fn unsaved(
+    tenant: TenantId,
+    input: TemplateInput,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Template, CoreError> {
     validate(&input)?;
-    let now = s.clock.now();
-    let template = Template {
+    Ok(Template {
         id: TemplateId::random(),
         tenant_id: tenant,
         name: input.name.trim().to_string(),
@@ -38,9 +49,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         version: 0,
-    };
-    s.templates.insert_template(&template).await?;
-    Ok(template)
+    })
 }
 
 fn trimmed(fields: Vec<FieldSpec>) -> Vec<FieldSpec> {

@@ -1,15 +1,15 @@
 //! One document: read (in a worker, within its budget), charged, and its template's fields extracted.
 
 use super::finish::{after_finish, finish_document, Outcome};
+use super::reading::{extract_fields_of, page_count, read_document};
 use super::update::{modify_document_from, modify_job};
-use super::{live_job, run_blocking, set_status, ProcessingPorts};
+use super::{live_job, set_status, ProcessingPorts};
 use crate::error::CoreError;
 use crate::ids::{DocumentId, JobId};
-use crate::model::{Document, Failure, FileKind, Job, Status};
-use crate::policy::extraction::{CompiledTemplate, EXTRACTION_TIME_BUDGET};
-use crate::policy::file_kind;
-use crate::ports::{ChargeOutcome, ReadDocument, ReadFailure};
+use crate::model::{Document, Failure, Job, Status};
+use crate::ports::ChargeOutcome;
 use bytes::Bytes;
+use std::sync::Arc;
 
 pub(super) async fn process_stored_document(
     s: &ProcessingPorts,
@@ -72,38 +72,18 @@ pub(super) async fn read_and_extract(
     doc_id: DocumentId,
     bytes: Bytes,
 ) -> Result<Outcome, CoreError> {
-    let Some(kind) = file_kind::sniff(&bytes) else {
-        return Ok(Err(Failure::new(
-            "unsupported_file_type",
-            "the file is not a PDF, PNG, JPEG, TIFF or WebP (judged by its content)",
-        )));
-    };
-    if kind == FileKind::Zip {
-        return Ok(Err(Failure::new(
-            "nested_archive",
-            "a ZIP inside a ZIP is not processed",
-        )));
-    }
-    let (reader, owner) = (s.reader.clone(), job.tenant_id.to_string());
-    let read: Result<ReadDocument, ReadFailure> =
-        run_blocking(move || reader.read_for(&owner, kind, &bytes)).await?;
-    let read = match read {
+    let read = match read_document(
+        &s.reader,
+        job.tenant_id.to_string(),
+        bytes,
+        s.settings.max_pdf_pages,
+    )
+    .await?
+    {
         Ok(read) => read,
-        Err(failure) if failure.is_transient() => {
-            return Err(CoreError::Unavailable(failure.message))
-        }
-        Err(failure) => return Ok(Err(Failure::new(failure.code, failure.message))),
+        Err(failure) => return Ok(Err(failure)),
     };
-    let pages = read.pages.len().max(1) as u32;
-    if pages > s.settings.max_pdf_pages {
-        return Ok(Err(Failure::new(
-            "too_many_pages",
-            format!(
-                "the document has {pages} pages; at most {} are processed",
-                s.settings.max_pdf_pages
-            ),
-        )));
-    }
+    let (kind, pages) = (read.kind, page_count(&read));
     let Some(template) = s
         .templates
         .get_template(job.tenant_id, job.template_id)
@@ -129,12 +109,6 @@ pub(super) async fn read_and_extract(
             )));
         }
     }
-    // Matching is CPU work: off the async executor, within the document's time budget.
-    let fields = run_blocking(move || {
-        let deadline = std::time::Instant::now() + EXTRACTION_TIME_BUDGET;
-        CompiledTemplate::new(&template)
-            .extract(&read.pages, &|| std::time::Instant::now() >= deadline)
-    })
-    .await?;
+    let fields = extract_fields_of(template, Arc::new(read)).await?;
     Ok(Ok((kind, pages, fields)))
 }

@@ -6,10 +6,12 @@
 //!
 //! - `upload.rs`: an uploaded file becomes one document, or a ZIP batch many.
 //! - `document.rs`: one document read, charged and extracted.
+//! - `reading.rs`: the read and the extraction, shared with the template preview.
 //! - `finish.rs`: a finished document's deliveries queued, and its job counted and ended.
 
 mod document;
 mod finish;
+pub(crate) mod reading;
 mod update;
 mod upload;
 
