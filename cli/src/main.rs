@@ -60,6 +60,10 @@ enum Command {
         /// (cloud metadata) and the other refused ranges stay refused.
         #[arg(long)]
         allow_loopback_webhooks: bool,
+        /// Pages a tenant may preview per minute (`POST /templates/preview`) [default: 30]. The browser tests
+        /// of the template studio raise it: they preview far faster than a person clicks.
+        #[arg(long, env = "PAGEWIRE_PREVIEW_PAGES_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..))]
+        preview_pages_per_minute: Option<u32>,
         /// The built dashboard (`npm run build` in dashboard/) served at `/`.
         #[arg(long, env = "PAGEWIRE_DASHBOARD_DIR", default_value = pagewire_cli::static_files::DEFAULT_DASHBOARD_DIR)]
         dashboard_dir: PathBuf,
@@ -140,12 +144,16 @@ async fn run() -> ExitCode {
             dashboard_dir,
             process_concurrency,
             delivery_concurrency,
+            preview_pages_per_minute,
         } => {
             // OCR is on unless the models cannot be found: the start-up output says which case it is.
             let ocr = OcrModels::from_env();
             config.ocr_model_dir = ocr.dir().map(Path::to_path_buf);
             config.settings.allow_http_webhooks |= allow_http_webhooks;
             config.settings.allow_loopback_webhooks |= allow_loopback_webhooks;
+            if let Some(pages) = preview_pages_per_minute {
+                config.settings.preview.pages_per_minute = pages;
+            }
             let concurrency = Concurrency {
                 process: process_concurrency.map(usize::from),
                 delivery: delivery_concurrency.map(usize::from),

@@ -177,7 +177,7 @@ async fn recovery_sends_the_failed_deliveries_again_with_their_ids(backend: Back
     let (status, err) = app.call("POST", &recover, key, Some(since.clone())).await;
     assert_eq!(
         (status, err["error"]["code"].as_str()),
-        (400, Some("webhook_disabled"))
+        (409, Some("webhook_disabled"))
     );
     let (status, _) = app
         .call("PATCH", &path, key, Some(json!({"enabled": true})))
@@ -186,10 +186,6 @@ async fn recovery_sends_the_failed_deliveries_again_with_their_ids(backend: Back
     for (body, message) in [
         (json!({"since": "yesterday"}), "since: "),
         (json!({}), "since: is required"),
-        (
-            json!({"since": (app.t0() + Duration::hours(1)).to_rfc3339()}),
-            "since: expected a time in the past",
-        ),
     ] {
         let (status, err) = app.call("POST", &recover, key, Some(body.clone())).await;
         assert_eq!(status, 400, "{body}: {err}");
@@ -200,6 +196,10 @@ async fn recovery_sends_the_failed_deliveries_again_with_their_ids(backend: Back
     app.at(10).await;
     let later = json!({"since": (app.t0() + Duration::seconds(5)).to_rfc3339()});
     let (status, none) = app.call("POST", &recover, key, Some(later)).await;
+    assert_eq!((status, none), (202, json!({"queued": 0, "more": false})));
+    // A `since` still to come finds nothing either.
+    let future = json!({"since": (app.t0() + Duration::hours(1)).to_rfc3339()});
+    let (status, none) = app.call("POST", &recover, key, Some(future)).await;
     assert_eq!((status, none), (202, json!({"queued": 0, "more": false})));
 
     let (status, queued) = app.call("POST", &recover, key, Some(since.clone())).await;

@@ -42,8 +42,9 @@ pub struct Recovery {
     pub more: bool,
 }
 
-/// Sends again the deliveries to endpoint `id` that failed since `since` (a time in the past; what is
-/// older than the retention is gone already).
+/// Sends again the deliveries to endpoint `id` that failed since `since` (what is older than the retention
+/// is gone already; a `since` still to come finds nothing). A disabled endpoint is a conflict: enable it
+/// first.
 pub async fn recover_endpoint(
     s: &RecoveryPorts,
     tenant: TenantId,
@@ -51,18 +52,13 @@ pub async fn recover_endpoint(
     since: DateTime<Utc>,
 ) -> Result<Recovery, CoreError> {
     let now = s.clock.now();
-    if since > now {
-        return Err(CoreError::invalid(
-            "invalid_field",
-            "since: expected a time in the past",
-        ));
-    }
     let endpoint = find(s.endpoints.as_ref(), tenant, id).await?;
     if !endpoint.enabled {
-        return Err(CoreError::invalid(
-            "webhook_disabled",
-            "the endpoint is disabled: enable it before recovering its deliveries",
-        ));
+        return Err(CoreError::Conflict {
+            code: "webhook_disabled",
+            message: "the endpoint is disabled: enable it before recovering its deliveries"
+                .to_string(),
+        });
     }
     let attempts = s
         .attempts
