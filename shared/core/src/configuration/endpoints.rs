@@ -10,6 +10,7 @@ use crate::delivery::payload::test_event_body;
 use crate::delivery::sender::{send_signed, AttemptSubject, SendResult, WebhookSender};
 use crate::error::{CoreError, StoreError};
 use crate::ids::{EndpointId, TemplateId, TenantId};
+use crate::model::records::Versioned;
 use crate::model::{DeliveryAttempt, EventType, RetiredSecret, WebhookEndpoint};
 use crate::policy::signature::generate_secret;
 use crate::policy::webhook_config::url_for_document;
@@ -126,10 +127,7 @@ pub async fn try_change_endpoint(
         }
         endpoint.updated_at = clock.now();
         match endpoints.update_endpoint(&endpoint).await {
-            Ok(()) => {
-                endpoint.version += 1;
-                return Ok(Some(endpoint));
-            }
+            Ok(()) => return Ok(Some(endpoint.written())),
             Err(StoreError::Conflict) => {}
             Err(other) => return Err(other.into()),
         }

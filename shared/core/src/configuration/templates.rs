@@ -5,6 +5,7 @@ use super::MAX_WRITE_TRIES;
 use crate::clock::Clock;
 use crate::error::{CoreError, StoreError};
 use crate::ids::{TemplateId, TenantId};
+use crate::model::records::Versioned;
 use crate::model::{FieldSpec, Template};
 use crate::ports::{EndpointRecords, TemplateRecords};
 use std::sync::Arc;
@@ -96,12 +97,7 @@ pub async fn update(
             ..existing
         };
         match s.templates.update_template(&template).await {
-            Ok(()) => {
-                return Ok(Template {
-                    version: template.version + 1,
-                    ..template
-                })
-            }
+            Ok(()) => return Ok(template.written()),
             Err(StoreError::Conflict) => continue,
             Err(other) => return Err(other.into()),
         }

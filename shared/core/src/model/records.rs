@@ -15,6 +15,14 @@ pub fn is_live(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 pub trait Versioned: Clone {
     fn version(&self) -> u64;
     fn set_version(&mut self, version: u64);
+
+    /// This copy as an update that landed stored it: at the next version (what [`VersionedWrite`]'s
+    /// `stored` holds), so the writer may go on from it without reading it back.
+    fn written(mut self) -> Self {
+        let next = self.version().saturating_add(1);
+        self.set_version(next);
+        self
+    }
 }
 
 macro_rules! versioned {
@@ -103,6 +111,8 @@ mod tests {
     fn a_write_replaces_the_version_it_read() {
         let write = VersionedWrite::of(&Item(4)).unwrap();
         assert_eq!((write.expected, write.stored.0), (4, 5));
+        // What a writer keeps after its update landed is what the store now holds.
+        assert_eq!(Item(4).written().0, write.stored.0);
         assert!(VersionedWrite::of(&Item(u64::MAX)).is_err());
     }
 

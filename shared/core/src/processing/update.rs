@@ -8,6 +8,7 @@
 use super::ProcessingPorts;
 use crate::error::{CoreError, StoreError};
 use crate::ids::{DocumentId, JobId};
+use crate::model::records::Versioned;
 use crate::model::{Document, Job};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -16,13 +17,12 @@ const MAX_TRIES: usize = 16;
 
 /// A record processing rewrites: how to read it and write it back under its version check.
 #[async_trait]
-trait Rewritten: Sized + Send {
+trait Rewritten: Versioned + Send {
     type Key: Copy + Send + Sync;
     async fn load(s: &ProcessingPorts, key: Self::Key) -> Result<Option<Self>, StoreError>;
     async fn store(&self, s: &ProcessingPorts) -> Result<(), StoreError>;
-    /// Stamps a change made `now`; after a write lands, the copy is moved to the stored version.
+    /// Stamps a change made `now`.
     fn stamp(&mut self, now: DateTime<Utc>);
-    fn stored(&mut self);
     fn what(key: Self::Key) -> String;
 }
 
@@ -37,9 +37,6 @@ impl Rewritten for Job {
     }
     fn stamp(&mut self, now: DateTime<Utc>) {
         self.updated_at = now;
-    }
-    fn stored(&mut self) {
-        self.version += 1;
     }
     fn what(id: JobId) -> String {
         format!("job {id}")
@@ -60,9 +57,6 @@ impl Rewritten for Document {
     }
     fn stamp(&mut self, now: DateTime<Utc>) {
         self.updated_at = now;
-    }
-    fn stored(&mut self) {
-        self.version += 1;
     }
     fn what((_, id): (JobId, DocumentId)) -> String {
         format!("document {id}")
@@ -94,10 +88,7 @@ async fn modify<T: Rewritten>(
         }
         item.stamp(s.clock.now());
         match item.store(s).await {
-            Ok(()) => {
-                item.stored();
-                return Ok(Some(item));
-            }
+            Ok(()) => return Ok(Some(item.written())),
             Err(StoreError::Conflict) => continue,
             Err(other) => return Err(other.into()),
         }

@@ -151,11 +151,7 @@ async fn archive_failed(
         changed || counted
     })
     .await?;
-    let id = DocumentId::derive(job.id, 0, &job.file_name);
-    let (name, key) = (job.file_name.clone(), job.upload_key.clone());
-    let doc = new_document(job, id, 0, name, key, s.clock.now());
-    s.documents.insert_document(&doc).await?;
-    finish_document(s, job, id, None, Err(reason)).await
+    failed_as_one_document(s, job, reason).await
 }
 
 /// An uploaded file refused as a whole before reading: one failed document stands for it, so the failure
@@ -167,6 +163,15 @@ async fn upload_refused(s: &ProcessingPorts, job: &Job, reason: Failure) -> Resu
         counted
     })
     .await?;
+    failed_as_one_document(s, job, reason).await
+}
+
+/// One failed document that stands for a file refused as a whole, so the failure reaches the webhooks too.
+async fn failed_as_one_document(
+    s: &ProcessingPorts,
+    job: &Job,
+    reason: Failure,
+) -> Result<(), CoreError> {
     let id = DocumentId::derive(job.id, 0, &job.file_name);
     let (name, key) = (job.file_name.clone(), job.upload_key.clone());
     let doc = new_document(job, id, 0, name, key, s.clock.now());
