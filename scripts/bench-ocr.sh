@@ -5,6 +5,10 @@
 # what each engine adds to a Lambda package. Not part of CI: it installs Debian's tesseract, poppler-utils
 # and imagemagick, and fetches ONNX Runtime (pinned in scripts/bench-ocr-engines.txt).
 #   bash scripts/bench-ocr.sh            (ROUNDS=2 by default: each page read twice after a warm-up page)
+# Knobs: OCR_CANDIDATES (model pairs of scripts/ocr-models.txt besides the shipped one; SHIPPED=0 leaves the
+# shipped pair out), OCR_ENGINES (the engine settings, default "rten rten-noskew tract ort ort2"; also
+# ort-noskew, ort-det1088, ort-det960, ort-noskew-det1088: ONNX Runtime on one thread without the skew
+# probe and/or with a smaller detection size).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pagewire-target}"
@@ -43,7 +47,9 @@ fi
 # issue compares them with, PP-OCRv4 (what pagewire shipped first) and PP-OCRv5 mobile; more with
 # OCR_CANDIDATES="v4 v5 v6-tiny ...".
 pagewire_ocr_models
-pairs=("shipped=$PAGEWIRE_OCR_MODEL_DIR")
+pairs=()
+[ "${SHIPPED:-1}" = 1 ] && pairs+=("shipped=$PAGEWIRE_OCR_MODEL_DIR")
+engines="${OCR_ENGINES:-rten rten-noskew tract ort ort2}"
 for name in ${OCR_CANDIDATES:-v4 v5}; do
   pairs+=("$name=$(pagewire_ocr_candidate "$name")")
 done
@@ -68,7 +74,9 @@ for dpi in 150 200; do
 done
 rm -f "$pages/scan.jpg" "$pages/invoice.pdf"
 
-cargo bench --quiet -p pagewire-extract --features "ort tract" --bench ocr_engines --no-run
+features=ocr
+case " $engines " in *" tract "*) features="ocr tract" ;; esac
+cargo bench --quiet -p pagewire-extract --features "$features" --bench ocr_engines --no-run
 bench=$(ls -t "$CARGO_TARGET_DIR"/release/deps/ocr_engines-* | grep -v '\.d$' | head -1)
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $rounds rounds of" \
   "$(ls "$pages"/*-150dpi.png | wc -l) pages per resolution (2 invoices with 8 fields each, 7 corpus pages)"
@@ -76,16 +84,22 @@ for pair in "${pairs[@]}"; do
   name="${pair%%=*}" dir="${pair#*=}"
   for dpi in 150 200; do
     echo "-- $name, $dpi dpi"
-    printf '   %-28s ' "rten 0.27:"
-    "$bench" --engine rten --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
-    printf '   %-28s ' "rten 0.27, no skew probe:"
-    "$bench" --engine rten --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds" --no-skew-probe
-    printf '   %-28s ' "tract 0.23:"
-    "$bench" --engine tract --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
-    for threads in 1 2; do
-      printf '   %-28s ' "ONNX Runtime, $threads thread(s):"
-      "$bench" --engine ort --ort-lib "$ort_dir/x86_64/libonnxruntime.so" --threads "$threads" \
-        --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
+    for engine in $engines; do
+      ort=(--engine ort --ort-lib "$ort_dir/x86_64/libonnxruntime.so" --threads 1)
+      case "$engine" in
+        rten) label="rten 0.27:" args=(--engine rten) ;;
+        rten-noskew) label="rten 0.27, no skew probe:" args=(--engine rten --no-skew-probe) ;;
+        tract) label="tract 0.23:" args=(--engine tract) ;;
+        ort) label="ONNX Runtime, 1 thread:" args=("${ort[@]}") ;;
+        ort2) label="ONNX Runtime, 2 threads:" args=(--engine ort --ort-lib "$ort_dir/x86_64/libonnxruntime.so" --threads 2) ;;
+        ort-noskew) label="ORT 1 thread, no skew probe:" args=("${ort[@]}" --no-skew-probe) ;;
+        ort-det1088) label="ORT 1 thread, det 1088 px:" args=("${ort[@]}" --detector-max-side 1088) ;;
+        ort-det960) label="ORT 1 thread, det 960 px:" args=("${ort[@]}" --detector-max-side 960) ;;
+        ort-noskew-det1088) label="ORT 1 t., no probe, 1088:" args=("${ort[@]}" --no-skew-probe --detector-max-side 1088) ;;
+        *) echo "unknown engine setting $engine" >&2; exit 1 ;;
+      esac
+      printf '   %-28s ' "$label"
+      "$bench" "${args[@]}" --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
     done
   done
 done

@@ -46,7 +46,6 @@ fn load(args: &[String], models: &Path) -> OcrEngine {
     settings.skew_probe = !args.iter().any(|a| a == "--no-skew-probe");
     match engine.as_str() {
         "rten" => OcrEngine::load_with(models, settings).expect("the models load with rten"),
-        #[cfg(feature = "ort")]
         "ort" => {
             use pagewire_extract::ocr::network::Network;
             use pagewire_extract::ocr::ort_network::{self, OrtNetwork};
@@ -67,7 +66,7 @@ fn load(args: &[String], models: &Path) -> OcrEngine {
             })
             .expect("the models load with tract")
         }
-        other => panic!("unknown engine {other} (ort and tract need their features)"),
+        other => panic!("unknown engine {other} (tract needs its feature)"),
     }
 }
 

@@ -1,6 +1,5 @@
-//! ONNX Runtime as an OCR inference engine (feature `ort`, for the engine benchmark): the `ort` crate
-//! loads `libonnxruntime.so` at run time (`load-dynamic`), from the path the caller gives, so nothing is
-//! linked or downloaded at build time.
+//! ONNX Runtime as the OCR inference engine: the `ort` crate loads `libonnxruntime.so` at run time
+//! (`load-dynamic`), from the path the caller gives, so nothing is linked or downloaded at build time.
 
 use super::network::{Network, Output};
 use super::OcrError;
