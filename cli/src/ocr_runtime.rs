@@ -1,6 +1,6 @@
 //! Which engine `pagewire dev` runs the OCR models on. ONNX Runtime when its library is found: named by
 //! `PAGEWIRE_ONNXRUNTIME_LIB`, beside the models, or in the user's cache, where the repository's
-//! `scripts/fetch-onnxruntime.sh` puts it from the pinned PyPI wheel (run here on first start, with its
+//! `models/onnxruntime/fetch.sh` puts it from the pinned PyPI wheel (run here on first start, with its
 //! own line saying so). Otherwise rten, built in, and the start-up line says why and what to run.
 
 use pagewire_extract::onnxruntime::{beside_models, locate, LIBRARY_VAR};
@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 /// The repository's fetch script, fixed at build time like the models' path (`cargo run` from a clone).
 pub const FETCH_SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../scripts/fetch-onnxruntime.sh"
+    "/../models/onnxruntime/fetch.sh"
 );
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +151,6 @@ mod tests {
         assert_eq!(rten.library(), None);
         let line = rten.describe();
         assert!(line.contains("rten") && line.contains("offline"), "{line}");
-        assert!(line.contains("scripts/fetch-onnxruntime.sh"), "{line}");
+        assert!(line.contains("models/onnxruntime/fetch.sh"), "{line}");
     }
 }

@@ -54,6 +54,8 @@ pub struct PagewireReader {
     ocr: Ocr,
     /// ONNX Runtime's library (see `crate::onnxruntime`); `None`: rten runs the OCR models.
     onnxruntime: Option<std::path::PathBuf>,
+    #[cfg(feature = "ocr")]
+    ocr_settings: crate::ocr::OcrSettings,
 }
 
 impl PagewireReader {
@@ -63,7 +65,16 @@ impl PagewireReader {
             limits,
             ocr: Ocr::Unconfigured,
             onnxruntime: None,
+            #[cfg(feature = "ocr")]
+            ocr_settings: Default::default(),
         }
+    }
+
+    /// Other OCR pipeline settings than the defaults (the benches compare them on the corpus).
+    #[cfg(feature = "ocr")]
+    pub fn with_ocr_settings(mut self, settings: crate::ocr::OcrSettings) -> Self {
+        self.ocr_settings = settings;
+        self
     }
 
     /// Runs the OCR models on ONNX Runtime from this library (`None`: on rten). A library that does not
@@ -99,7 +110,7 @@ impl PagewireReader {
                     let started = std::time::Instant::now();
                     let loaded = crate::ocr::OcrEngine::load_preferring(
                         dir,
-                        Default::default(),
+                        self.ocr_settings,
                         self.onnxruntime.as_deref(),
                     )
                     .map_err(|e| e.to_string());
