@@ -4,12 +4,13 @@
 # then the time per text-PDF page with a 40-field template against pdftotext alone. Not part of CI: it
 # installs poppler-utils and tesseract-ocr (with the corpus's language packs) when missing.
 #   bash scripts/bench-accuracy.sh [--models DIR|CANDIDATE] [--details] [--no-baseline] [--rten]
-#                                  [--no-skew-probe] [--detector-max-side PIXELS]
+#                                  [--skew-probe | --no-skew-probe] [--detector-max-side PIXELS]
 # --details lists every field that is not right; --models reads with other OCR models than the shipped
 # models/ocr: a directory, or a candidate of scripts/ocr-models.txt (v4, v5, v5-v4rec, v6-tiny, v6-small);
 # --no-baseline skips pdftotext and tesseract (a model comparison). The OCR engine is the shipped choice,
 # ONNX Runtime (fetched by pinned hash, scripts/lib/onnxruntime.sh); --rten runs the models on rten.
-# --no-skew-probe and --detector-max-side change the OCR pipeline's settings (OcrSettings).
+# --skew-probe, --no-skew-probe and --detector-max-side change the OCR settings (OcrSettings; shipped:
+# no probe, 1088 px).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pagewire-target}"

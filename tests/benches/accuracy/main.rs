@@ -232,7 +232,11 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--detector-max-side") {
         settings.detector_max_side = args[i + 1].parse().expect("--detector-max-side PIXELS");
     }
-    settings.skew_probe = !args.iter().any(|a| a == "--no-skew-probe");
+    if args.iter().any(|a| a == "--skew-probe") {
+        settings.skew_probe = true;
+    } else if args.iter().any(|a| a == "--no-skew-probe") {
+        settings.skew_probe = false;
+    }
     let reader = match std::env::var_os("PAGEWIRE_OCR_MODEL_DIR") {
         Some(dir) => PagewireReader::new(limits)
             .with_ocr_models(Some(std::path::Path::new(&dir)))

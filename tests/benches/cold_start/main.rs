@@ -214,6 +214,8 @@ async fn measure(binaries: &Path, runs: usize) {
     let process_queue = pagewire_aws::SqsQueue::new(clients.sqs(), &stack.process_queue_url);
     let ocr_dir = std::env::var("PAGEWIRE_OCR_MODEL_DIR")
         .expect("PAGEWIRE_OCR_MODEL_DIR: scripts/bench-cold-start.sh fetches the OCR models");
+    let onnxruntime = std::env::var("PAGEWIRE_ONNXRUNTIME_LIB")
+        .expect("PAGEWIRE_ONNXRUNTIME_LIB: scripts/bench-cold-start.sh fetches ONNX Runtime");
 
     let events = workspace_root().join("events");
     let cases: [(&str, &str, Option<&str>); 8] = [
@@ -255,6 +257,8 @@ async fn measure(binaries: &Path, runs: usize) {
         env.push(("PAGEWIRE_ALLOW_PRIVATE_WEBHOOKS".into(), "true".into()));
         if function == "process-document" {
             env.push(("PAGEWIRE_OCR_MODEL_DIR".into(), ocr_dir.clone()));
+            // The engine the layer gives it (scripts/bench-cold-start.sh fetches ONNX Runtime).
+            env.push(("PAGEWIRE_ONNXRUNTIME_LIB".into(), onnxruntime.clone()));
         }
         let (mut init, mut handled, mut model_load) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
