@@ -487,6 +487,18 @@ fn the_reading_functions_get_the_shipped_ocr_models_and_onnx_runtime_as_a_layer_
             .get("Variables")
             .get("PAGEWIRE_OCR_MODEL_DIR");
         assert_eq!(variable.ref_target(), Some("OcrModelDir"), "{binary}");
+        // ONNX Runtime where the shipped layer puts it: beside the models.
+        let library = function
+            .get("Properties")
+            .get("Environment")
+            .get("Variables")
+            .get("PAGEWIRE_ONNXRUNTIME_LIB");
+        assert_eq!(library.tag(), Some("Sub"), "{binary}");
+        assert_eq!(
+            library.str(),
+            Some("${OcrModelDir}/libonnxruntime.so"),
+            "{binary}"
+        );
     }
     let default_dir = t
         .root()

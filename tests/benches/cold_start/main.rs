@@ -195,7 +195,7 @@ async fn fresh_notification(
     panic!("no notification for job {job} reached the process queue");
 }
 
-async fn measure(binaries: &Path, runs: usize) {
+async fn measure(binaries: &Path, runs: usize, only: Option<&str>) {
     let load_before = load_average();
     let template = Template::load();
     let stack = AwsTestResources::create().await;
@@ -232,6 +232,9 @@ async fn measure(binaries: &Path, runs: usize) {
     println!("| function | event | binary | init (spawn -> first next), median [min-max] | first event handled, median [min-max] | OCR model load |");
     println!("| --- | --- | ---: | ---: | ---: | ---: |");
     for (function, file, document) in cases {
+        if only.is_some_and(|only| only != function) {
+            continue;
+        }
         let binary = binaries.join(function);
         let size = std::fs::metadata(&binary)
             .unwrap_or_else(|e| {
@@ -365,7 +368,12 @@ fn main() {
             .map(PathBuf::from)
             .expect("--measure <directory of the release binaries> [starts per function]");
         let runs = args.get(at + 2).and_then(|r| r.parse().ok()).unwrap_or(5);
-        runtime.block_on(measure(&binaries, runs));
+        // `--only FUNCTION` measures one function (its binary alone needs building).
+        let only = args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1));
+        runtime.block_on(measure(&binaries, runs, only.map(String::as_str)));
         return;
     }
     runtime.block_on(check_runtime_api());
