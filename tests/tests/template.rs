@@ -480,19 +480,12 @@ fn the_reading_functions_get_the_shipped_ocr_models_and_onnx_runtime_as_a_layer_
             referenced_names(branches[1]),
             BTreeSet::from(["OcrModelLayerArn".to_string()])
         );
+        let variables = function.get("Properties").get("Environment").get("Variables");
         // The function looks for the models where the layer unpacks them: /opt/<path inside ContentUri>.
-        let variable = function
-            .get("Properties")
-            .get("Environment")
-            .get("Variables")
-            .get("PAGEWIRE_OCR_MODEL_DIR");
-        assert_eq!(variable.ref_target(), Some("OcrModelDir"), "{binary}");
+        let models = variables.get("PAGEWIRE_OCR_MODEL_DIR");
+        assert_eq!(models.ref_target(), Some("OcrModelDir"), "{binary}");
         // ONNX Runtime where the shipped layer puts it: beside the models.
-        let library = function
-            .get("Properties")
-            .get("Environment")
-            .get("Variables")
-            .get("PAGEWIRE_ONNXRUNTIME_LIB");
+        let library = variables.get("PAGEWIRE_ONNXRUNTIME_LIB");
         assert_eq!(library.tag(), Some("Sub"), "{binary}");
         assert_eq!(
             library.str(),
