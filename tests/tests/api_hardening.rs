@@ -105,13 +105,30 @@ async fn idempotency_key_replays_the_first_answer_and_creates_nothing(backend: B
     let (status, _) = submit(&app, &key, Some("fix-me"), &plain).await;
     assert_eq!(status, 202);
 
+    // Requests that differ never replay each other, however close their fingerprints' parts: no
+    // webhooks (`[]`) is not an empty id (`[""]`), which is refused on its own.
+    let no_hooks = json!({"template_id": template, "actual_image": pdf, "webhook_ids": []});
+    let (status, none_chosen) = submit(&app, &key, Some("ids"), &no_hooks).await;
+    assert_eq!(status, 202, "{none_chosen}");
+    let empty_id = json!({"template_id": template, "actual_image": pdf, "webhook_ids": [""]});
+    let (status, reused) = submit(&app, &key, Some("ids"), &empty_id).await;
+    assert_eq!(
+        (status, reused["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+    let (status, refused) = submit(&app, &key, Some("ids-2"), &empty_id).await;
+    assert_eq!(
+        (status, refused["error"]["message"].as_str()),
+        (400, Some("webhook_ids[0]: \"\" is not a UUID"))
+    );
+
     // Without a key every submission is a new job.
     let (_, a) = submit(&app, &key, None, &plain).await;
     let (_, b) = submit(&app, &key, None, &plain).await;
     assert_ne!(a["job_id"], b["job_id"]);
 
-    // order-7, plain, other tenant's order-7, fix-me, two without a key: six jobs, no more.
-    assert_eq!(queued_uploads(&app).await, 6);
+    // order-7, plain, other tenant's order-7, fix-me, ids, two without a key: seven jobs, no more.
+    assert_eq!(queued_uploads(&app).await, 7);
 
     let (status, bad) = submit(&app, &key, Some("has space"), &plain).await;
     assert_eq!(
