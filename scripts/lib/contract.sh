@@ -8,9 +8,10 @@
 # accepted for those operations only:
 #   - submitJob: the decoded file must be a document (judged by its bytes: 415);
 #   - createTemplate, replaceTemplate: rules across fields (a region inside the page, a regex that
-#     compiles with its `group`, unique names, `match` and `separator` fitting the type: 400
-#     `invalid_template`), and, until the server takes them, integers written as `1.0` (`group`, `page`);
-#   - createUpload: `file_size` written as `1.0` (an integer in JSON Schema), until the server takes it;
+#     compiles with its `group`, unique names, `match` and `separator` fitting the type, a name that is
+#     not only spaces: 400 `invalid_template`);
+#   - createUpload: `static_values` above the size limit as JSON (400 `invalid_static_values`), an
+#     endpoint of another template or a disabled one in `webhook_ids` (400);
 #   - previewTemplate: the decoded file must be a readable document of a few pages (415, 400
 #     `unreadable_file`, 413 `too_many_pages`), the inline template must keep the template rules (400), and
 #     exactly one of `template_id` and `template` is given (400).
