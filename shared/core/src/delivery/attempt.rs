@@ -59,7 +59,7 @@ pub async fn deliver_in(
     let body = document_event_body(job, doc, task.event_type);
     let sent = match url_for_document(&endpoint.url, &doc.id.to_string(), s.sender.allow_http) {
         Ok(url) => send_signed(&s.sender, endpoint, &task.webhook_id, url, body).await,
-        Err(refused) => SendResult::refused(refused.0),
+        Err(refused) => SendResult::refused(refused.to_string()),
     };
     let subject = AttemptSubject {
         webhook_id: &task.webhook_id,
