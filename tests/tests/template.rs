@@ -480,7 +480,10 @@ fn the_reading_functions_get_the_shipped_ocr_models_and_onnx_runtime_as_a_layer_
             referenced_names(branches[1]),
             BTreeSet::from(["OcrModelLayerArn".to_string()])
         );
-        let variables = function.get("Properties").get("Environment").get("Variables");
+        let variables = function
+            .get("Properties")
+            .get("Environment")
+            .get("Variables");
         // The function looks for the models where the layer unpacks them: /opt/<path inside ContentUri>.
         let models = variables.get("PAGEWIRE_OCR_MODEL_DIR");
         assert_eq!(models.ref_target(), Some("OcrModelDir"), "{binary}");
