@@ -6,7 +6,8 @@
 #   bash scripts/bench-accuracy.sh [--models DIR|CANDIDATE] [--details] [--no-baseline] [--rten]
 #                                  [--skew-probe | --no-skew-probe] [--detector-max-side PIXELS]
 # --details lists every field that is not right; --models reads with other OCR models than the shipped
-# models/ocr: a directory, or a candidate of scripts/ocr-models.txt (v4, v5, v5-v4rec, v6-tiny, v6-small);
+# models/ocr: a directory, or a candidate of scripts/ocr-models.txt (v4, v5, v5-v4rec, v6-tiny, v6-small,
+# v6-tinydet);
 # --no-baseline skips pdftotext and tesseract (a model comparison). The OCR engine is the shipped choice,
 # ONNX Runtime (fetched by pinned hash, scripts/lib/onnxruntime.sh); --rten runs the models on rten.
 # --skew-probe, --no-skew-probe and --detector-max-side change the OCR settings (OcrSettings; shipped:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Memory of `pagewire dev` reading OCR pages, for BENCHMARKS.md ("OCR memory"): starts the README's
-# `pagewire dev` (no OCR variable: the shipped models on the shipped engine), submits the PNG invoice N times (default 50), one
-# job at a time, waits for each, and prints the resident memory (VmRSS, and the peak VmHWM) of the dev
-# process and of its read workers after every 10 pages. Not part of CI.
+# `pagewire dev` (no OCR variable: the shipped models on the shipped engine), submits the PNG invoice N
+# times (default 50), one job at a time, waits for each, and prints the resident memory (VmRSS, and the
+# peak VmHWM) of the dev process and of its read workers after every 10 pages. Not part of CI.
 #   bash scripts/bench-ocr-memory.sh [pages]
 set -euo pipefail
 cd "$(dirname "$0")/.."
