@@ -114,7 +114,8 @@ done
 echo "== what each engine adds to a Lambda package"
 for arch in x86_64 aarch64; do
   so="${ort_libs[$arch]}"
-  echo "   ONNX Runtime $(basename "$(dirname "$(dirname "$so")")") $arch: libonnxruntime.so $(stat -c %s "$so") B, zipped $(gzip -9c "$so" | wc -c) B"
+  version=$(basename "$(dirname "$(dirname "$so")")")
+  echo "   ONNX Runtime ${version#onnxruntime-} $arch: libonnxruntime.so $(stat -c %s "$so") B, zipped $(gzip -9c "$so" | wc -c) B"
 done
 for pair in "${pairs[@]}"; do
   name="${pair%%=*}" dir="${pair#*=}"

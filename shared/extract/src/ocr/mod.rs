@@ -36,12 +36,12 @@ pub use crate::ocr_models::{
 };
 
 /// Where the tuning knobs of the pipeline live. The defaults are the settings measured on the corpus with
-/// the shipped models on ONNX Runtime (BENCHMARKS.md, "OCR models"): no skew probe and detection at
+/// the shipped models on ONNX Runtime (BENCHMARKS.md, "OCR as shipped"): no skew probe and detection at
 /// 1088 px read the same fields as the probe and 1280 px, for about a fifth less CPU a page.
 #[derive(Debug, Clone, Copy)]
 pub struct OcrSettings {
     /// The detector sees the page scaled so its longer side is at most this (pixels, multiple of 32):
-    /// 1088 px is about 95 dpi on an A4 page, so 150 and 200 dpi pages cost the same detection.
+    /// 1088 px is about 93 dpi on an A4 page, so 150 and 200 dpi pages cost the same detection.
     pub detector_max_side: u32,
     /// With `skew_probe`, the skew is estimated on a smaller detection pass first, so a straight page is
     /// detected once at full size and a tilted one is detected at full size only after straightening.
@@ -331,5 +331,18 @@ mod tests {
         let err = describe_models(&wrong).unwrap_err().to_string();
         assert!(err.contains(RECOGNISER_FILE), "{err}");
         std::fs::remove_dir_all(&wrong).unwrap();
+    }
+
+    #[test]
+    fn without_a_usable_onnx_runtime_library_rten_runs_the_models() {
+        let settings = OcrSettings::default();
+        let rten = OcrEngine::load_preferring(&shipped(), settings, None).unwrap();
+        assert_eq!(rten.inference(), InferenceEngine::Rten);
+        // A file that is not ONNX Runtime: the load falls back (logged) instead of failing OCR.
+        let not_a_library = shipped().join(SOURCE_FILE);
+        let fallback =
+            OcrEngine::load_preferring(&shipped(), settings, Some(&not_a_library)).unwrap();
+        assert_eq!(fallback.inference(), InferenceEngine::Rten);
+        assert_eq!(fallback.alphabet_len(), rten.alphabet_len());
     }
 }
