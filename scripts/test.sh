@@ -4,7 +4,8 @@
 #   2. the moto AWS emulator on a free 127.0.0.1 port (AWS_ENDPOINT_URL points at it), stopped on exit;
 #   3. the OCR models: the committed models/ocr, checked against their hashes (PAGEWIRE_OCR_MODEL_DIR), and
 #      ONNX Runtime, the OCR engine: fetched once by pinned hash into ~/.cache/pagewire, the cache
-#      `pagewire dev` fills (PAGEWIRE_ONNXRUNTIME_LIB; scripts/lib/onnxruntime.sh);
+#      `pagewire dev` fills (PAGEWIRE_ONNXRUNTIME_LIB; scripts/lib/onnxruntime.sh); the template-stack test
+#      builds the OCR layer (models/Makefile), which fetches the arm64 library into the same cache;
 #   4. cargo test over the whole workspace;
 #   5. the API contract: Schemathesis drives `pagewire dev` with docs/openapi.yaml, every check, positive and
 #      negative data, with generated and with real ids (scripts/lib/contract.sh);
