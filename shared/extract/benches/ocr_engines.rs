@@ -5,6 +5,7 @@
 //! ```text
 //! ocr_engines --models DIR --pages DIR --dpi 150 [--engine rten|ort|tract] [--ort-lib PATH] [--threads N]
 //!             [--rounds N] [--detector-max-side PIXELS] [--skew-probe | --no-skew-probe]
+//!             [--recogniser-batch LINES]
 //! ```
 //!
 //! Reads every `*-{dpi}dpi.png` of the pages folder `--rounds` times (after one untimed page) and prints
@@ -42,6 +43,9 @@ fn load(args: &[String], models: &Path) -> OcrEngine {
     let mut settings = OcrSettings::default();
     if let Some(side) = argument(args, "--detector-max-side") {
         settings.detector_max_side = side.parse().expect("--detector-max-side PIXELS");
+    }
+    if let Some(batch) = argument(args, "--recogniser-batch") {
+        settings.recogniser_batch = batch.parse().expect("--recogniser-batch LINES");
     }
     if args.iter().any(|a| a == "--skew-probe") {
         settings.skew_probe = true;
