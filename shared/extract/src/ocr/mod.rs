@@ -35,6 +35,32 @@ pub use crate::ocr_models::{
     describe_models, ALPHABET_FILE, DETECTOR_FILE, RECOGNISER_FILE, SOURCE_FILE,
 };
 
+/// Optional, beside the float recogniser: the same recogniser with 8-bit weights and activations
+/// (`QLinearConv`, `QLinearMatMul`; made by scripts/ocr-quantise.sh). ONNX Runtime runs it for about
+/// half the recogniser's CPU (BENCHMARKS.md, "OCR int8"); rten has no quantised operators and runs the
+/// float one.
+pub const INT8_RECOGNISER_FILE: &str = "rec.int8.onnx";
+
+/// Which recogniser file an engine loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecogniserPrecision {
+    /// `rec.onnx`, always.
+    Float,
+    /// `rec.int8.onnx` when the directory has one, else `rec.onnx`.
+    Int8WhenPresent,
+}
+
+impl RecogniserPrecision {
+    /// The recogniser file of `dir` to load.
+    pub fn file_in(self, dir: &Path) -> std::path::PathBuf {
+        let int8 = dir.join(INT8_RECOGNISER_FILE);
+        match self {
+            Self::Int8WhenPresent if int8.is_file() => int8,
+            _ => dir.join(RECOGNISER_FILE),
+        }
+    }
+}
+
 /// Where the tuning knobs of the pipeline live. The defaults are the settings measured on the corpus with
 /// the shipped models on ONNX Runtime (BENCHMARKS.md, "OCR as shipped"): no skew probe and detection at
 /// 1088 px read the same fields as the probe and 1280 px, for about a fifth less CPU a page.
@@ -141,7 +167,7 @@ impl OcrEngine {
     }
 
     pub fn load_with(dir: &Path, settings: OcrSettings) -> Result<Self, OcrError> {
-        Self::load_on(dir, settings, |path| {
+        Self::load_on(dir, settings, RecogniserPrecision::Float, |path| {
             Ok(Box::new(network::load_rten(path)?) as Box<dyn Network>)
         })
     }
@@ -156,11 +182,16 @@ impl OcrEngine {
     ) -> Result<Self, OcrError> {
         if let Some(library) = onnxruntime {
             let on_ort = ort_network::init(library).and_then(|environment| {
-                Self::load_on(dir, settings, |path| {
-                    let network =
-                        ort_network::OrtNetwork::load(environment, path, ONNXRUNTIME_THREADS)?;
-                    Ok(Box::new(network) as Box<dyn Network>)
-                })
+                Self::load_on(
+                    dir,
+                    settings,
+                    RecogniserPrecision::Int8WhenPresent,
+                    |path| {
+                        let network =
+                            ort_network::OrtNetwork::load(environment, path, ONNXRUNTIME_THREADS)?;
+                        Ok(Box::new(network) as Box<dyn Network>)
+                    },
+                )
             });
             match on_ort {
                 Ok(mut engine) => {
@@ -181,16 +212,19 @@ impl OcrEngine {
         self.inference
     }
 
-    /// Loads the models of `dir` with another inference engine (`load` opens one ONNX file).
+    /// Loads the models of `dir` with another inference engine (`load` opens one ONNX file), the
+    /// recogniser of the given precision.
     pub fn load_on(
         dir: &Path,
         settings: OcrSettings,
+        precision: RecogniserPrecision,
         load: impl Fn(&Path) -> Result<Box<dyn Network>, OcrError>,
     ) -> Result<Self, OcrError> {
         let started = Instant::now();
         let detector = load(&dir.join(DETECTOR_FILE))?;
         let detector_ms = started.elapsed().as_millis();
-        let recogniser = load(&dir.join(RECOGNISER_FILE))?;
+        let recogniser_path = precision.file_in(dir);
+        let recogniser = load(&recogniser_path)?;
         tracing::debug!(
             detector_ms,
             recogniser_ms = started.elapsed().as_millis() - detector_ms,
@@ -217,7 +251,7 @@ impl OcrEngine {
         };
         let alphabet = ctc::alphabet(&listed);
         check_recogniser_shape(&*recogniser, alphabet.len()).map_err(|reason| OcrError::Load {
-            path: dir.join(RECOGNISER_FILE).display().to_string(),
+            path: recogniser_path.display().to_string(),
             reason,
         })?;
         Ok(Self {
