@@ -13,6 +13,7 @@ mod geometry;
 pub mod network;
 pub mod ort_network;
 mod recognise;
+mod scale;
 #[cfg(feature = "tract")]
 pub mod tract_network;
 

@@ -3,9 +3,9 @@
 
 use super::geometry::TextLine;
 use super::network::Network;
+use super::scale::{scale, Area};
 use super::OcrError;
 use super::{batches, ctc};
-use image::imageops::{crop_imm, resize, FilterType};
 use image::GrayImage;
 use pagewire_core::model::BoundingBox;
 use pagewire_core::ports::Word;
@@ -46,14 +46,16 @@ pub fn recognise(
             if w < 2 || h < 2 {
                 return None;
             }
-            let cut = crop_imm(page, x, y, w, h).to_image();
             let width = ((HEIGHT as f32 * w as f32 / h as f32).round() as u32).clamp(1, MAX_WIDTH);
-            Some(Crop {
-                line: *line,
-                image: resize(&cut, width, HEIGHT, FilterType::Triangle),
-            })
+            let area = Area {
+                x,
+                y,
+                width: w,
+                height: h,
+            };
+            Some(scale(page, Some(area), width, HEIGHT).map(|image| Crop { line: *line, image }))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     crops.sort_by_key(|c| c.image.width());
     let widths: Vec<u32> = crops
         .iter()
