@@ -335,8 +335,8 @@ mod tests {
     }
 
     /// A directory with the shipped models linked in and `keys` as the character list.
-    fn models_with_keys(keys: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("pagewire-ocr-keys-{}", std::process::id()));
+    fn models_with_keys(tag: &str, keys: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pagewire-ocr-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         for name in [DETECTOR_FILE, RECOGNISER_FILE] {
             std::os::unix::fs::symlink(
@@ -359,13 +359,29 @@ mod tests {
             assert!(keys.lines().any(|l| l == c), "{c} is in the alphabet");
         }
 
-        let wrong = models_with_keys("a\nb\nc\n");
+        let wrong = models_with_keys("keys", "a\nb\nc\n");
         let err = OcrEngine::load(&wrong).unwrap_err().to_string();
         assert!(err.contains("classes") && err.contains("keys.txt"), "{err}");
         std::fs::remove_file(wrong.join(RECOGNISER_FILE)).unwrap();
         let err = describe_models(&wrong).unwrap_err().to_string();
         assert!(err.contains(RECOGNISER_FILE), "{err}");
         std::fs::remove_dir_all(&wrong).unwrap();
+    }
+
+    #[test]
+    fn onnx_runtime_takes_the_int8_recogniser_when_there_is_one_and_rten_the_float_one() {
+        let int8 = RecogniserPrecision::Int8WhenPresent;
+        assert_eq!(
+            int8.file_in(&shipped()),
+            shipped().join(INT8_RECOGNISER_FILE)
+        );
+        assert_eq!(
+            RecogniserPrecision::Float.file_in(&shipped()),
+            shipped().join(RECOGNISER_FILE)
+        );
+        let float_only = models_with_keys("float-only", "a\n");
+        assert_eq!(int8.file_in(&float_only), float_only.join(RECOGNISER_FILE));
+        std::fs::remove_dir_all(&float_only).unwrap();
     }
 
     #[test]

@@ -62,7 +62,21 @@ pub fn recognise(
         .map(|c| c.image.width().next_multiple_of(WIDTH_STEP))
         .collect();
     let mut words = Vec::new();
-    for run in batches::plan(&widths, batch_size, RUN_COST_COLUMNS) {
+    let runs = batches::plan(&widths, batch_size, RUN_COST_COLUMNS);
+    // Columns the recogniser computes against columns of text: what the grouping of lines saves.
+    let padded_columns: u32 = runs
+        .iter()
+        .map(|r| widths[r.end - 1] * r.len() as u32)
+        .sum();
+    let text_columns: u32 = crops.iter().map(|c| c.image.width()).sum();
+    tracing::debug!(
+        lines = crops.len(),
+        runs = runs.len(),
+        text_columns,
+        padded_columns,
+        "recogniser plan"
+    );
+    for run in runs {
         let width = widths[run.end - 1];
         let batch = &crops[run];
         let n = batch.len();
