@@ -8,7 +8,10 @@ use crate::db::{
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
-use pagewire_core::model::records::{is_live, sort_deliveries, sort_documents, sort_job_attempts};
+use pagewire_core::model::records::{
+    failed_index_key, is_live, sort_deliveries, sort_documents, sort_failed_deliveries,
+    sort_job_attempts, Versioned, VersionedWrite,
+};
 use pagewire_core::model::{Delivery, DeliveryAttempt, Document, IdempotencyRecord, Job};
 use pagewire_core::ports::{
     AttemptLog, DeliveryRecords, DocumentRecords, IdempotencyKeys, JobRecords,
@@ -101,6 +104,62 @@ impl AttemptRow {
             ],
         )?;
         Ok(())
+    }
+}
+
+/// A delivery as its row's columns: its keys, the endpoint it goes to, and `failed_us`, set only while
+/// it is failed ([`failed_index_key`]), which recovery's partial index reads.
+struct DeliveryRow {
+    job: String,
+    webhook: String,
+    created: i64,
+    version: i64,
+    expires: i64,
+    body: String,
+    tenant: String,
+    endpoint: String,
+    failed: Option<i64>,
+}
+
+impl DeliveryRow {
+    /// The row of `stored`, which carries the version to write.
+    fn of(stored: &Delivery, version: i64) -> Result<Self, StoreError> {
+        Ok(Self {
+            job: stored.job_id.to_string(),
+            webhook: stored.webhook_id.clone(),
+            created: micros(stored.created_at),
+            version,
+            expires: seconds(stored.expires_at),
+            body: encode(stored)?,
+            tenant: stored.tenant_id.to_string(),
+            endpoint: stored.endpoint_id.to_string(),
+            failed: failed_index_key(stored),
+        })
+    }
+
+    /// The row of `delivery`'s next version, and the version the stored row must have.
+    fn update(delivery: &Delivery) -> Result<(Self, i64), StoreError> {
+        let write = VersionedWrite::of(delivery)?;
+        let row = Self::of(&write.stored, version_column(write.stored.version())?)?;
+        Ok((row, version_column(write.expected)?))
+    }
+
+    /// Replaces the stored row if it still has version `expected`; returns the rows changed.
+    fn replace(&self, conn: &rusqlite::Connection, expected: i64) -> Result<usize, DbError> {
+        Ok(execute_cached(
+            conn,
+            "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3, failed_us = ?4
+             WHERE job_id = ?5 AND webhook_id = ?6 AND version = ?7",
+            params![
+                self.body,
+                self.version,
+                self.expires,
+                self.failed,
+                self.job,
+                self.webhook,
+                expected
+            ],
+        )?)
     }
 }
 
@@ -256,20 +315,15 @@ impl DocumentRecords for SqliteJobStore {
 #[async_trait]
 impl DeliveryRecords for SqliteJobStore {
     async fn insert_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
-        let (job, webhook, created, version, expires, body) = (
-            delivery.job_id.to_string(),
-            delivery.webhook_id.clone(),
-            micros(delivery.created_at),
-            version_column(delivery.version)?,
-            seconds(delivery.expires_at),
-            encode(delivery)?,
-        );
+        let row = DeliveryRow::of(delivery, version_column(delivery.version)?)?;
         self.db
             .run(move |conn| {
                 let inserted = execute_cached(conn,
-                    "INSERT INTO deliveries (job_id, webhook_id, created_us, version, expires_at, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (job_id, webhook_id) DO NOTHING",
-                    params![job, webhook, created, version, expires, body],
+                    "INSERT INTO deliveries
+                     (job_id, webhook_id, created_us, version, expires_at, body, tenant_id, endpoint_id, failed_us)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (job_id, webhook_id) DO NOTHING",
+                    params![row.job, row.webhook, row.created, row.version, row.expires, row.body,
+                        row.tenant, row.endpoint, row.failed],
                 )?;
                 Ok(inserted == 1)
             })
@@ -312,22 +366,9 @@ impl DeliveryRecords for SqliteJobStore {
     }
 
     async fn update_delivery(&self, delivery: &Delivery) -> Result<(), StoreError> {
-        let (body, expected, next) = versioned(delivery)?;
-        let (job, webhook, expires) = (
-            delivery.job_id.to_string(),
-            delivery.webhook_id.clone(),
-            seconds(delivery.expires_at),
-        );
+        let (row, expected) = DeliveryRow::update(delivery)?;
         self.db
-            .run(move |conn| {
-                let changed = execute_cached(
-                    conn,
-                    "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3
-                     WHERE job_id = ?4 AND webhook_id = ?5 AND version = ?6",
-                    params![body, next, expires, job, webhook, expected],
-                )?;
-                changed_one(changed)
-            })
+            .run(move |conn| changed_one(row.replace(conn, expected)?))
             .await
     }
 
@@ -354,6 +395,41 @@ impl DeliveryRecords for SqliteJobStore {
         sort_deliveries(&mut live);
         Ok(live)
     }
+
+    async fn list_failed_deliveries(
+        &self,
+        tenant: TenantId,
+        endpoint: EndpointId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let (tenant, endpoint) = (tenant.to_string(), endpoint.to_string());
+        let (since_us, floor) = (micros(since), seconds(now));
+        let mut failed: Vec<Delivery> = self
+            .db
+            .run(move |conn| {
+                // Rows are read lazily and checked exactly, as the endpoint's attempt log is.
+                let mut stmt = conn.prepare_cached(
+                    "SELECT body FROM deliveries WHERE tenant_id = ?1 AND endpoint_id = ?2
+                     AND failed_us IS NOT NULL AND failed_us >= ?3 AND expires_at >= ?4
+                     ORDER BY failed_us DESC",
+                )?;
+                let mut rows = stmt.query(params![tenant, endpoint, since_us, floor])?;
+                let mut found = Vec::new();
+                while found.len() < limit {
+                    let Some(row) = rows.next()? else { break };
+                    let delivery: Delivery = decode(&row.get::<_, String>(0)?)?;
+                    if is_live(delivery.expires_at, now) {
+                        found.push(delivery);
+                    }
+                }
+                Ok(found)
+            })
+            .await?;
+        sort_failed_deliveries(&mut failed);
+        Ok(failed)
+    }
 }
 
 #[async_trait]
@@ -371,25 +447,14 @@ impl AttemptLog for SqliteJobStore {
         delivery: &Delivery,
     ) -> Result<(), StoreError> {
         let row = AttemptRow::of(attempt)?;
-        let (body, expected, next) = versioned(delivery)?;
-        let (job, webhook, expires) = (
-            delivery.job_id.to_string(),
-            delivery.webhook_id.clone(),
-            seconds(delivery.expires_at),
-        );
+        let (delivery, expected) = DeliveryRow::update(delivery)?;
         // The attempt is kept even when the update loses: the conflict is told after the commit, not
         // by failing the call (which would undo the attempt's row too).
         let changed = self
             .db
             .run(move |conn| {
                 row.insert(conn)?;
-                let changed = execute_cached(
-                    conn,
-                    "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3
-                     WHERE job_id = ?4 AND webhook_id = ?5 AND version = ?6",
-                    params![body, next, expires, job, webhook, expected],
-                )?;
-                Ok(changed)
+                delivery.replace(conn, expected)
             })
             .await?;
         changed_one(changed).map_err(StoreError::from)

@@ -1,6 +1,7 @@
 //! Configuration from environment variables: the only configuration source on Lambda.
 
 use chrono::Duration as TimeSpan;
+use pagewire_core::policy::endpoint_failures::DisableRule;
 use pagewire_core::policy::rate_limit::RateLimit;
 use pagewire_core::Settings;
 use pagewire_extract::isolation::{ReadBudget, WorkerCommand};
@@ -29,6 +30,8 @@ pub const KEYS: &[&str] = &[
     "PAGEWIRE_ALLOW_HTTP_WEBHOOKS",
     "PAGEWIRE_ALLOW_PRIVATE_WEBHOOKS",
     "PAGEWIRE_WEBHOOK_TIMEOUT_SECS",
+    "PAGEWIRE_DISABLE_AFTER_FAILURES",
+    "PAGEWIRE_DISABLE_AFTER_HOURS",
     "PAGEWIRE_RATE_LIMIT_PER_SECOND",
     "PAGEWIRE_RATE_LIMIT_BURST",
     "PAGEWIRE_READ_WORKERS",
@@ -161,6 +164,18 @@ impl Config {
                 "PAGEWIRE_WEBHOOK_TIMEOUT_SECS",
                 15,
             )?),
+            disable_rule: DisableRule {
+                failures: number(
+                    &get,
+                    "PAGEWIRE_DISABLE_AFTER_FAILURES",
+                    defaults.disable_rule.failures,
+                )?,
+                span: TimeSpan::hours(number(
+                    &get,
+                    "PAGEWIRE_DISABLE_AFTER_HOURS",
+                    defaults.disable_rule.span.num_hours(),
+                )?),
+            },
             api_rate_limit: RateLimit {
                 per_second: number(
                     &get,
