@@ -57,7 +57,7 @@ pub fn after_failure(run: Option<FailureRun>, at: DateTime<Utc>) -> FailureRun {
 /// What the endpoint's stored state says when the rule switched it off.
 pub fn reason(run: &FailureRun) -> String {
     format!(
-        "{} deliveries in a row failed, the first at {}, with no success since",
+        "deliveries failed for good in a row: {}, the first at {}, with no success since",
         run.failures,
         run.since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     )
@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn the_reason_says_how_many_and_since_when() {
         let text = reason(&run_of(12, 0));
-        assert!(text.starts_with("12 deliveries in a row failed"), "{text}");
+        assert!(text.contains("in a row: 12,"), "{text}");
         assert!(text.contains(&at(0).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
     }
 }
