@@ -249,6 +249,26 @@ mod tests {
     }
 
     #[test]
+    fn the_disable_rule_defaults_to_ten_failures_over_five_days_and_can_be_set() {
+        let none = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(none.settings.disable_rule, DisableRule::default());
+        assert_eq!(none.settings.disable_rule.span, TimeSpan::hours(120));
+        let env: HashMap<&str, &str> = [
+            ("PAGEWIRE_DISABLE_AFTER_FAILURES", "3"),
+            ("PAGEWIRE_DISABLE_AFTER_HOURS", "6"),
+        ]
+        .into();
+        let set = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(
+            set.settings.disable_rule,
+            DisableRule {
+                failures: 3,
+                span: TimeSpan::hours(6)
+            }
+        );
+    }
+
+    #[test]
     fn the_read_budget_follows_the_lambda_memory_size_unless_set() {
         let lambda: HashMap<&str, &str> = [
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048"),
