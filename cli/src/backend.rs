@@ -44,12 +44,21 @@ pub async fn open(options: &crate::DevOptions) -> Result<Backend, WiringError> {
 /// As [`open`], with the embedded backend's upload URLs under `base_url` (the dev server's address).
 pub async fn open_at(options: &crate::DevOptions, base_url: &str) -> Result<Backend, WiringError> {
     match &options.aws_process_queue_url {
-        None => embedded(
-            &options.config,
-            &options.data_dir,
-            base_url,
-            options.clock.clone(),
-        ),
+        None => {
+            let backend = embedded(
+                &options.config,
+                &options.data_dir,
+                base_url,
+                options.clock.clone(),
+            )?;
+            if let (Some(max), Some(store)) = (options.max_database_bytes, &backend.embedded) {
+                let capped = store
+                    .cap_database_size(max)
+                    .map_err(|e| WiringError::Storage(e.to_string()))?;
+                tracing::info!(bytes = capped, "database size capped");
+            }
+            Ok(backend)
+        }
         Some(url) => aws(&options.config, url, options.clock.clone()).await,
     }
 }

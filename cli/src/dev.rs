@@ -55,6 +55,8 @@ pub struct DevOptions {
     pub http: HttpLimits,
     /// Test hook into the background consumers (see [`crate::consumer::FaultPoint`]).
     pub consumer_fault: Option<FaultHook>,
+    /// The embedded database's cap, in bytes (`--max-database-mb`); `None` lets it grow with the disk.
+    pub max_database_bytes: Option<u64>,
 }
 
 /// Processing concurrency by default: 16 documents in flight per core (16 to 128). With one per core the
@@ -87,6 +89,7 @@ impl DevOptions {
             delivery_concurrency: default_delivery_concurrency(),
             http: HttpLimits::default(),
             consumer_fault: None,
+            max_database_bytes: None,
         }
     }
 }

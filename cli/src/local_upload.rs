@@ -11,7 +11,7 @@ use pagewire_core::submission::uploads::UPLOAD_CONTENT_TYPE;
 use pagewire_core::submission::{check_upload_destination, upload_too_large, SubmissionPorts};
 use pagewire_core::CoreError;
 use pagewire_embedded::{FsObjectStore, LocalUploadUrls, LOCAL_UPLOADS_PATH};
-use pagewire_lambda_kit::http::error_response;
+use pagewire_lambda_kit::http::{error_response, method_not_allowed};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -36,12 +36,7 @@ pub async fn serve_local_upload(
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     if req.method() != Method::PUT {
-        let mut refused = error_response(&CoreError::invalid(
-            "method_not_allowed",
-            "upload URLs take PUT",
-        ));
-        *refused.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        return into_hyper(refused);
+        return into_hyper(method_not_allowed(&["PUT"]));
     }
     match receive(s, uploads, stall, req).await {
         Ok(size) => {

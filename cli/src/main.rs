@@ -72,6 +72,10 @@ enum Command {
         /// PAGEWIRE_DISABLE_AFTER_HOURS].
         #[arg(long)]
         disable_after_hours: Option<u32>,
+        /// The most the embedded database may grow to, in MB [default: no cap]. Past it, requests that
+        /// write answer 503 with `Retry-After` (as on a full disk) until expired items are swept.
+        #[arg(long, env = "PAGEWIRE_MAX_DATABASE_MB", value_parser = clap::value_parser!(u64).range(1..))]
+        max_database_mb: Option<u64>,
         /// The built dashboard (`npm run build` in dashboard/) served at `/`.
         #[arg(long, env = "PAGEWIRE_DASHBOARD_DIR", default_value = pagewire_cli::static_files::DEFAULT_DASHBOARD_DIR)]
         dashboard_dir: PathBuf,
@@ -155,6 +159,7 @@ async fn run() -> ExitCode {
             preview_pages_per_minute,
             disable_after_failures,
             disable_after_hours,
+            max_database_mb,
         } => {
             // OCR is on unless the models cannot be found: the start-up output says which case it is.
             let ocr = OcrModels::from_env();
@@ -174,7 +179,17 @@ async fn run() -> ExitCode {
                 process: process_concurrency.map(usize::from),
                 delivery: delivery_concurrency.map(usize::from),
             };
-            run_dev(config, &cli, port, dashboard_dir, concurrency, &ocr).await
+            let max_database_bytes = max_database_mb.map(|mb| mb.saturating_mul(1 << 20));
+            run_dev(
+                config,
+                &cli,
+                port,
+                dashboard_dir,
+                concurrency,
+                max_database_bytes,
+                &ocr,
+            )
+            .await
         }
         Command::Tenant { action } => run_tenant(config, &cli, action).await,
     };
@@ -218,6 +233,7 @@ async fn run_dev(
     port: u16,
     dashboard_dir: PathBuf,
     concurrency: Concurrency,
+    max_database_bytes: Option<u64>,
     ocr: &OcrModels,
 ) -> Result<(), String> {
     let data_dir = cli.data_dir.clone();
@@ -228,6 +244,7 @@ async fn run_dev(
     options.dashboard_dir = Some(dashboard_dir.clone());
     options.process_concurrency = concurrency.process.unwrap_or(options.process_concurrency);
     options.delivery_concurrency = concurrency.delivery.unwrap_or(options.delivery_concurrency);
+    options.max_database_bytes = max_database_bytes;
     if cli.backend == BackendKind::Aws {
         let url = cli.process_queue_url.clone().ok_or(
             "--backend aws needs --process-queue-url (or PAGEWIRE_PROCESS_QUEUE_URL) for `dev`",

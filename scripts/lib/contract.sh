@@ -8,17 +8,13 @@
 # accepted for those operations only:
 #   - submitJob: the decoded file must be a document (judged by its bytes: 415);
 #   - createTemplate, replaceTemplate: rules across fields (a region inside the page, a regex that
-#     compiles with its `group`, unique names, `match` and `separator` fitting the type: 400
-#     `invalid_template`), and, until the server takes them, integers written as `1.0` (`group`, `page`);
-#   - createUpload: `file_size` written as `1.0` (an integer in JSON Schema), until the server takes it;
+#     compiles with its `group`, unique names, `match` and `separator` fitting the type, a name that is
+#     not only spaces: 400 `invalid_template`);
+#   - createUpload: `static_values` above the size limit as JSON (400 `invalid_static_values`), an
+#     endpoint of another template or a disabled one in `webhook_ids` (400);
 #   - previewTemplate: the decoded file must be a readable document of a few pages (415, 400
 #     `unreadable_file`, 413 `too_many_pages`), the inline template must keep the template rules (400), and
 #     exactly one of `template_id` and `template` is given (400).
-# And negative_data_rejection is off for submitJob and createUpload until the server's Idempotency-Key
-# fingerprint tells `"webhook_ids": [""]` (or `[]`) from no `webhook_ids`: today such a request replays an
-# earlier 2xx answer given under the same key, which Schemathesis rightly reports. (The coverage phase
-# does not heed an operation's check settings, so it is off for these two; fuzzing and the stateful
-# phase still send them positive and negative data under every other check.)
 # With `pinned`, the path and query ids of the dev tenant's template, endpoint and job are set.
 pagewire_contract_config() {
   local file="$1" pinned="${2:-}"
@@ -34,11 +30,6 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 [[operations]]
 include-operation-id = "previewTemplate"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404", "413", "415", "429"]
-
-[[operations]]
-include-operation-id-regex = "^(submitJob|createUpload)$"
-checks.negative_data_rejection.enabled = false
-phases.coverage.enabled = false
 TOML
   if [ "$pinned" = pinned ]; then
     cat >>"$file" <<TOML

@@ -105,13 +105,30 @@ async fn idempotency_key_replays_the_first_answer_and_creates_nothing(backend: B
     let (status, _) = submit(&app, &key, Some("fix-me"), &plain).await;
     assert_eq!(status, 202);
 
+    // Requests that differ never replay each other, however close their fingerprints' parts: no
+    // webhooks (`[]`) is not an empty id (`[""]`), which is refused on its own.
+    let no_hooks = json!({"template_id": template, "actual_image": pdf, "webhook_ids": []});
+    let (status, none_chosen) = submit(&app, &key, Some("ids"), &no_hooks).await;
+    assert_eq!(status, 202, "{none_chosen}");
+    let empty_id = json!({"template_id": template, "actual_image": pdf, "webhook_ids": [""]});
+    let (status, reused) = submit(&app, &key, Some("ids"), &empty_id).await;
+    assert_eq!(
+        (status, reused["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+    let (status, refused) = submit(&app, &key, Some("ids-2"), &empty_id).await;
+    assert_eq!(
+        (status, refused["error"]["message"].as_str()),
+        (400, Some("webhook_ids[0]: \"\" is not a UUID"))
+    );
+
     // Without a key every submission is a new job.
     let (_, a) = submit(&app, &key, None, &plain).await;
     let (_, b) = submit(&app, &key, None, &plain).await;
     assert_ne!(a["job_id"], b["job_id"]);
 
-    // order-7, plain, other tenant's order-7, fix-me, two without a key: six jobs, no more.
-    assert_eq!(queued_uploads(&app).await, 6);
+    // order-7, plain, other tenant's order-7, fix-me, ids, two without a key: seven jobs, no more.
+    assert_eq!(queued_uploads(&app).await, 7);
 
     let (status, bad) = submit(&app, &key, Some("has space"), &plain).await;
     assert_eq!(
@@ -219,4 +236,61 @@ async fn a_tenant_over_its_rate_gets_429_with_retry_after() {
     clock.advance(chrono::Duration::seconds(1));
     assert_eq!(app.call("GET", "/templates", Some(&key), None).await.0, 200);
     assert_eq!(app.call("GET", "/templates", Some(&key), None).await.0, 429);
+}
+
+/// A store that cannot take another write (here the embedded database at its size cap, as on a full
+/// disk) answers 503 with `Retry-After`, never a 500; what it answered 202 for is kept, and the same
+/// request goes through once there is room.
+#[tokio::test]
+async fn a_full_store_answers_503_with_retry_after_and_loses_nothing() {
+    let env = TestEnv::new(Backend::Embedded).await;
+    let app = env.start().await;
+    let key = app.tenant("acme", 1_000).await;
+    let template = app.invoice_template(&key).await;
+    let store = app.stack.embedded.clone().expect("the embedded backend");
+    // Capped at what the file holds: its free pages are the only room left.
+    store.cap_database_size(0).expect("cap");
+    let body = json!({"template_id": template, "actual_image": STANDARD.encode(invoice_pdf()),
+        "static_values": {"padding": "x".repeat(3_000)}});
+    let mut accepted = Vec::new();
+    let refused = loop {
+        assert!(accepted.len() < 500, "the capped database never filled up");
+        let resp = app
+            .client
+            .post(app.url("/process-job"))
+            .header("x-auth", &key)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        let retry_after = resp.headers().get("retry-after").cloned();
+        let answer: Value = resp.json().await.unwrap_or(Value::Null);
+        match status {
+            202 => accepted.push(answer["job_id"].as_str().unwrap().to_string()),
+            _ => break (status, retry_after, answer),
+        }
+    };
+    let (status, retry_after, answer) = refused;
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(answer["error"]["code"], "service_unavailable", "{answer}");
+    let seconds: u64 = retry_after
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(seconds >= 1, "{seconds}");
+    // Room again: the same request is taken, and every job answered 202 before is there.
+    store.cap_database_size(u64::MAX).expect("uncap");
+    let (status, again) = submit(&app, &key, None, &body).await;
+    assert_eq!(status, 202, "{again}");
+    for job in &accepted {
+        let (status, view) = app
+            .call("GET", &format!("/jobs/{job}"), Some(&key), None)
+            .await;
+        assert_eq!(status, 200, "{job}: {view}");
+    }
+    app.stack.stop().await;
 }

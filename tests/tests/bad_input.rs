@@ -263,6 +263,95 @@ async fn bad_configuration_is_refused(backend: Backend) {
     }
     let (_, kept) = app.call("GET", &path, Some(&key), None).await;
     assert_eq!(kept["headers"], json!({"X-A": "ok"}));
+
+    // Every refusal names its field first; lengths count characters, as the spec's maxLength does.
+    let hook = |extra: Value| {
+        let mut body = json!({"template_id": template, "name": "h", "url": "https://example.com/"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let refusals = [
+        ("/templates", json!({"name": "ü".repeat(201)}), "name: "),
+        (
+            "/templates",
+            json!({"name": "t", "fields": [{"name": "a", "type": "text", "rule": {"kind": "label", "label": " "}}]}),
+            "fields[0].rule.label: ",
+        ),
+        (
+            "/webhooks",
+            hook(json!({"name": "é".repeat(201)})),
+            "name: ",
+        ),
+        (
+            "/webhooks",
+            hook(json!({"url": "ftp://example.com/"})),
+            "url: ",
+        ),
+        (
+            "/webhooks",
+            hook(json!({"headers": {"X-A": "a\u{1}"}})),
+            "headers.X-A: ",
+        ),
+        ("/webhooks", hook(json!({"method": "TRACE"})), "method: "),
+        (
+            "/webhooks",
+            hook(json!({"event_types": ["document.completed", "webhook.test"]})),
+            "event_types[1]: ",
+        ),
+        (
+            "/webhooks",
+            hook(json!({"auth": {"type": "token_url", "url": "ftp://x/", "token_attribute": "t"}})),
+            "auth.url: ",
+        ),
+    ];
+    for (route, body, path) in refusals {
+        let (status, err) = app
+            .call("POST", route, Some(&key), Some(body.clone()))
+            .await;
+        let message = err["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            status == 400 && message.starts_with(path),
+            "{body}: {status} {err}"
+        );
+    }
+    for (route, body) in [
+        ("/templates", json!({"name": "ü".repeat(200)})),
+        ("/webhooks", hook(json!({"name": "é".repeat(200)}))),
+    ] {
+        let (status, err) = app.call("POST", route, Some(&key), Some(body)).await;
+        assert_eq!(status, 201, "{err}");
+    }
+
+    // A listing's limit is an integer in range, never quietly the default.
+    let deliveries = format!("{path}/deliveries");
+    for bad in ["abc", "0", "501", "1.5", ""] {
+        let (status, err) = app
+            .call(
+                "GET",
+                &format!("{deliveries}?limit={bad}"),
+                Some(&key),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, code(&err)),
+            (400, "invalid_limit"),
+            "limit={bad}: {err}"
+        );
+    }
+    for good in ["1", "500"] {
+        let (status, _) = app
+            .call(
+                "GET",
+                &format!("{deliveries}?limit={good}"),
+                Some(&key),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "limit={good}");
+    }
     app.stack.stop().await;
 }
 

@@ -197,7 +197,7 @@ async fn refused_targets_fail_the_delivery_with_the_reason_and_are_never_contact
                 "http://example.com/h".into(),
                 json!({"type": "token_url", "url": format!("http://127.0.0.1:{port}/login"), "token_attribute": "t"}),
             ),
-            "auth url: url points to 127.0.0.1, a loopback address",
+            "auth.url: points to 127.0.0.1, a loopback address",
         ),
     ];
     for (body, reason) in refused {

@@ -440,6 +440,8 @@ async fn local_upload_urls_refuse_altered_expired_and_reused_tokens() {
     // Not a PUT.
     let get = s.app.client.get(&url).send().await.unwrap();
     assert_eq!(get.status().as_u16(), 405);
+    // The 405 says what the route takes (RFC 9110).
+    assert_eq!(get.headers()["allow"], "PUT");
 
     // Expired: one hour after it was made.
     clock.set(t0 + Duration::hours(1));

@@ -46,9 +46,10 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_ht
             match action {
                 Action::StatusByQuery => {
                     let Some(job_id) = query_param(&req, "job_id") else {
-                        return error_response(&CoreError::invalid(
+                        return error_response(&CoreError::invalid_at(
                             "missing_field",
-                            "the job_id query parameter is required",
+                            "job_id",
+                            "is required (a query parameter)",
                         ));
                     };
                     respond(StatusCode::OK, job_status(s, tenant, &job_id, false).await)

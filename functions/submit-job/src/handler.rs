@@ -89,9 +89,10 @@ fn idempotency_key(req: &Request) -> Result<Option<String>, CoreError> {
     match req.headers().get("idempotency-key") {
         None => Ok(None),
         Some(value) => value.to_str().map(|v| Some(v.to_string())).map_err(|_| {
-            CoreError::invalid(
+            CoreError::invalid_at(
                 "invalid_idempotency_key",
-                "the Idempotency-Key must be visible ASCII characters",
+                "Idempotency-Key",
+                "must be visible ASCII characters",
             )
         }),
     }
@@ -171,16 +172,18 @@ fn split_ids(text: &str) -> Vec<String> {
 
 async fn from_multipart(req: &Request, max_file: usize) -> Result<Submission, CoreError> {
     let malformed = |why: String| CoreError::invalid("malformed_multipart", why);
-    let part_error = |e: multer::Error| match e {
+    let part_error = |e: multer::Error| {
+        match e {
         multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => {
             CoreError::TooLarge {
                 code: "payload_too_large",
                 message: format!(
-                    "the file is larger than {max_file} bytes; use POST /uploads for large files"
+                    "actual_image: the file is larger than {max_file} bytes; use POST /uploads for large files"
                 ),
             }
         }
         other => CoreError::invalid("malformed_multipart", other.to_string()),
+    }
     };
     // The boundary is case-sensitive (browsers send `----WebKitFormBoundaryAbC...`), so it is read from the
     // header as sent, not from the lower-cased `content_type`.
@@ -229,9 +232,10 @@ async fn from_multipart(req: &Request, max_file: usize) -> Result<Submission, Co
             "file_name" => sub.file_name = Some(text()),
             "static_values" => {
                 let parsed: Value = serde_json::from_slice(&data).map_err(|_| {
-                    CoreError::invalid(
+                    CoreError::invalid_at(
                         "invalid_static_values",
-                        "static_values must be a JSON object",
+                        "static_values",
+                        "must be a JSON object",
                     )
                 })?;
                 sub.static_values = Some(parsed);

@@ -124,10 +124,8 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_ht
                     Err(err) => error_response(&err),
                 },
                 Action::Attempts => {
-                    let limit = query_param(&req, "limit")
-                        .and_then(|l| l.parse().ok())
-                        .unwrap_or(100);
-                    match endpoints::attempts(s, tenant, id, limit).await {
+                    let limit = query_param(&req, "limit");
+                    match endpoints::attempts(s, tenant, id, limit.as_deref()).await {
                         Ok(list) => json_response(
                             StatusCode::OK,
                             &serde_json::json!({ "deliveries": list }),

@@ -63,6 +63,16 @@ impl CoreError {
         }
     }
 
+    /// A request refused for one field: the message starts with the field's path (`fields[2].name`), as
+    /// the API's JSON shape errors do, so every 4xx names what to fix.
+    pub fn invalid_at(
+        code: &'static str,
+        path: impl std::fmt::Display,
+        message: impl std::fmt::Display,
+    ) -> Self {
+        Self::invalid(code, format!("{path}: {message}"))
+    }
+
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         CoreError::NotFound {
             code,

@@ -278,6 +278,20 @@ impl Db {
         }
     }
 
+    /// Caps the database at about `max_bytes`, in whole pages and never below what the file holds. Past
+    /// it a write fails as on a full disk (SQLITE_FULL: retryable, 503 to a client) until expired items
+    /// are swept or the cap is raised. Returns the cap in force, in bytes.
+    pub(crate) fn cap_size(&self, max_bytes: u64) -> Result<u64, rusqlite::Error> {
+        let conn = lock(&self.conn);
+        let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let page_size = u64::try_from(page_size).unwrap_or(4096).max(1);
+        let pages = (max_bytes / page_size).clamp(1, i64::MAX as u64);
+        let capped: i64 = conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+            r.get(0)
+        })?;
+        Ok(u64::try_from(capped).unwrap_or(0).saturating_mul(page_size))
+    }
+
     /// The connection itself, for tests that look at the file's settings.
     #[cfg(test)]
     fn lock(&self) -> MutexGuard<'_, Connection> {

@@ -75,6 +75,8 @@ pub struct EmbeddedBackend {
     pub objects: Arc<FsObjectStore>,
     pub process_queue: Arc<SqliteQueue>,
     pub delivery_queue: Arc<SqliteQueue>,
+    db: Arc<Db>,
+    db_path: PathBuf,
 }
 
 impl EmbeddedBackend {
@@ -97,7 +99,7 @@ impl EmbeddedBackend {
         })?;
         let db_path = data_dir.join(DATABASE_FILE);
         let db = Db::open(&db_path).map_err(|source| EmbeddedError::Sqlite {
-            path: db_path,
+            path: db_path.clone(),
             source,
         })?;
 
@@ -115,7 +117,7 @@ impl EmbeddedBackend {
         ));
         Ok(Self {
             jobs: Arc::new(SqliteJobStore::new(Arc::clone(&db))),
-            config: Arc::new(SqliteConfigStore::new(db)),
+            config: Arc::new(SqliteConfigStore::new(Arc::clone(&db))),
             objects: Arc::new(FsObjectStore::new(
                 objects_dir,
                 Arc::clone(&process_queue),
@@ -123,6 +125,20 @@ impl EmbeddedBackend {
             )),
             process_queue,
             delivery_queue,
+            db,
+            db_path,
         })
+    }
+
+    /// Lets the database grow to about `max_bytes` and no further (`pagewire dev --max-database-mb`), so
+    /// a machine's disk is not filled: past the cap, requests that write answer 503 with `Retry-After`
+    /// (as on a full disk) until expired items are swept. Returns the cap in force, in bytes.
+    pub fn cap_database_size(&self, max_bytes: u64) -> Result<u64, EmbeddedError> {
+        self.db
+            .cap_size(max_bytes)
+            .map_err(|source| EmbeddedError::Sqlite {
+                path: self.db_path.clone(),
+                source,
+            })
     }
 }

@@ -63,7 +63,7 @@ proptest! {
                     }
                 }
             }
-            Err(refused) => prop_assert!(!refused.0.is_empty()),
+            Err(refused) => prop_assert!(!refused.why.is_empty() && !refused.field.is_empty()),
         }
     }
 

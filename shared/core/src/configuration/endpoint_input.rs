@@ -5,8 +5,9 @@ use crate::error::CoreError;
 use crate::ids::{EndpointId, TemplateId};
 use crate::model::{EndpointAuth, EventType, HttpMethod, WebhookEndpoint};
 use crate::policy::ssrf::AddressPolicy;
+use crate::policy::text_limits::name_refusal;
 use crate::policy::webhook_config::{
-    check_field_value, check_header, check_literal_host, check_url, is_token,
+    check_field_value, check_header, check_literal_host, check_url, is_token, ConfigRefused,
 };
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
@@ -86,8 +87,12 @@ impl EndpointView {
     }
 }
 
-pub(super) fn invalid(message: impl Into<String>) -> CoreError {
-    CoreError::invalid("invalid_webhook", message)
+pub(super) fn invalid(path: impl std::fmt::Display, message: impl std::fmt::Display) -> CoreError {
+    CoreError::invalid_at("invalid_webhook", path, message)
+}
+
+fn refused(r: ConfigRefused) -> CoreError {
+    invalid(r.field, r.why)
 }
 
 pub(super) fn not_found() -> CoreError {
@@ -98,35 +103,38 @@ pub(super) fn parse_method(text: Option<&str>) -> Result<HttpMethod, CoreError> 
     match text {
         None => Ok(HttpMethod::Post),
         Some(m) => HttpMethod::parse(m)
-            .ok_or_else(|| invalid("method must be POST, PUT, PATCH, GET or DELETE")),
+            .ok_or_else(|| invalid("method", "must be POST, PUT, PATCH, GET or DELETE")),
     }
 }
 
 pub(super) fn check_endpoint(settings: &Settings, e: &WebhookEndpoint) -> Result<(), CoreError> {
-    let name = e.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(invalid("name must have 1 to 200 characters"));
+    if let Some(why) = name_refusal(&e.name, 200) {
+        return Err(invalid("name", why));
     }
     let allow_http = settings.allow_http_webhooks;
     let addresses = AddressPolicy::from_settings(settings);
-    let url = check_url(&e.url, allow_http).map_err(|r| invalid(r.0))?;
-    check_literal_host(&url, addresses).map_err(|r| invalid(r.0))?;
+    let url = check_url(&e.url, allow_http).map_err(refused)?;
+    check_literal_host(&url, addresses).map_err(refused)?;
     if e.headers.len() > 50 {
-        return Err(invalid("at most 50 custom headers"));
+        return Err(invalid("headers", "at most 50 custom headers"));
     }
     for (k, v) in &e.headers {
-        check_header(k, v).map_err(|r| invalid(r.0))?;
+        check_header(k, v).map_err(refused)?;
     }
-    if e.event_types.contains(&EventType::WebhookTest) {
+    if let Some(index) = e
+        .event_types
+        .iter()
+        .position(|t| *t == EventType::WebhookTest)
+    {
         return Err(invalid(
+            format_args!("event_types[{index}]"),
             "webhook.test is sent on request only and cannot be subscribed to",
         ));
     }
     match &e.auth {
         EndpointAuth::None => {}
         EndpointAuth::Fixed { authorization } => {
-            check_field_value(authorization)
-                .map_err(|why| invalid(format!("auth.authorization: {why}")))?;
+            check_field_value(authorization).map_err(|why| invalid("auth.authorization", why))?;
         }
         EndpointAuth::TokenUrl {
             url,
@@ -135,20 +143,20 @@ pub(super) fn check_endpoint(settings: &Settings, e: &WebhookEndpoint) -> Result
             scheme,
             ..
         } => {
-            let url =
-                check_url(url, allow_http).map_err(|r| invalid(format!("auth url: {}", r.0)))?;
-            check_literal_host(&url, addresses)
-                .map_err(|r| invalid(format!("auth url: {}", r.0)))?;
+            let under_auth = |r: ConfigRefused| refused(r.under("auth"));
+            let url = check_url(url, allow_http).map_err(under_auth)?;
+            check_literal_host(&url, addresses).map_err(under_auth)?;
             for (k, v) in headers {
-                check_header(k, v).map_err(|r| invalid(format!("auth.{}", r.0)))?;
+                check_header(k, v).map_err(under_auth)?;
             }
             if token_attribute.trim().is_empty() {
-                return Err(invalid("auth token_attribute is required"));
+                return Err(invalid("auth.token_attribute", "is required"));
             }
             // Empty sends the token alone.
             if !scheme.is_empty() && !is_token(scheme) {
                 return Err(invalid(
-                    "auth.scheme: must be one word of letters, digits or !#$%&'*+-.^_`|~",
+                    "auth.scheme",
+                    "must be one word of letters, digits or !#$%&'*+-.^_`|~",
                 ));
             }
         }

@@ -230,7 +230,7 @@ pub async fn send_test(
     let body = test_event_body(&endpoint, now);
     let sent = match url_for_document(&endpoint.url, "test", s.sender.allow_http) {
         Ok(url) => send_signed(&s.sender, &endpoint, &webhook_id, url, body).await,
-        Err(refused) => SendResult::refused(refused.0),
+        Err(refused) => SendResult::refused(refused.to_string()),
     };
     let subject = AttemptSubject {
         webhook_id: &webhook_id,
@@ -249,10 +249,33 @@ pub async fn attempts(
     s: &EndpointPorts,
     tenant: TenantId,
     id: &str,
-    limit: usize,
+    limit: Option<&str>,
 ) -> Result<Vec<DeliveryAttempt>, CoreError> {
+    let limit = attempt_list_limit(limit)?;
     let endpoint = get(s, tenant, id).await?;
     Ok(s.attempts
-        .list_endpoint_attempts(tenant, endpoint.id, s.clock.now(), limit.clamp(1, 500))
+        .list_endpoint_attempts(tenant, endpoint.id, s.clock.now(), limit)
         .await?)
+}
+
+/// The most attempts one listing returns, and how many when the caller does not say.
+pub const MAX_ATTEMPTS_LISTED: usize = 500;
+const DEFAULT_ATTEMPTS_LISTED: usize = 100;
+
+/// `?limit=` of the attempt listing: absent means the default; anything but an integer from 1 to
+/// [`MAX_ATTEMPTS_LISTED`] is refused, so a typo is not quietly read as the default.
+pub fn attempt_list_limit(raw: Option<&str>) -> Result<usize, CoreError> {
+    let Some(raw) = raw else {
+        return Ok(DEFAULT_ATTEMPTS_LISTED);
+    };
+    raw.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_ATTEMPTS_LISTED).contains(n))
+        .ok_or_else(|| {
+            CoreError::invalid_at(
+                "invalid_limit",
+                "limit",
+                format!("must be an integer from 1 to {MAX_ATTEMPTS_LISTED}"),
+            )
+        })
 }

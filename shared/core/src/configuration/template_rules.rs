@@ -6,6 +6,7 @@ use crate::model::{
     DateOrder, DecimalSeparator, FieldRule, FieldSpec, FieldType, MatchMode, TableColumn,
 };
 use crate::policy::patterns::compile_pattern;
+use crate::policy::text_limits::{name_refusal, printable_name_refusal};
 use serde::Deserialize;
 use std::collections::HashSet;
 
@@ -27,61 +28,69 @@ pub struct TemplateInput {
     pub decimal_separator: Option<DecimalSeparator>,
 }
 
-fn invalid(message: impl Into<String>) -> CoreError {
-    CoreError::invalid("invalid_template", message)
+fn invalid(path: impl std::fmt::Display, message: impl std::fmt::Display) -> CoreError {
+    CoreError::invalid_at("invalid_template", path, message)
 }
 
 /// Refuses what would fail later: empty or duplicate names, empty labels, patterns that do not compile.
+/// Every message starts with the path of the field at fault (`fields[2].rule.label`).
 pub fn validate(input: &TemplateInput) -> Result<(), CoreError> {
-    let name = input.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(invalid("name must have 1 to 200 characters"));
+    if let Some(why) = name_refusal(&input.name, 200) {
+        return Err(invalid("name", why));
     }
     if input.fields.len() > MAX_FIELDS {
-        return Err(invalid(format!(
-            "a template has at most {MAX_FIELDS} fields"
-        )));
+        return Err(invalid(
+            "fields",
+            format!("a template has at most {MAX_FIELDS} fields"),
+        ));
     }
     let mut seen = HashSet::new();
-    for field in &input.fields {
+    for (index, field) in input.fields.iter().enumerate() {
+        let at = format!("fields[{index}]");
+        if let Some(why) = printable_name_refusal(&field.name, 100) {
+            return Err(invalid(format_args!("{at}.name"), why));
+        }
         let fname = field.name.trim();
-        if fname.is_empty() || fname.len() > 100 || fname.chars().any(char::is_control) {
+        if !seen.insert(fname.to_string()) {
             return Err(invalid(
-                "every field needs a name of 1 to 100 printable characters",
+                format_args!("{at}.name"),
+                format!("{fname:?} is the name of an earlier field"),
             ));
         }
-        if !seen.insert(fname.to_string()) {
-            return Err(invalid(format!("field name {fname:?} is used twice")));
-        }
-        validate_match(fname, field)?;
+        validate_match(&at, field)?;
+        let rule = format!("{at}.rule");
         match &field.rule {
-            FieldRule::Label { label, .. } if !label_fits(label) => {
-                return Err(invalid(format!(
-                    "field {fname:?}: label must have 1 to 200 characters"
-                )));
+            FieldRule::Label { label, .. } => {
+                if let Some(why) = name_refusal(label, 200) {
+                    return Err(invalid(format_args!("{rule}.label"), why));
+                }
+                if field.field_type == FieldType::Table {
+                    return Err(table_needs_table_rule(&rule));
+                }
             }
             FieldRule::Table { .. } if field.field_type != FieldType::Table => {
-                return Err(invalid(format!(
-                    "field {fname:?}: a rule of kind table is for a field of type table"
-                )));
+                return Err(invalid(
+                    format_args!("{rule}.kind"),
+                    "a rule of kind table is for a field of type table",
+                ));
             }
-            FieldRule::Table { columns, stop } => validate_table(fname, columns, stop)?,
+            FieldRule::Table { columns, stop } => validate_table(&rule, columns, stop)?,
             _ if field.field_type == FieldType::Table => {
-                return Err(invalid(format!(
-                    "field {fname:?}: a field of type table needs a rule of kind table"
-                )));
+                return Err(table_needs_table_rule(&rule));
             }
             FieldRule::Regex { pattern, group } => {
                 let re = compile_pattern(pattern).map_err(|e| {
-                    invalid(format!(
-                        "field {fname:?}: regular expression is not valid: {e}"
-                    ))
+                    invalid(
+                        format_args!("{rule}.pattern"),
+                        format!("not a valid regular expression: {e}"),
+                    )
                 })?;
                 if let Some(g) = group {
                     if *g >= re.captures_len() {
-                        return Err(invalid(format!(
-                            "field {fname:?}: the pattern has no group {g}"
-                        )));
+                        return Err(invalid(
+                            format_args!("{rule}.group"),
+                            format!("the pattern has no group {g}"),
+                        ));
                     }
                 }
             }
@@ -93,30 +102,34 @@ pub fn validate(input: &TemplateInput) -> Result<(), CoreError> {
                 height,
             } => {
                 if *page == Some(0) {
-                    return Err(invalid(format!(
-                        "field {fname:?}: pages are numbered from 1"
-                    )));
+                    return Err(invalid(
+                        format_args!("{rule}.page"),
+                        "pages are numbered from 1",
+                    ));
                 }
                 if !region_fits(*x, *y, *width, *height) {
-                    return Err(invalid(format!(
-                        "field {fname:?}: a region is x, y, width and height in fractions of the page \
-                         (0 to 1), with a width and height above 0 that stay inside the page"
-                    )));
+                    return Err(invalid(
+                        rule,
+                        "a region is x, y, width and height in fractions of the page (0 to 1), with \
+                         a width and height above 0 that stay inside the page",
+                    ));
                 }
             }
-            _ => {}
         }
     }
     Ok(())
 }
 
-fn label_fits(label: &str) -> bool {
-    !label.trim().is_empty() && label.len() <= 200
+fn table_needs_table_rule(rule: &str) -> CoreError {
+    invalid(
+        format_args!("{rule}.kind"),
+        "a field of type table needs a rule of kind table",
+    )
 }
 
 /// The match mode fits the field's type: sums of numbers, earliest or latest of numbers or dates, one
 /// table per table field; a separator only for `join`.
-fn validate_match(fname: &str, field: &FieldSpec) -> Result<(), CoreError> {
+fn validate_match(at: &str, field: &FieldSpec) -> Result<(), CoreError> {
     let fits = match field.match_mode {
         _ if field.field_type == FieldType::Table => field.match_mode == MatchMode::First,
         MatchMode::Sum => matches!(field.field_type, FieldType::Number | FieldType::Money),
@@ -124,57 +137,68 @@ fn validate_match(fname: &str, field: &FieldSpec) -> Result<(), CoreError> {
         _ => true,
     };
     if !fits {
-        return Err(invalid(format!(
-            "field {fname:?}: \"match\": {} does not apply to a field of type {}",
-            serde_json::to_string(&field.match_mode).unwrap_or_default(),
-            serde_json::to_string(&field.field_type).unwrap_or_default(),
-        )));
+        return Err(invalid(
+            format_args!("{at}.match"),
+            format!(
+                "{} does not apply to a field of type {}",
+                serde_json::to_string(&field.match_mode).unwrap_or_default(),
+                serde_json::to_string(&field.field_type).unwrap_or_default(),
+            ),
+        ));
     }
     match &field.separator {
-        Some(_) if field.match_mode != MatchMode::Join => Err(invalid(format!(
-            "field {fname:?}: a separator is only for \"match\": \"join\""
-        ))),
-        Some(sep) if sep.chars().count() > MAX_SEPARATOR_LEN => Err(invalid(format!(
-            "field {fname:?}: the separator has more than {MAX_SEPARATOR_LEN} characters"
-        ))),
+        Some(_) if field.match_mode != MatchMode::Join => Err(invalid(
+            format_args!("{at}.separator"),
+            "only for \"match\": \"join\"",
+        )),
+        Some(sep) if sep.chars().count() > MAX_SEPARATOR_LEN => Err(invalid(
+            format_args!("{at}.separator"),
+            format!("must have at most {MAX_SEPARATOR_LEN} characters"),
+        )),
         _ => Ok(()),
     }
 }
 
-fn validate_table(fname: &str, columns: &[TableColumn], stop: &[String]) -> Result<(), CoreError> {
+fn validate_table(rule: &str, columns: &[TableColumn], stop: &[String]) -> Result<(), CoreError> {
     if columns.is_empty() || columns.len() > MAX_COLUMNS {
-        return Err(invalid(format!(
-            "field {fname:?}: a table has 1 to {MAX_COLUMNS} columns"
-        )));
+        return Err(invalid(
+            format_args!("{rule}.columns"),
+            format!("a table has 1 to {MAX_COLUMNS} columns"),
+        ));
     }
     let mut names = HashSet::new();
-    for column in columns {
+    for (index, column) in columns.iter().enumerate() {
+        let at = format!("{rule}.columns[{index}]");
+        if let Some(why) = printable_name_refusal(&column.name, 100) {
+            return Err(invalid(format_args!("{at}.name"), why));
+        }
         let cname = column.name.trim();
-        if cname.is_empty() || cname.len() > 100 || cname.chars().any(char::is_control) {
-            return Err(invalid(format!(
-                "field {fname:?}: every column needs a name of 1 to 100 printable characters"
-            )));
-        }
         if !names.insert(cname) {
-            return Err(invalid(format!(
-                "field {fname:?}: column name {cname:?} is used twice"
-            )));
+            return Err(invalid(
+                format_args!("{at}.name"),
+                format!("{cname:?} is the name of an earlier column"),
+            ));
         }
-        if !label_fits(&column.header) {
-            return Err(invalid(format!(
-                "field {fname:?}: column {cname:?}: header must have 1 to 200 characters"
-            )));
+        if let Some(why) = name_refusal(&column.header, 200) {
+            return Err(invalid(format_args!("{at}.header"), why));
         }
         if column.column_type == FieldType::Table {
-            return Err(invalid(format!(
-                "field {fname:?}: column {cname:?}: a cell is text, number, money or date"
-            )));
+            return Err(invalid(
+                format_args!("{at}.type"),
+                "a cell is text, number, money or date",
+            ));
         }
     }
-    if stop.len() > MAX_STOP_LABELS || !stop.iter().all(|s| label_fits(s)) {
-        return Err(invalid(format!(
-            "field {fname:?}: at most {MAX_STOP_LABELS} stop labels, each of 1 to 200 characters"
-        )));
+    if stop.len() > MAX_STOP_LABELS {
+        return Err(invalid(
+            format_args!("{rule}.stop"),
+            format!("at most {MAX_STOP_LABELS} stop labels"),
+        ));
+    }
+    for (index, label) in stop.iter().enumerate() {
+        if let Some(why) = name_refusal(label, 200) {
+            return Err(invalid(format_args!("{rule}.stop[{index}]"), why));
+        }
     }
     Ok(())
 }
@@ -262,6 +286,67 @@ mod tests {
     }
 
     #[test]
+    fn messages_start_with_the_path_of_the_field_at_fault() {
+        let label = json!({"kind": "label", "label": "Ref:"});
+        let field = |name: &str, rule: serde_json::Value| json!({"name": name, "type": "text", "rule": rule});
+        let cases = [
+            (
+                "fields[1].name",
+                json!([field("a", label.clone()), field("a", label.clone())]),
+            ),
+            ("fields[0].name", json!([field(" ", label.clone())])),
+            (
+                "fields[0].name",
+                json!([field(&"é".repeat(101), label.clone())]),
+            ),
+            (
+                "fields[0].rule.label",
+                json!([field("a", json!({"kind": "label", "label": ""}))]),
+            ),
+            (
+                "fields[0].rule.pattern",
+                json!([field("a", json!({"kind": "regex", "pattern": "("}))]),
+            ),
+            (
+                "fields[0].rule.group",
+                json!([field(
+                    "a",
+                    json!({"kind": "regex", "pattern": "a", "group": 2})
+                )]),
+            ),
+            (
+                "fields[0].rule.page",
+                json!([field(
+                    "a",
+                    json!({"kind": "region", "page": 0, "x": 0, "y": 0, "width": 1, "height": 1})
+                )]),
+            ),
+            (
+                "fields[0].rule",
+                json!([field(
+                    "a",
+                    json!({"kind": "region", "x": 0.5, "y": 0, "width": 0.6, "height": 1})
+                )]),
+            ),
+        ];
+        for (path, fields) in cases {
+            let err = parsed(fields.clone()).unwrap_err();
+            assert!(err.contains(&format!("{path}: ")), "{fields}: {err}");
+        }
+        // Lengths count characters: 100 two-byte characters are a good name.
+        assert_eq!(parsed(json!([field(&"é".repeat(100), label)])), Ok(()));
+        let long_name: TemplateInput =
+            serde_json::from_value(json!({"name": "ü".repeat(201)})).unwrap();
+        assert!(validate(&long_name)
+            .unwrap_err()
+            .to_string()
+            .contains("name: must have at most 200"));
+        let ok_name: TemplateInput =
+            serde_json::from_value(json!({"name": "ü".repeat(200)})).unwrap();
+        assert!(validate(&ok_name).is_ok());
+    }
+
+    #[test]
     fn match_modes_and_tables_are_checked_against_the_field_type() {
         let label = json!({"kind": "label", "label": "Ref:"});
         let table = json!({"kind": "table", "columns": [
@@ -278,28 +363,69 @@ mod tests {
         for fields in good {
             assert_eq!(parsed(fields.clone()), Ok(()), "{fields}");
         }
+        let table_rule = |columns: serde_json::Value| json!({"kind": "table", "columns": columns});
         let bad = [
-            json!([{"name": "a", "type": "text", "match": "sum", "rule": label}]),
-            json!([{"name": "a", "type": "date", "match": "sum", "rule": label}]),
-            json!([{"name": "a", "type": "text", "match": "max", "rule": label}]),
-            json!([{"name": "a", "type": "text", "separator": ",", "rule": label}]),
-            json!([{"name": "a", "type": "text", "match": "join", "separator": "x".repeat(21), "rule": label}]),
-            json!([{"name": "a", "type": "table", "rule": label}]),
-            json!([{"name": "a", "type": "text", "rule": table}]),
-            json!([{"name": "a", "type": "table", "match": "all", "rule": table}]),
-            json!([{"name": "a", "type": "table", "rule": {"kind": "table", "columns": []}}]),
-            json!([{"name": "a", "type": "table", "rule": {"kind": "table", "columns": [
-                {"name": "x", "header": "X"}, {"name": "x", "header": "Y"}]}}]),
-            json!([{"name": "a", "type": "table", "rule": {"kind": "table", "columns": [
-                {"name": "x", "header": " "}]}}]),
-            json!([{"name": "a", "type": "table", "rule": {"kind": "table", "columns": [
-                {"name": "x", "header": "X", "type": "table"}]}}]),
-            json!([{"name": "a", "type": "table", "rule": {"kind": "table", "columns": [
-                {"name": "x", "header": "X"}], "stop": [""]}}]),
+            (
+                "fields[0].match",
+                json!({"type": "text", "match": "sum", "rule": label}),
+            ),
+            (
+                "fields[0].match",
+                json!({"type": "date", "match": "sum", "rule": label}),
+            ),
+            (
+                "fields[0].match",
+                json!({"type": "text", "match": "max", "rule": label}),
+            ),
+            (
+                "fields[0].separator",
+                json!({"type": "text", "separator": ",", "rule": label}),
+            ),
+            (
+                "fields[0].separator",
+                json!({"type": "text", "match": "join", "separator": "x".repeat(21), "rule": label}),
+            ),
+            (
+                "fields[0].rule.kind",
+                json!({"type": "table", "rule": label}),
+            ),
+            (
+                "fields[0].rule.kind",
+                json!({"type": "text", "rule": table}),
+            ),
+            (
+                "fields[0].match",
+                json!({"type": "table", "match": "all", "rule": table}),
+            ),
+            (
+                "fields[0].rule.columns",
+                json!({"type": "table", "rule": table_rule(json!([]))}),
+            ),
+            (
+                "fields[0].rule.columns[1].name",
+                json!({"type": "table", "rule": table_rule(json!([
+                {"name": "x", "header": "X"}, {"name": "x", "header": "Y"}]))}),
+            ),
+            (
+                "fields[0].rule.columns[0].header",
+                json!({"type": "table", "rule": table_rule(json!([
+                {"name": "x", "header": " "}]))}),
+            ),
+            (
+                "fields[0].rule.columns[0].type",
+                json!({"type": "table", "rule": table_rule(json!([
+                {"name": "x", "header": "X", "type": "table"}]))}),
+            ),
+            (
+                "fields[0].rule.stop[0]",
+                json!({"type": "table", "rule": {"kind": "table", "columns": [
+                {"name": "x", "header": "X"}], "stop": [""]}}),
+            ),
         ];
-        for fields in bad {
-            let err = parsed(fields.clone()).unwrap_err();
-            assert!(err.contains("field \"a\""), "{fields}: {err}");
+        for (path, mut field) in bad {
+            field["name"] = json!("a");
+            let err = parsed(json!([field])).unwrap_err();
+            assert!(err.contains(&format!("{path}: ")), "{field}: {err}");
         }
         // Unknown keys are refused, not ignored: a typo must not silently change nothing.
         assert!(

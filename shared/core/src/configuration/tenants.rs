@@ -5,6 +5,7 @@ use crate::error::CoreError;
 use crate::ids::TenantId;
 use crate::model::{ApiKeyRecord, Tenant};
 use crate::policy::api_key::{display_prefix, generate_api_key, hash_api_key};
+use crate::policy::text_limits::name_refusal;
 use crate::ports::{ApiKeyRecords, CreditLedger, TenantRecords};
 use std::sync::Arc;
 
@@ -29,13 +30,10 @@ pub async fn create_tenant(
     name: &str,
     credits: i64,
 ) -> Result<CreatedTenant, CoreError> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(CoreError::invalid(
-            "invalid_name",
-            "a tenant name of 1 to 200 characters is required",
-        ));
+    if let Some(why) = name_refusal(name, 200) {
+        return Err(CoreError::invalid_at("invalid_name", "name", why));
     }
+    let name = name.trim();
     let tenant = Tenant {
         id: TenantId::random(),
         name: name.to_string(),

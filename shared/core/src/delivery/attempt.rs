@@ -57,7 +57,7 @@ pub async fn deliver_in(
 
     let sent = match url_for_document(&endpoint.url, &event.id_in_url, s.sender.allow_http) {
         Ok(url) => send_signed(&s.sender, endpoint, &task.webhook_id, url, event.body).await,
-        Err(refused) => SendResult::refused(refused.0),
+        Err(refused) => SendResult::refused(refused.to_string()),
     };
     let subject = AttemptSubject {
         webhook_id: &task.webhook_id,

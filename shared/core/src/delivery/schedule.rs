@@ -95,13 +95,21 @@ pub async fn redeliver(
         None => job.endpoint_ids.clone(),
         Some(list) => {
             let mut ids = Vec::new();
-            for text in list {
+            for (index, text) in list.iter().enumerate() {
+                let at = format!("webhook_ids[{index}]");
                 let endpoint =
-                    crate::configuration::endpoints::find(s.endpoints.as_ref(), tenant, &text)
-                        .await?;
+                    crate::configuration::endpoints::find(s.endpoints.as_ref(), tenant, text)
+                        .await
+                        .map_err(|e| match e {
+                            CoreError::NotFound { code, message } => {
+                                CoreError::not_found(code, format!("{at}: {message}"))
+                            }
+                            other => other,
+                        })?;
                 if endpoint.template_id != job.template_id {
-                    return Err(CoreError::invalid(
+                    return Err(CoreError::invalid_at(
                         "webhook_not_for_template",
+                        at,
                         format!(
                             "webhook endpoint {} belongs to another template",
                             endpoint.id

@@ -177,10 +177,12 @@ async fn obtain_token(
         ..
     } = &endpoint.auth
     else {
-        return Err(SendResult::refused("endpoint has no auth url".into()));
+        return Err(SendResult::refused(
+            "auth.url: the endpoint has none".into(),
+        ));
     };
     let url = check_url(url, s.allow_http)
-        .map_err(|r| SendResult::refused(format!("auth url: {}", r.0)))?;
+        .map_err(|r| SendResult::refused(r.under("auth").to_string()))?;
     let now = s.clock.now();
     let fetch = || async {
         let response = s

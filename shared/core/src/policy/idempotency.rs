@@ -18,11 +18,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn check_key(key: &str) -> Result<(), String> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(format!(
-            "the Idempotency-Key must have 1 to {MAX_KEY_LEN} characters"
+            "Idempotency-Key: must have 1 to {MAX_KEY_LEN} characters"
         ));
     }
     if !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("the Idempotency-Key must be visible ASCII characters".to_string());
+        return Err("Idempotency-Key: must be visible ASCII characters".to_string());
     }
     Ok(())
 }

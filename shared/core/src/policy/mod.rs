@@ -20,5 +20,6 @@ pub mod signature;
 pub mod spreadsheet_cell;
 pub mod ssrf;
 pub mod tables;
+pub mod text_limits;
 pub mod upload_token;
 pub mod webhook_config;

@@ -19,39 +19,63 @@ const ID_PLACEHOLDER: &str = ":id";
 
 const MAX_FIELD_VALUE_CHARS: usize = 8192;
 
+/// Why a configured value is refused, and where: `field` is its path within what was checked (`url`,
+/// `headers.X-Tenant`), so the API's message can name it as JSON shape errors do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigRefused(pub String);
+#[error("{field}: {why}")]
+pub struct ConfigRefused {
+    pub field: String,
+    pub why: String,
+}
+
+impl ConfigRefused {
+    fn new(field: impl Into<String>, why: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            why: why.into(),
+        }
+    }
+
+    /// The same refusal for a value nested under `parent` (`auth` for the token request's URL).
+    pub fn under(self, parent: &str) -> Self {
+        Self {
+            field: format!("{parent}.{}", self.field),
+            why: self.why,
+        }
+    }
+}
 
 /// Checks a configured URL (which may hold `:id`) and returns it parsed with a placeholder id.
 pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, ConfigRefused> {
-    let refuse = |why: &str| Err(ConfigRefused(why.to_string()));
-    if raw.len() > 2048 {
-        return refuse("url is longer than 2048 characters");
+    let refuse = |why: &str| Err(ConfigRefused::new("url", why));
+    // Counted in characters, as the OpenAPI spec's `maxLength` counts.
+    if raw.chars().count() > 2048 {
+        return refuse("is longer than 2048 characters");
     }
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return refuse("url contains whitespace or control characters");
+        return refuse("contains whitespace or control characters");
     }
     // `:id` may stand in the path or query only: a document id must never decide where a request goes.
     let authority_end = raw.find("://").map(|i| i + 3).unwrap_or(0);
     let authority = &raw[authority_end..];
     let authority = authority.split(['/', '?', '#']).next().unwrap_or("");
     if authority.contains(ID_PLACEHOLDER) {
-        return refuse(":id may only appear in the path or query of the url");
+        return refuse(":id may only appear in the path or query");
     }
     let probe = raw.replace(ID_PLACEHOLDER, "00000000-0000-4000-8000-000000000000");
-    let url = Url::parse(&probe).map_err(|e| ConfigRefused(format!("url is not valid: {e}")))?;
+    let url = Url::parse(&probe)
+        .map_err(|e| ConfigRefused::new("url", format!("is not a valid URL: {e}")))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_http => {}
-        "http" => return refuse("url must use https"),
-        _ => return refuse("url must be an http(s) url"),
+        "http" => return refuse("must use https"),
+        _ => return refuse("must be an http or https URL"),
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return refuse("url has no host");
+        return refuse("has no host");
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return refuse("url may not contain credentials");
+        return refuse("may not contain credentials");
     }
     Ok(url)
 }
@@ -64,13 +88,15 @@ pub fn url_for_document(
 ) -> Result<Url, ConfigRefused> {
     let configured = check_url(raw, allow_http)?;
     let encoded: String = url::form_urlencoded::byte_serialize(document_id.as_bytes()).collect();
-    let url = Url::parse(&raw.replace(ID_PLACEHOLDER, &encoded))
-        .map_err(|e| ConfigRefused(format!("url is not valid after :id substitution: {e}")))?;
+    let url = Url::parse(&raw.replace(ID_PLACEHOLDER, &encoded)).map_err(|e| {
+        ConfigRefused::new("url", format!("is not valid after :id substitution: {e}"))
+    })?;
     if url.host() != configured.host()
         || url.port_or_known_default() != configured.port_or_known_default()
     {
-        return Err(ConfigRefused(
-            "substituting :id changed the url's host".to_string(),
+        return Err(ConfigRefused::new(
+            "url",
+            "substituting :id changed its host",
         ));
     }
     Ok(url)
@@ -85,10 +111,13 @@ pub fn check_literal_host(url: &Url, policy: AddressPolicy) -> Result<(), Config
         _ => return Ok(()),
     };
     match policy.refusal(ip) {
-        Some(kind) => Err(ConfigRefused(format!(
-            "url points to {ip}, {}; webhooks may only reach public addresses",
-            kind_phrase(kind)
-        ))),
+        Some(kind) => Err(ConfigRefused::new(
+            "url",
+            format!(
+                "points to {ip}, {}; webhooks may only reach public addresses",
+                kind_phrase(kind)
+            ),
+        )),
         None => Ok(()),
     }
 }
@@ -96,17 +125,21 @@ pub fn check_literal_host(url: &Url, policy: AddressPolicy) -> Result<(), Config
 /// Checks one custom header: the name an HTTP token, the value an RFC 9110 field value.
 pub fn check_header(name: &str, value: &str) -> Result<(), ConfigRefused> {
     if !is_token(name) || name.len() > 256 {
-        return Err(ConfigRefused(format!(
-            "headers: the name {name:?} is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)"
-        )));
+        return Err(ConfigRefused::new(
+            "headers",
+            format!(
+                "the name {name:?} is not a valid HTTP header name (1 to 256 letters, digits and !#$%&'*+-.^_`|~)"
+            ),
+        ));
     }
     let lower = name.to_ascii_lowercase();
     if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("webhook-") {
-        return Err(ConfigRefused(format!(
-            "headers.{name}: is set by pagewire and cannot be configured"
-        )));
+        return Err(ConfigRefused::new(
+            format!("headers.{name}"),
+            "is set by pagewire and cannot be configured",
+        ));
     }
-    check_field_value(value).map_err(|why| ConfigRefused(format!("headers.{name}: {why}")))
+    check_field_value(value).map_err(|why| ConfigRefused::new(format!("headers.{name}"), why))
 }
 
 /// An HTTP token (RFC 9110 section 5.6.2), as header names and auth schemes are.
@@ -201,7 +234,7 @@ mod tests {
         ] {
             let url = check_url(raw, true).unwrap();
             let err = check_literal_host(&url, strict).unwrap_err();
-            assert!(err.0.contains("address"), "{raw}: {err}");
+            assert!(err.why.contains("address"), "{raw}: {err}");
         }
         let url = check_url("https://example.com/", false).unwrap();
         assert!(check_literal_host(&url, strict).is_ok());
@@ -240,7 +273,7 @@ mod tests {
             " padded",
             "padded\t",
         ] {
-            let refused = check_header("X-A", bad).unwrap_err().0;
+            let refused = check_header("X-A", bad).unwrap_err().to_string();
             assert!(refused.starts_with("headers.X-A: "), "{refused}");
         }
         for good in ["a b\tc", "caf\u{e9}", "!~", "Bearer abc.def", ""] {

@@ -80,7 +80,7 @@ pub async fn preview(
     let file = request
         .file
         .filter(|f| !f.is_empty())
-        .ok_or_else(|| CoreError::invalid("missing_field", "file is required"))?;
+        .ok_or_else(|| CoreError::invalid_at("missing_field", "file", "is required"))?;
     if file.len() > s.settings.max_inline_file_bytes {
         return Err(CoreError::TooLarge {
             code: "payload_too_large",
@@ -129,8 +129,9 @@ async fn template_of(
                 .ok_or_else(not_found)
         }
         (None, Some(input)) => unsaved(tenant, input, s.clock.now()),
-        _ => Err(CoreError::invalid(
+        _ => Err(CoreError::invalid_at(
             "missing_field",
+            "template",
             "give exactly one of template_id and template",
         )),
     }

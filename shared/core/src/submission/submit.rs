@@ -32,7 +32,7 @@ pub struct Accepted {
 }
 
 fn missing(field: &str) -> CoreError {
-    CoreError::invalid("missing_field", format!("{field} is required"))
+    CoreError::invalid_at("missing_field", field, "is required")
 }
 
 /// The given `template_id` text, refused when absent or blank.
@@ -133,7 +133,11 @@ pub async fn submit_job(
     let target = job_target(s, tenant, template_text, sub.static_values, sub.webhook_ids).await?;
 
     if file.is_empty() {
-        return Err(CoreError::invalid("empty_file", "actual_image is empty"));
+        return Err(CoreError::invalid_at(
+            "empty_file",
+            "actual_image",
+            "is empty",
+        ));
     }
     if file.len() > s.settings.max_inline_file_bytes {
         return Err(CoreError::TooLarge {
@@ -206,14 +210,17 @@ pub fn submission_fingerprint(sub: &Submission) -> String {
 }
 
 /// How the job fields both submission routes take (static values, chosen webhook ids) enter an
-/// idempotency fingerprint: the JSON text of the static values and the ids one per line, empty when absent.
+/// idempotency fingerprint: the JSON text of each, empty when absent. JSON keeps `[]` apart from `[""]`
+/// and `["a\nb"]` apart from `["a", "b"]`: requests that differ must never replay each other's answer.
 pub(crate) fn fingerprint_job_fields(
     static_values: Option<&Value>,
     webhook_ids: Option<&[String]>,
 ) -> (String, String) {
     (
         static_values.map(Value::to_string).unwrap_or_default(),
-        webhook_ids.map(|ids| ids.join("\n")).unwrap_or_default(),
+        webhook_ids
+            .map(|ids| serde_json::to_string(ids).unwrap_or_default())
+            .unwrap_or_default(),
     )
 }
 
@@ -225,9 +232,10 @@ fn static_values(
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(map)) => map,
         Some(_) => {
-            return Err(CoreError::invalid(
+            return Err(CoreError::invalid_at(
                 "invalid_static_values",
-                "static_values must be a JSON object",
+                "static_values",
+                "must be a JSON object",
             ))
         }
     };
@@ -235,10 +243,11 @@ fn static_values(
         .map(|v| v.len())
         .unwrap_or(usize::MAX);
     if size > s.settings.max_static_values_bytes {
-        return Err(CoreError::invalid(
+        return Err(CoreError::invalid_at(
             "invalid_static_values",
+            "static_values",
             format!(
-                "static_values is larger than {} bytes",
+                "is larger than {} bytes as JSON",
                 s.settings.max_static_values_bytes
             ),
         ));
@@ -263,25 +272,28 @@ async fn endpoints_for(
         return Ok(all.iter().filter(wanted).map(|e| e.id).collect());
     };
     let mut ids = Vec::new();
-    for text in named {
-        let id = EndpointId::parse(&text).ok_or_else(|| {
-            CoreError::invalid(
-                "invalid_webhook_id",
-                format!("webhook id {text:?} is not a UUID"),
-            )
+    for (index, text) in named.iter().enumerate() {
+        let at = format!("webhook_ids[{index}]");
+        let id = EndpointId::parse(text).ok_or_else(|| {
+            CoreError::invalid_at("invalid_webhook_id", &at, format!("{text:?} is not a UUID"))
         })?;
         let endpoint = s.endpoints.get_endpoint(tenant, id).await?.ok_or_else(|| {
-            CoreError::not_found("webhook_not_found", format!("no webhook endpoint {id}"))
+            CoreError::not_found(
+                "webhook_not_found",
+                format!("{at}: no webhook endpoint {id}"),
+            )
         })?;
         if endpoint.template_id != template {
-            return Err(CoreError::invalid(
+            return Err(CoreError::invalid_at(
                 "webhook_not_for_template",
+                &at,
                 format!("webhook endpoint {id} belongs to another template"),
             ));
         }
         if !endpoint.enabled {
-            return Err(CoreError::invalid(
+            return Err(CoreError::invalid_at(
                 "webhook_disabled",
+                &at,
                 format!("webhook endpoint {id} is disabled"),
             ));
         }

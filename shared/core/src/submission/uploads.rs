@@ -72,7 +72,13 @@ pub async fn create_upload(
     let target = job_target(s, tenant, template_text, req.static_values, req.webhook_ids).await?;
     let max = s.settings.max_upload_file_bytes;
     match req.file_size {
-        Some(0) => return Err(CoreError::invalid("empty_file", "file_size is 0")),
+        Some(0) => {
+            return Err(CoreError::invalid_at(
+                "empty_file",
+                "file_size",
+                "is 0: an empty file has nothing to read",
+            ))
+        }
         Some(size) if size > max => return Err(too_large(max)),
         _ => {}
     }
