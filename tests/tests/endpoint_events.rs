@@ -5,7 +5,7 @@
 //! tenant's own change leaves one consistent state. Retries are stepped on a manual clock.
 
 use chrono::{DateTime, Duration, Utc};
-use integration_tests::api::Account;
+use integration_tests::api::{stepped_with_acme as start, Account};
 use integration_tests::on_both_backends;
 use integration_tests::receiver::{Gate, Receiver, Reply};
 use integration_tests::signature::verify_received;
@@ -26,16 +26,6 @@ on_both_backends!(
 /// schedule added up); the last is its seventh and final attempt.
 const RETRIES_AT: [i64; 6] = [5, 305, 2_105, 9_305, 27_305, 63_305];
 const EVENT: &str = "webhook.endpoint_disabled";
-
-async fn start(
-    backend: Backend,
-    adjust: impl FnOnce(&mut DevOptions),
-) -> (TestEnv, TestApp, Account) {
-    let env = TestEnv::stepped(backend).await;
-    let app = env.start_adjusted(adjust).await;
-    let acme = app.account("acme", 1000).await;
-    (env, app, acme)
-}
 
 fn rule(failures: u32, hours: i64) -> impl FnOnce(&mut DevOptions) {
     move |o| {

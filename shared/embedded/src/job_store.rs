@@ -18,6 +18,7 @@ use pagewire_core::ports::{
 };
 use pagewire_core::StoreError;
 use rusqlite::params;
+use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 /// How long an expired row is kept before [`SqliteJobStore::purge_expired`] deletes it. Reads already treat
@@ -65,6 +66,29 @@ impl SqliteJobStore {
             })
             .await
     }
+}
+
+/// The first `limit` items of a query (in its order) still live at `now`. The SQL filter is by whole
+/// seconds; rows are read lazily and checked exactly, so a row that expired earlier within the current
+/// second does not take one of the `limit` places.
+fn first_live<T: DeserializeOwned>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    (now, limit): (DateTime<Utc>, usize),
+    expires_at: impl Fn(&T) -> DateTime<Utc>,
+) -> Result<Vec<T>, DbError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    let mut found = Vec::new();
+    while found.len() < limit {
+        let Some(row) = rows.next()? else { break };
+        let item: T = decode(&row.get::<_, String>(0)?)?;
+        if is_live(expires_at(&item), now) {
+            found.push(item);
+        }
+    }
+    Ok(found)
 }
 
 /// An attempt as its row's columns.
@@ -409,22 +433,15 @@ impl DeliveryRecords for SqliteJobStore {
         let mut failed: Vec<Delivery> = self
             .db
             .run(move |conn| {
-                // Rows are read lazily and checked exactly, as the endpoint's attempt log is.
-                let mut stmt = conn.prepare_cached(
+                first_live(
+                    conn,
                     "SELECT body FROM deliveries WHERE tenant_id = ?1 AND endpoint_id = ?2
                      AND failed_us IS NOT NULL AND failed_us >= ?3 AND expires_at >= ?4
                      ORDER BY failed_us DESC",
-                )?;
-                let mut rows = stmt.query(params![tenant, endpoint, since_us, floor])?;
-                let mut found = Vec::new();
-                while found.len() < limit {
-                    let Some(row) = rows.next()? else { break };
-                    let delivery: Delivery = decode(&row.get::<_, String>(0)?)?;
-                    if is_live(delivery.expires_at, now) {
-                        found.push(delivery);
-                    }
-                }
-                Ok(found)
+                    params![tenant, endpoint, since_us, floor],
+                    (now, limit),
+                    |d: &Delivery| d.expires_at,
+                )
             })
             .await?;
         sort_failed_deliveries(&mut failed);
@@ -495,22 +512,14 @@ impl AttemptLog for SqliteJobStore {
         let (tenant, endpoint, floor) = (tenant.to_string(), endpoint.to_string(), seconds(now));
         self.db
             .run(move |conn| {
-                // The SQL filter is by whole seconds; rows are read lazily and checked exactly, so a row that
-                // expired earlier within the current second does not take one of the `limit` places.
-                let mut stmt = conn.prepare_cached(
+                first_live(
+                    conn,
                     "SELECT body FROM attempts WHERE tenant_id = ?1 AND endpoint_id = ?2 AND expires_at >= ?3
                      ORDER BY attempted_us DESC, seq DESC",
-                )?;
-                let mut rows = stmt.query(params![tenant, endpoint, floor])?;
-                let mut attempts = Vec::new();
-                while attempts.len() < limit {
-                    let Some(row) = rows.next()? else { break };
-                    let attempt: DeliveryAttempt = decode(&row.get::<_, String>(0)?)?;
-                    if is_live(attempt.expires_at, now) {
-                        attempts.push(attempt);
-                    }
-                }
-                Ok(attempts)
+                    params![tenant, endpoint, floor],
+                    (now, limit),
+                    |a: &DeliveryAttempt| a.expires_at,
+                )
             })
             .await
     }
