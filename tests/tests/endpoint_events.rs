@@ -11,6 +11,7 @@ use integration_tests::receiver::{Gate, Receiver, Reply};
 use integration_tests::signature::verify_received;
 use integration_tests::stack::{Backend, TestApp, TestEnv};
 use pagewire_cli::DevOptions;
+use pagewire_core::ids::EndpointId;
 use pagewire_core::policy::endpoint_failures::DisableRule;
 use serde_json::{json, Value};
 
@@ -20,6 +21,7 @@ on_both_backends!(
     recovery_finds_deliveries_given_up_while_the_endpoint_was_off,
     the_rule_switching_off_while_the_tenant_edits_keeps_the_edit_and_announces_once,
     an_endpoint_the_tenant_disabled_meanwhile_is_not_announced,
+    an_announcement_cut_short_is_made_by_the_next_delivery_that_finds_the_endpoint_off,
 );
 
 /// Seconds from a delivery's creation to each of its retries, with jitter off (the retry policy's
@@ -82,6 +84,16 @@ async fn a_410_is_announced_to_subscribed_endpoints_signed_and_retried(backend: 
         .unwrap()
         .contains("410"));
     assert_eq!(time(&disabled["disabled_at"]), app.t0());
+    let tenant = app.tenant_of(&acme.key).await;
+    let stored = app
+        .stack
+        .storage
+        .endpoints
+        .get_endpoint(tenant, EndpointId::parse(id(&main)).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!stored.announcement_pending, "told, so nothing to catch up");
 
     let first = ops.received();
     assert_eq!(first.len(), 1, "one event, answered 500");
@@ -330,5 +342,40 @@ async fn an_endpoint_the_tenant_disabled_meanwhile_is_not_announced(backend: Bac
     );
     app.drain().await;
     assert!(ops.received().is_empty(), "the tenant knows: no event");
+    app.stack.stop().await;
+}
+
+async fn an_announcement_cut_short_is_made_by_the_next_delivery_that_finds_the_endpoint_off(
+    backend: Backend,
+) {
+    let (_env, app, acme) = start(backend, |_| {}).await;
+    let (rx, ops) = (Receiver::start().await, Receiver::start().await);
+    rx.answer_all(500);
+    let main = app.endpoint(&acme, &rx.url("/h"), json!({})).await;
+    watcher(&app, &acme, &ops).await;
+    // Two deliveries wait for their retry.
+    app.submit(&acme.key, &acme.template).await;
+    app.submit(&acme.key, &acme.template).await;
+    app.drain().await;
+    assert_eq!(rx.received().len(), 2);
+    // The endpoint is switched off, and the process stops before telling anyone (as after a crash).
+    let tenant = app.tenant_of(&acme.key).await;
+    let endpoints = &app.stack.storage.endpoints;
+    let id = EndpointId::parse(id(&main)).unwrap();
+    let mut off = endpoints.get_endpoint(tenant, id).await.unwrap().unwrap();
+    off.disable("the receiver answered 410 Gone".to_string(), app.t0());
+    endpoints.update_endpoint(&off).await.unwrap();
+
+    // Both retries find it off: one of them tells the watcher, once; neither is sent.
+    app.at(5).await;
+    assert_eq!(rx.received().len(), 2);
+    let told = ops.received();
+    assert_eq!(told.len(), 1, "told once");
+    assert_eq!(told[0].json()["endpoint_id"], main["id"]);
+    assert_eq!(time(&told[0].json()["disabled_at"]), app.t0());
+    let stored = endpoints.get_endpoint(tenant, id).await.unwrap().unwrap();
+    assert!(!stored.announcement_pending, "the mark is cleared");
+    app.at(3_600).await;
+    assert_eq!(ops.received().len(), 1);
     app.stack.stop().await;
 }

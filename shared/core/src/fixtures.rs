@@ -152,6 +152,7 @@ pub fn endpoint(
         disabled_reason: None,
         disabled_at: None,
         failure_run: None,
+        announcement_pending: false,
         event_types: vec![],
         auth: EndpointAuth::None,
         secret: "whsec_c2VjcmV0".to_string(),

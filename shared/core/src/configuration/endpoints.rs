@@ -59,6 +59,7 @@ pub async fn create(
         disabled_reason: None,
         disabled_at: None,
         failure_run: None,
+        announcement_pending: false,
         event_types: input.event_types.unwrap_or_default(),
         auth: input.auth.unwrap_or_default(),
         secret: generate_secret(),

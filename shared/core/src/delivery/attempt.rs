@@ -5,7 +5,7 @@
 //! that finds the other one already scheduled the next attempt steps aside, so copies do not multiply.
 
 use super::batch::BatchContext;
-use super::endpoint_events::announce_disabled;
+use super::endpoint_events::{announce_switch_off, catch_up};
 use super::endpoint_state::{count_settled, disable_after_gone, Settled};
 use super::outcome::{give_up, record, REFUSED_PERMANENTLY};
 use super::payload::{document_event_body, endpoint_disabled_body};
@@ -45,10 +45,14 @@ pub async fn deliver_in(
     let endpoint = match context.endpoints.get(&(task.tenant_id, task.endpoint_id)) {
         Some(Some(e)) if e.enabled => e,
         found => {
-            let why = if matches!(found, Some(Some(_))) {
-                "endpoint disabled"
-            } else {
-                "endpoint deleted"
+            let why = match found {
+                Some(Some(off)) => {
+                    if off.announcement_pending {
+                        catch_up(s, off, now).await;
+                    }
+                    "endpoint disabled"
+                }
+                _ => "endpoint deleted",
             };
             give_up(s, delivery, why).await?;
             return Ok(DeliveryOutcome::Dropped(why));
@@ -88,15 +92,10 @@ pub async fn deliver_in(
         (false, Some(settled)) => count_settled(s, endpoint, settled, now).await,
         _ => switched_off,
     };
-    // The attempt is recorded: a failure to update the endpoint or to tell the others is logged rather
-    // than sending the delivery again.
+    // The attempt is recorded: a failure to update the endpoint is logged rather than sending the
+    // delivery again (telling the others is caught up later, see `endpoint_events`).
     match switched_off {
-        Ok(Some(disabled)) => {
-            if let Err(err) = announce_disabled(s, &disabled, now).await {
-                tracing::error!(error = %err, endpoint_id = %disabled.id,
-                    "endpoint switched off, but its event could not be queued");
-            }
-        }
+        Ok(Some(disabled)) => announce_switch_off(s, &disabled, now).await,
         Ok(None) => {}
         Err(err) => {
             tracing::error!(error = %err, endpoint_id = %endpoint.id, "could not update the endpoint's state")

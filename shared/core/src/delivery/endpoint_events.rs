@@ -3,20 +3,111 @@
 //! delivery like any other (same queue, retry schedule, signature, attempt log and recovery); it is kept
 //! under a partition of its own ([`JobId::of_event`]) since no job or document is involved, and carries
 //! what it tells ([`DisabledEndpointNotice`]), so every attempt sends the same body.
+//!
+//! The write that switches an endpoint off marks its announcement pending; queuing the event clears the
+//! mark. An announcement cut short is made by the next delivery that finds the endpoint off
+//! ([`catch_up`]), and the event's ids derive from the endpoint and when it was switched off, so making
+//! it again finds the deliveries made the first time instead of doubling them.
 
 use super::DeliveryPorts;
+use crate::configuration::endpoints::change_endpoint;
 use crate::error::CoreError;
 use crate::ids::JobId;
-use crate::model::{Delivery, DeliveryTask, DisabledEndpointNotice, EventType, WebhookEndpoint};
+use crate::model::{
+    Delivery, DeliveryStatus, DeliveryTask, DisabledEndpointNotice, EventType, WebhookEndpoint,
+};
 use chrono::{DateTime, Utc};
 
-/// Queues the `webhook.endpoint_disabled` event of `disabled` (as it was switched off) to every other
-/// enabled endpoint of the tenant that subscribes to it. Returns how many were queued. Safe to repeat: the
-/// event's ids derive from the endpoint and the time it was switched off, so a delivery that exists is
-/// queued again, not duplicated.
-pub(super) async fn announce_disabled(
+/// Tells the tenant's other endpoints that `disabled` was switched off by the write that returned it,
+/// then clears its pending mark. A failure is logged: the mark stays, so [`catch_up`] makes it later.
+pub(super) async fn announce_switch_off(
     s: &DeliveryPorts,
     disabled: &WebhookEndpoint,
+    now: DateTime<Utc>,
+) {
+    let told = match announce(s, disabled, Requeue::NewOnly, now).await {
+        Ok(queued) => queued,
+        Err(err) => {
+            tracing::error!(error = %err, endpoint_id = %disabled.id,
+                "endpoint switched off; its event could not be queued yet");
+            return;
+        }
+    };
+    let at = disabled.disabled_at;
+    let cleared = change_endpoint(
+        s.endpoints.as_ref(),
+        s.clock.as_ref(),
+        disabled.clone(),
+        |e| {
+            let ours = e.announcement_pending && e.disabled_at == at;
+            if ours {
+                e.announcement_pending = false;
+            }
+            ours
+        },
+    )
+    .await;
+    match cleared {
+        Ok(_) => {
+            tracing::info!(endpoint_id = %disabled.id, told, "endpoint switched off; others told")
+        }
+        // Told already; the mark only makes a later delivery look again.
+        Err(err) => tracing::warn!(error = %err, endpoint_id = %disabled.id,
+            "endpoint's announcement made but still marked pending"),
+    }
+}
+
+/// Makes the announcement of `disabled` (as a delivery found it, switched off with its announcement
+/// pending) that was cut short. The delivery that clears the mark makes it, so concurrent ones do not.
+pub(super) async fn catch_up(s: &DeliveryPorts, disabled: &WebhookEndpoint, now: DateTime<Utc>) {
+    let at = disabled.disabled_at;
+    let mut claimed = false;
+    let claim = change_endpoint(
+        s.endpoints.as_ref(),
+        s.clock.as_ref(),
+        disabled.clone(),
+        |e| {
+            claimed = e.announcement_pending && !e.enabled && e.disabled_at == at;
+            if claimed {
+                e.announcement_pending = false;
+            }
+            claimed
+        },
+    )
+    .await;
+    let claimed_copy = match claim {
+        Ok(Some(stored)) if claimed => stored,
+        Ok(_) => return,
+        Err(err) => {
+            tracing::warn!(error = %err, endpoint_id = %disabled.id, "could not claim a pending announcement");
+            return;
+        }
+    };
+    match announce(s, &claimed_copy, Requeue::Unsent, now).await {
+        Ok(told) => {
+            tracing::info!(endpoint_id = %disabled.id, told, "endpoint switched off earlier; others told now")
+        }
+        Err(err) => tracing::error!(error = %err, endpoint_id = %disabled.id,
+            "endpoint switched off; its event could not be queued"),
+    }
+}
+
+/// Which of the event's deliveries an announcement queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Requeue {
+    /// Those it created: the first announcement.
+    NewOnly,
+    /// Also those created before and never attempted: an announcement cut short between creating a
+    /// delivery and queuing it.
+    Unsent,
+}
+
+/// Queues the `webhook.endpoint_disabled` event of `disabled` (as it was switched off) to every other
+/// enabled endpoint of the tenant that subscribes to it. Returns how many were queued.
+async fn announce(
+    s: &DeliveryPorts,
+    disabled: &WebhookEndpoint,
+    requeue: Requeue,
     now: DateTime<Utc>,
 ) -> Result<usize, CoreError> {
     let disabled_at = disabled.disabled_at.unwrap_or(now);
@@ -56,10 +147,20 @@ pub(super) async fn announce_disabled(
         };
         let mut delivery = Delivery::pending(task, now, now + s.settings.retention);
         delivery.notice = Some(notice.clone());
-        s.deliveries.insert_delivery(&delivery).await?;
+        if !s.deliveries.insert_delivery(&delivery).await? {
+            let existing = s
+                .deliveries
+                .get_delivery(delivery.job_id, &delivery.webhook_id)
+                .await?;
+            let unsent = existing.is_some_and(|d| {
+                d.status == DeliveryStatus::Pending && d.total_attempts == 0 && d.round == 0
+            });
+            if requeue == Requeue::NewOnly || !unsent {
+                continue;
+            }
+        }
         s.delivery_queue.enqueue(&delivery).await?;
         queued += 1;
     }
-    tracing::info!(endpoint_id = %disabled.id, queued, "endpoint switched off; other endpoints told");
     Ok(queued)
 }

@@ -98,6 +98,11 @@ pub struct WebhookEndpoint {
     /// a success and by enabling the endpoint.
     #[serde(default)]
     pub failure_run: Option<FailureRun>,
+    /// Switched off by pagewire, and the tenant's other endpoints not yet told: set by the write that
+    /// switches it off, cleared once the `webhook.endpoint_disabled` deliveries are queued. Should that be
+    /// cut short (a crash, a store error), the next delivery that finds the endpoint off tells them.
+    #[serde(default)]
+    pub announcement_pending: bool,
     pub event_types: Vec<EventType>,
     pub auth: EndpointAuth,
     /// `whsec_` + base64 of the key bytes, as Standard Webhooks libraries expect.
@@ -138,6 +143,7 @@ impl WebhookEndpoint {
         self.disabled_reason = Some(reason);
         self.disabled_at = Some(at);
         self.failure_run = None;
+        self.announcement_pending = true;
     }
 
     /// Enabled or disabled by the tenant: whatever pagewire recorded about an earlier switch-off, and
@@ -147,6 +153,7 @@ impl WebhookEndpoint {
         self.disabled_reason = None;
         self.disabled_at = None;
         self.failure_run = None;
+        self.announcement_pending = false;
     }
 }
 
