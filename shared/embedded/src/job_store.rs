@@ -595,3 +595,61 @@ impl IdempotencyKeys for SqliteJobStore {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pagewire_core::fixtures::{delivery, job, t0};
+    use pagewire_core::model::DeliveryStatus;
+
+    /// A database written before deliveries were indexed by endpoint: its failed deliveries are found by
+    /// recovery once it is opened again.
+    #[tokio::test]
+    async fn deliveries_from_before_the_failed_index_are_indexed_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let j = job(t0(), t0() + Duration::days(1));
+        let mut failed = delivery(&j, "msg_old", t0(), j.expires_at);
+        failed.status = DeliveryStatus::Failed;
+        failed.updated_at = t0() + Duration::hours(1);
+        let pending = delivery(&j, "msg_pending", t0(), j.expires_at);
+        {
+            let old = rusqlite::Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE deliveries (job_id TEXT NOT NULL, webhook_id TEXT NOT NULL,
+                 created_us INTEGER NOT NULL, version INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+                 body TEXT NOT NULL, PRIMARY KEY (job_id, webhook_id));",
+            )
+            .unwrap();
+            for d in [&failed, &pending] {
+                old.execute(
+                    "INSERT INTO deliveries VALUES (?1, ?2, 0, 0, ?3, ?4)",
+                    params![
+                        d.job_id.to_string(),
+                        d.webhook_id,
+                        seconds(d.expires_at),
+                        serde_json::to_string(d).unwrap()
+                    ],
+                )
+                .unwrap();
+            }
+        }
+        let store = SqliteJobStore::new(Db::open(&path).unwrap());
+        let found = store
+            .list_failed_deliveries(j.tenant_id, failed.endpoint_id, t0(), t0(), 10)
+            .await
+            .unwrap();
+        assert_eq!(found, vec![failed.clone()]);
+        let later = failed.updated_at + Duration::seconds(1);
+        let none = store
+            .list_failed_deliveries(j.tenant_id, failed.endpoint_id, later, t0(), 10)
+            .await
+            .unwrap();
+        assert!(none.is_empty(), "since is compared with when it failed");
+        assert!(store
+            .list_failed_deliveries(j.tenant_id, pending.endpoint_id, t0(), t0(), 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}
