@@ -39,8 +39,9 @@ pub async fn deliver_in(
     if let Some(outcome) = before_sending(&delivery, task, now) {
         return Ok(outcome);
     }
-    let Some(event) = EventToSend::of(context, &delivery, task, now) else {
-        return Ok(DeliveryOutcome::Dropped("job expired"));
+    let event = match EventToSend::of(context, &delivery, task, now) {
+        Ok(event) => event,
+        Err(gone) => return Ok(DeliveryOutcome::Dropped(gone)),
     };
     let endpoint = match context.endpoints.get(&(task.tenant_id, task.endpoint_id)) {
         Some(Some(e)) if e.enabled => e,
@@ -114,15 +115,15 @@ struct EventToSend {
 }
 
 impl EventToSend {
-    /// `None` when the job or document of a document event has expired.
+    /// Refused (with why) when the job or document of a document event has expired.
     fn of(
         context: &BatchContext,
         delivery: &Delivery,
         task: &DeliveryTask,
         now: DateTime<Utc>,
-    ) -> Option<Self> {
+    ) -> Result<Self, &'static str> {
         if let Some(notice) = &delivery.notice {
-            return Some(Self {
+            return Ok(Self {
                 body: endpoint_disabled_body(notice),
                 id_in_url: notice.endpoint_id.to_string(),
                 job: None,
@@ -131,10 +132,13 @@ impl EventToSend {
         }
         let job = match context.jobs.get(&task.job_id) {
             Some(Some(job)) if !job.is_expired(now) => job,
-            _ => return None,
+            _ => return Err("job expired"),
         };
-        let doc = context.documents.get(&task.document_id?)?;
-        Some(Self {
+        let doc = task
+            .document_id
+            .and_then(|id| context.documents.get(&id))
+            .ok_or("document expired")?;
+        Ok(Self {
             body: document_event_body(job, doc, task.event_type),
             id_in_url: doc.id.to_string(),
             job: Some(job.id),
