@@ -393,6 +393,9 @@ impl DeliveryRecords for DynamoJobStore {
         limit: usize,
     ) -> Result<Vec<Delivery>, StoreError> {
         let mut found: Vec<Delivery> = Vec::new();
+        if limit == 0 {
+            return Ok(found);
+        }
         let mut start: Option<Item> = None;
         'pages: loop {
             let page = self
