@@ -3,15 +3,22 @@
 # against `pdftotext -layout` (text PDFs) and `tesseract` (images, one thread) with the same template rules,
 # then the time per text-PDF page with a 40-field template against pdftotext alone. Not part of CI: it
 # installs poppler-utils and tesseract-ocr (with the corpus's language packs) when missing.
-#   bash scripts/bench-accuracy.sh [--models DIR|CANDIDATE] [--details] [--no-baseline]
+#   bash scripts/bench-accuracy.sh [--models DIR|CANDIDATE] [--details] [--no-baseline] [--rten]
+#                                  [--skew-probe | --no-skew-probe] [--detector-max-side PIXELS]
 # --details lists every field that is not right; --models reads with other OCR models than the shipped
-# models/ocr: a directory, or a candidate of scripts/ocr-models.txt (v4, v5, v5-v4rec, v6-tiny, v6-small);
-# --no-baseline skips pdftotext and tesseract (a model comparison).
+# models/ocr: a directory, or a candidate of scripts/ocr-models.txt (v4, v5, v5-v4rec, v6-tiny, v6-small,
+# v6-tinydet);
+# --no-baseline skips pdftotext and tesseract (a model comparison). The OCR engine is the shipped choice,
+# ONNX Runtime (fetched by pinned hash, scripts/lib/onnxruntime.sh); --rten runs the models on rten.
+# --skew-probe, --no-skew-probe and --detector-max-side change the OCR settings (OcrSettings; shipped:
+# no probe, 1088 px).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pagewire-target}"
 . scripts/lib/ocr-models.sh
+. scripts/lib/onnxruntime.sh
 pagewire_ocr_models
+pagewire_onnxruntime
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -23,10 +30,12 @@ while [ $# -gt 0 ]; do
       fi
       shift 2
       ;;
+    --rten) PAGEWIRE_ONNXRUNTIME_LIB=""; shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
-echo "== OCR models: $PAGEWIRE_OCR_MODEL_DIR ($(head -1 "$PAGEWIRE_OCR_MODEL_DIR/SOURCE" 2>/dev/null))"
+echo "== OCR models: $PAGEWIRE_OCR_MODEL_DIR ($(head -1 "$PAGEWIRE_OCR_MODEL_DIR/SOURCE" 2>/dev/null))," \
+  "engine: ${PAGEWIRE_ONNXRUNTIME_LIB:+ONNX Runtime ($PAGEWIRE_ONNXRUNTIME_LIB)}${PAGEWIRE_ONNXRUNTIME_LIB:-rten}"
 packs="tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-nld tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-por"
 missing=""
 command -v pdftotext >/dev/null || missing="poppler-utils"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Memory of `pagewire dev` reading OCR pages, for BENCHMARKS.md ("OCR memory"): starts the README's
-# `pagewire dev` (no OCR variable: the shipped models), submits the PNG invoice N times (default 50), one
-# job at a time, waits for each, and prints the resident memory (VmRSS, and the peak VmHWM) of the dev
-# process and of its read workers after every 10 pages. Not part of CI.
+# `pagewire dev` (no OCR variable: the shipped models on the shipped engine), submits the PNG invoice N
+# times (default 50), one job at a time, waits for each, and prints the resident memory (VmRSS, and the
+# peak VmHWM) of the dev process and of its read workers after every 10 pages. Not part of CI.
 #   bash scripts/bench-ocr-memory.sh [pages]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ pages="${1:-50}"
 . scripts/lib/dev-server.sh
 # The README's command builds the debug binary (rten and image are optimised in it too: Cargo.toml).
 cargo build --quiet --locked -p pagewire-cli --bin pagewire
-unset PAGEWIRE_OCR_MODEL_DIR
+unset PAGEWIRE_OCR_MODEL_DIR PAGEWIRE_ONNXRUNTIME_LIB
 trap pagewire_dev_stop EXIT
 pagewire_dev_start
 log="$PAGEWIRE_DEV_DIR/dev.log"

@@ -3,13 +3,17 @@
 # each engine and model pair pagewire can run, and by tesseract on one thread, in one run. Per pair and
 # resolution: CPU and wall seconds per page, the invoice fields right, peak memory, model load time; and
 # what each engine adds to a Lambda package. Not part of CI: it installs Debian's tesseract, poppler-utils
-# and imagemagick, and fetches ONNX Runtime (pinned in scripts/bench-ocr-engines.txt).
+# and imagemagick, and fetches ONNX Runtime as the shipped engine does (models/onnxruntime/).
 #   bash scripts/bench-ocr.sh            (ROUNDS=2 by default: each page read twice after a warm-up page)
+# Knobs: OCR_CANDIDATES (model pairs of scripts/ocr-models.txt besides the shipped one; SHIPPED=0 leaves the
+# shipped pair out), OCR_ENGINES (engines and settings, default "ort rten ort-1280-probe": ONNX Runtime
+# on one thread and rten with the shipped settings, and ONNX Runtime with the settings before (detection
+# at 1280 px after a skew probe); also ort2 (two threads), tract, rten-1280-probe, ort-1280 and
+# ort-1088-probe (one of the two changes alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pagewire-target}"
 rounds="${ROUNDS:-2}"
-cache="${PAGEWIRE_BENCH_CACHE:-$HOME/.cache/pagewire-bench-ocr}"
 . scripts/lib/ocr-models.sh
 
 need=()
@@ -21,29 +25,18 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# ONNX Runtime's shared library for this machine and, for its size only, for arm64.
-ort_dir="$cache/onnxruntime-1.31.1"
-if [ ! -f "$ort_dir/.complete" ]; then
-  echo "== fetching ONNX Runtime (scripts/bench-ocr-engines.txt) into $ort_dir"
-  rm -rf "$ort_dir" && mkdir -p "$ort_dir"
-  for arch in x86_64 aarch64; do
-    tmp=$(mktemp -d)
-    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-      --python-version 3.12 --platform "manylinux_2_28_$arch" --require-hashes \
-      -r scripts/bench-ocr-engines.txt -d "$tmp"
-    python3 -m zipfile -e "$tmp"/onnxruntime-*.whl "$tmp/unpacked"
-    mkdir -p "$ort_dir/$arch"
-    cp "$tmp"/unpacked/onnxruntime/capi/libonnxruntime.so.* "$ort_dir/$arch/libonnxruntime.so"
-    rm -rf "$tmp"
-  done
-  touch "$ort_dir/.complete"
-fi
+# ONNX Runtime's shared library for this machine and, for its size only, for arm64: the shipped engine,
+# fetched by pinned hash as pagewire dev and the OCR layer get it (models/onnxruntime/).
+ort_lib=$(bash models/onnxruntime/fetch.sh)
+declare -A ort_libs=([x86_64]=$(bash models/onnxruntime/fetch.sh x86_64) [aarch64]=$(bash models/onnxruntime/fetch.sh aarch64))
 
 # Model pairs: the shipped models (models/ocr) and the candidates of scripts/ocr-models.txt that the
 # issue compares them with, PP-OCRv4 (what pagewire shipped first) and PP-OCRv5 mobile; more with
 # OCR_CANDIDATES="v4 v5 v6-tiny ...".
 pagewire_ocr_models
-pairs=("shipped=$PAGEWIRE_OCR_MODEL_DIR")
+pairs=()
+[ "${SHIPPED:-1}" = 1 ] && pairs+=("shipped=$PAGEWIRE_OCR_MODEL_DIR")
+engines="${OCR_ENGINES:-ort rten ort-1280-probe}"
 for name in ${OCR_CANDIDATES:-v4 v5}; do
   pairs+=("$name=$(pagewire_ocr_candidate "$name")")
 done
@@ -68,7 +61,9 @@ for dpi in 150 200; do
 done
 rm -f "$pages/scan.jpg" "$pages/invoice.pdf"
 
-cargo bench --quiet -p pagewire-extract --features "ort tract" --bench ocr_engines --no-run
+features=ocr
+case " $engines " in *" tract "*) features="ocr tract" ;; esac
+cargo bench --quiet -p pagewire-extract --features "$features" --bench ocr_engines --no-run
 bench=$(ls -t "$CARGO_TARGET_DIR"/release/deps/ocr_engines-* | grep -v '\.d$' | head -1)
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $rounds rounds of" \
   "$(ls "$pages"/*-150dpi.png | wc -l) pages per resolution (2 invoices with 8 fields each, 7 corpus pages)"
@@ -76,16 +71,21 @@ for pair in "${pairs[@]}"; do
   name="${pair%%=*}" dir="${pair#*=}"
   for dpi in 150 200; do
     echo "-- $name, $dpi dpi"
-    printf '   %-28s ' "rten 0.27:"
-    "$bench" --engine rten --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
-    printf '   %-28s ' "rten 0.27, no skew probe:"
-    "$bench" --engine rten --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds" --no-skew-probe
-    printf '   %-28s ' "tract 0.23:"
-    "$bench" --engine tract --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
-    for threads in 1 2; do
-      printf '   %-28s ' "ONNX Runtime, $threads thread(s):"
-      "$bench" --engine ort --ort-lib "$ort_dir/x86_64/libonnxruntime.so" --threads "$threads" \
-        --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
+    for engine in $engines; do
+      ort=(--engine ort --ort-lib "$ort_lib" --threads 1)
+      case "$engine" in
+        rten) label="rten 0.27:" args=(--engine rten) ;;
+        rten-1280-probe) label="rten, 1280 px, skew probe:" args=(--engine rten --skew-probe --detector-max-side 1280) ;;
+        tract) label="tract 0.23:" args=(--engine tract) ;;
+        ort) label="ONNX Runtime, 1 thread:" args=("${ort[@]}") ;;
+        ort2) label="ONNX Runtime, 2 threads:" args=(--engine ort --ort-lib "$ort_lib" --threads 2) ;;
+        ort-1280-probe) label="ORT, 1280 px, skew probe:" args=("${ort[@]}" --skew-probe --detector-max-side 1280) ;;
+        ort-1280) label="ORT, 1280 px, no probe:" args=("${ort[@]}" --no-skew-probe --detector-max-side 1280) ;;
+        ort-1088-probe) label="ORT, 1088 px, skew probe:" args=("${ort[@]}" --skew-probe --detector-max-side 1088) ;;
+        *) echo "unknown engine setting $engine" >&2; exit 1 ;;
+      esac
+      printf '   %-28s ' "$label"
+      "$bench" "${args[@]}" --models "$dir" --pages "$pages" --dpi "$dpi" --rounds "$rounds"
     done
   done
 done
@@ -113,8 +113,9 @@ done
 
 echo "== what each engine adds to a Lambda package"
 for arch in x86_64 aarch64; do
-  so="$ort_dir/$arch/libonnxruntime.so"
-  echo "   ONNX Runtime 1.31.1 $arch: libonnxruntime.so $(stat -c %s "$so") B, zipped $(gzip -9c "$so" | wc -c) B"
+  so="${ort_libs[$arch]}"
+  version=$(basename "$(dirname "$(dirname "$so")")")
+  echo "   ONNX Runtime ${version#onnxruntime-} $arch: libonnxruntime.so $(stat -c %s "$so") B, zipped $(gzip -9c "$so" | wc -c) B"
 done
 for pair in "${pairs[@]}"; do
   name="${pair%%=*}" dir="${pair#*=}"

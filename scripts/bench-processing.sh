@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pagewire-target}"
 . scripts/lib/ocr-models.sh
+. scripts/lib/onnxruntime.sh
 pagewire_ocr_models
+pagewire_onnxruntime
 if ! command -v pdftotext >/dev/null || ! command -v tesseract >/dev/null; then
   apt-get install -y -qq poppler-utils tesseract-ocr tesseract-ocr-eng >/dev/null
 fi
@@ -15,7 +17,7 @@ echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 trap 'rm -rf "$tmp"; echo "== load average at the end: $(cut -d" " -f1-3 /proc/loadavg)"' EXIT
 cargo bench --quiet -p pagewire-extract --features ocr --bench processing --no-run
 bench=$(ls -t "$CARGO_TARGET_DIR"/release/deps/processing-* | grep -v '\.d$' | head -1)
-echo "== pagewire (rten, $(head -1 "$PAGEWIRE_OCR_MODEL_DIR/SOURCE"))"
+echo "== pagewire (ONNX Runtime, $(head -1 "$PAGEWIRE_OCR_MODEL_DIR/SOURCE"))"
 # CPU seconds are the fair comparison on a shared machine: the whole run reads 13 OCR pages (one cold
 # start, then 4 forms x 3) and 500 text-PDF pages (under 1 s).
 /usr/bin/time -f "   whole run: wall %e s, CPU user %U s + sys %S s" "$bench"

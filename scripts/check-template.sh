@@ -48,11 +48,24 @@ for case in "${broken_cases[@]}"; do
   fi
   echo "   $name: rejected as it should be ($(grep -m1 -oE '^E[0-9]{4}' "$scratch/$name.log" || echo error))"
 done
-# The OCR layer SAM builds is the repository's models/ folder: it must hold the models the function's
-# PAGEWIRE_OCR_MODEL_DIR default points at (/opt/<folder>), checked against their recorded hashes.
-echo "== the OCR layer's content (models/ocr)"
+# The OCR layer SAM builds from the repository's models/ folder (its Makefile): it must hold the models the
+# functions' PAGEWIRE_OCR_MODEL_DIR default points at (/opt/<folder>), checked against their recorded
+# hashes, and ONNX Runtime's library for arm64 beside them. The layer's build is run here as SAM runs it.
+echo "== the OCR layer's content (models/Makefile: models/ocr + ONNX Runtime for arm64)"
 (cd models/ocr && sha256sum --quiet --strict -c SHA256SUMS)
 grep -q 'ContentUri: ../models$' "$template"
 grep -q 'Default: /opt/ocr$' "$template"
-echo "   models/ocr matches SHA256SUMS; OcrModelLayer packs ../models, unpacked at /opt/ocr"
+awk '/^  OcrModelLayer:/,/^  [A-Za-z]+Function:/' "$template" | grep -q 'BuildMethod: makefile$'
+layer="$scratch/ocr-layer"
+(cd models && make -s build-OcrModelLayer ARTIFACTS_DIR="$layer")
+for file in det.onnx rec.onnx keys.txt libonnxruntime.so onnxruntime/LICENSE; do
+  [ -s "$layer/ocr/$file" ] || { echo "the OCR layer has no ocr/$file" >&2; exit 1; }
+done
+# An ELF shared object for AArch64 (e_machine 183 at byte 18, little-endian).
+[ "$(od -An -tu2 -j18 -N2 "$layer/ocr/libonnxruntime.so" | tr -d ' ')" = 183 ] || {
+  echo "the OCR layer's libonnxruntime.so is not an arm64 library" >&2
+  exit 1
+}
+echo "   models/ocr matches SHA256SUMS; OcrModelLayer builds ../models (makefile) into ocr/ with" \
+  "libonnxruntime.so for arm64 ($(du -sh "$layer" | cut -f1) unzipped), unpacked at /opt/ocr"
 echo "template check passed"

@@ -2,7 +2,10 @@
 # Runs every test of the workspace, the emulator-backed ones included:
 #   1. a virtualenv with the pinned Python test tools (moto, standardwebhooks), cached under ~/.cache;
 #   2. the moto AWS emulator on a free 127.0.0.1 port (AWS_ENDPOINT_URL points at it), stopped on exit;
-#   3. the OCR models: the committed models/ocr, checked against their hashes (PAGEWIRE_OCR_MODEL_DIR);
+#   3. the OCR models: the committed models/ocr, checked against their hashes (PAGEWIRE_OCR_MODEL_DIR), and
+#      ONNX Runtime, the OCR engine: fetched once by pinned hash into ~/.cache/pagewire, the cache
+#      `pagewire dev` fills (PAGEWIRE_ONNXRUNTIME_LIB; scripts/lib/onnxruntime.sh); the template-stack test
+#      builds the OCR layer (models/Makefile), which fetches the arm64 library into the same cache;
 #   4. cargo test over the whole workspace;
 #   5. the API contract: Schemathesis drives `pagewire dev` with docs/openapi.yaml, every check, positive and
 #      negative data, with generated and with real ids (scripts/lib/contract.sh);
@@ -19,10 +22,12 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 . scripts/lib/dev-server.sh
 . scripts/lib/contract.sh
 . scripts/lib/ocr-models.sh
+. scripts/lib/onnxruntime.sh
 . scripts/lib/dashboard.sh
 
 pagewire_python_env
 pagewire_ocr_models
+pagewire_onnxruntime
 trap 'pagewire_dev_stop; pagewire_stop_moto' EXIT
 pagewire_start_moto
 

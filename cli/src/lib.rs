@@ -7,6 +7,7 @@ pub mod functions;
 pub mod http_front;
 pub mod local_upload;
 pub mod ocr_models;
+pub mod ocr_runtime;
 pub mod pump;
 pub mod server;
 pub mod static_files;

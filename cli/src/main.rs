@@ -1,5 +1,6 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use pagewire_cli::ocr_models::OcrModels;
+use pagewire_cli::ocr_runtime::OcrRuntime;
 use pagewire_cli::{backend, tenant, DevOptions, DevStack};
 use pagewire_core::configuration::{templates, TemplateInput, TemplatePorts};
 use pagewire_core::SystemClock;
@@ -164,6 +165,16 @@ async fn run() -> ExitCode {
             // OCR is on unless the models cannot be found: the start-up output says which case it is.
             let ocr = OcrModels::from_env();
             config.ocr_model_dir = ocr.dir().map(Path::to_path_buf);
+            // The engine only matters with models: no fetch when OCR is off.
+            let runtime = ocr.dir().map(|dir| OcrRuntime::from_env(Some(dir)));
+            config.onnxruntime_lib = runtime
+                .as_ref()
+                .and_then(OcrRuntime::library)
+                .map(Path::to_path_buf);
+            let ocr_line = match &runtime {
+                Some(runtime) => format!("{}, {}", ocr.startup_line(), runtime.describe()),
+                None => ocr.startup_line(),
+            };
             config.settings.allow_http_webhooks |= allow_http_webhooks;
             config.settings.allow_loopback_webhooks |= allow_loopback_webhooks;
             if let Some(pages) = preview_pages_per_minute {
@@ -187,7 +198,7 @@ async fn run() -> ExitCode {
                 dashboard_dir,
                 concurrency,
                 max_database_bytes,
-                &ocr,
+                &ocr_line,
             )
             .await
         }
@@ -234,7 +245,7 @@ async fn run_dev(
     dashboard_dir: PathBuf,
     concurrency: Concurrency,
     max_database_bytes: Option<u64>,
-    ocr: &OcrModels,
+    ocr_line: &str,
 ) -> Result<(), String> {
     let data_dir = cli.data_dir.clone();
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
@@ -278,7 +289,7 @@ async fn run_dev(
             dashboard_dir.display()
         );
     }
-    println!("{}", ocr.startup_line());
+    println!("{ocr_line}");
     println!("tenant {tenant_id}");
     println!("api key: {key}");
     if let Some(template) = template {

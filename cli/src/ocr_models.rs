@@ -96,7 +96,7 @@ fn canonical(dir: PathBuf) -> PathBuf {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn models_in(dir: &Path) {
@@ -154,7 +154,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&tmp);
     }
 
-    fn tempdir() -> PathBuf {
+    /// A fresh directory under the system's temporary one (the caller removes it).
+    pub(crate) fn tempdir() -> PathBuf {
         let dir =
             std::env::temp_dir().join(format!("pagewire-ocr-models-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();

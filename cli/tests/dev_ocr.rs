@@ -1,6 +1,6 @@
 //! The README's run command as a user runs it: `pagewire dev` with no OCR variable set, then the sample
 //! template and a PNG invoice submitted as the printed curl line does. OCR must be on out of the box (the
-//! repository's models/ocr) and read the PNG's fields.
+//! repository's models/ocr, run by ONNX Runtime from the cache the start fills) and read the PNG's fields.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -35,6 +35,7 @@ fn start_dev(data_dir: &std::path::Path) -> (Running, StartUp) {
             "0",
         ])
         .env_remove("PAGEWIRE_OCR_MODEL_DIR")
+        .env_remove("PAGEWIRE_ONNXRUNTIME_LIB")
         .env_remove("PAGEWIRE_DATA_DIR")
         .env("PAGEWIRE_PROCESS_CONCURRENCY", "1")
         .stdin(Stdio::null())
@@ -74,6 +75,12 @@ async fn a_png_submitted_to_pagewire_dev_with_no_ocr_variable_has_its_fields_rea
     assert!(
         start.ocr.starts_with("OCR on: ") && start.ocr.contains("PP-OCR"),
         "start-up says OCR is on and names the models: {start:?}"
+    );
+    // The engine too: ONNX Runtime from the user's cache, which the first start fills (scripts/test.sh
+    // fills the same cache beforehand, so the test needs no network of its own).
+    assert!(
+        start.ocr.contains("run by ONNX Runtime") && start.ocr.contains("libonnxruntime.so"),
+        "start-up says ONNX Runtime runs the models: {start:?}"
     );
     assert!(
         !start.key.is_empty() && !start.template.is_empty(),

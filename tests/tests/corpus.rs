@@ -4,7 +4,8 @@
 //! of warning codes. A mismatch lists every
 //! field that differs, with the manifest note that would record it.
 //!
-//! Needs the OCR models: `scripts/test.sh` fetches them and sets PAGEWIRE_OCR_MODEL_DIR.
+//! Needs the OCR models and ONNX Runtime, the shipped engine: `scripts/test.sh` sets
+//! PAGEWIRE_OCR_MODEL_DIR and PAGEWIRE_ONNXRUNTIME_LIB.
 
 use integration_tests::corpus::{manifest, warning_codes, CorpusDocument};
 use pagewire_core::Settings;
@@ -19,6 +20,7 @@ fn reader() -> PagewireReader {
     );
     PagewireReader::new(ReaderLimits::from_settings(&Settings::default()))
         .with_ocr_models(Some(&dir))
+        .with_onnxruntime(Some(&integration_tests::stack::onnxruntime_lib()))
 }
 
 /// The fields of `doc` that do not hold their asserted value, as readable lines.

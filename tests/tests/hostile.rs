@@ -7,7 +7,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use integration_tests::stack::ocr_model_dir as model_dir;
+use integration_tests::stack::with_shipped_ocr;
 use integration_tests::stack::{options, TestApp};
 use pagewire_core::SystemClock;
 use pagewire_extract::fixtures;
@@ -61,7 +61,7 @@ type Case = (
 async fn hostile_files_fail_alone_with_their_reason() {
     let dir = tempfile::tempdir().unwrap();
     let mut options = options(dir.path(), Arc::new(SystemClock));
-    options.config.ocr_model_dir = Some(model_dir());
+    with_shipped_ocr(&mut options.config);
     let app = TestApp::start_with(options).await;
     let key = app.tenant("mallory", 1_000).await;
     let template = template(&app, &key).await;

@@ -76,15 +76,44 @@ fn each_way_a_worker_dies_has_its_reason_and_the_next_read_gets_a_fresh_worker()
     assert!(stack.message.contains("stack"), "{}", stack.message);
 }
 
-/// OCR (models, image decoding, rten's threads) fits the default budget off Lambda, and the models load
-/// once per worker. Needs the OCR models, as `processing.rs` does (`scripts/test.sh` fetches them).
+/// The worker processes of `reader`'s (this test process's children) that have `library` mapped.
+fn workers_with(library: &str) -> usize {
+    let me = std::process::id().to_string();
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    processes
+        .filter_map(Result::ok)
+        .filter(|p| {
+            p.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|p| {
+            // Field 4 of /proc/PID/stat is the parent; the command name before it is in parentheses.
+            std::fs::read_to_string(p.path().join("stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1).map(|ppid| ppid == me))
+                    .unwrap_or(false)
+            })
+        })
+        .filter(|p| {
+            std::fs::read_to_string(p.path().join("maps")).is_ok_and(|maps| maps.contains(library))
+        })
+        .count()
+}
+
+/// OCR (models, image decoding, the engine's threads) fits the default budget off Lambda, the models
+/// load once per worker, and the worker runs them on ONNX Runtime, as `pagewire dev` and
+/// process-document do. Needs the OCR models and ONNX Runtime, as `processing.rs` does.
 #[test]
-fn ocr_reads_in_a_worker_under_the_default_budget() {
-    let models = std::env::var("PAGEWIRE_OCR_MODEL_DIR").expect(
-        "PAGEWIRE_OCR_MODEL_DIR must point at the OCR models: run the tests with scripts/test.sh, \
-         or first `. scripts/lib/ocr-models.sh && pagewire_ocr_models`",
-    );
-    let command = test_read_worker!().env("PAGEWIRE_OCR_MODEL_DIR", models);
+fn ocr_reads_in_a_worker_under_the_default_budget_on_onnx_runtime() {
+    let models = integration_tests::stack::ocr_model_dir();
+    let library = integration_tests::stack::onnxruntime_lib();
+    let command = test_read_worker!()
+        .env("PAGEWIRE_OCR_MODEL_DIR", &models)
+        .env("PAGEWIRE_ONNXRUNTIME_LIB", &library);
     let reader = isolated(command, ReadBudget::default_for(None, 2), 1);
     let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/invoice.png")).unwrap();
     for _ in 0..2 {
@@ -93,6 +122,28 @@ fn ocr_reads_in_a_worker_under_the_default_budget() {
         assert!(text.join(" ").contains("INV-2024-001"), "{text:?}");
     }
     assert_eq!(reader.workers(), 1);
+    assert_eq!(
+        workers_with(&library.display().to_string()),
+        1,
+        "the worker runs ONNX Runtime"
+    );
+}
+
+/// A file that is not ONNX Runtime where the library should be costs speed, not OCR: the worker reads
+/// with rten.
+#[test]
+fn a_broken_onnx_runtime_library_falls_back_to_rten_in_the_worker() {
+    let models = integration_tests::stack::ocr_model_dir();
+    let not_a_library = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/invoice.jpg");
+    let command = test_read_worker!()
+        .env("PAGEWIRE_OCR_MODEL_DIR", &models)
+        .env("PAGEWIRE_ONNXRUNTIME_LIB", not_a_library);
+    let reader = isolated(command, ReadBudget::default_for(None, 2), 1);
+    let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/invoice.png")).unwrap();
+    let page = &reader.read(FileKind::Png, &png).unwrap().pages[0];
+    let text: Vec<&str> = page.words.iter().map(|w| w.text.as_str()).collect();
+    assert!(text.join(" ").contains("INV-2024-001"), "{text:?}");
+    assert_eq!(workers_with("libonnxruntime"), 0);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use integration_tests::on_both_backends;
 use integration_tests::receiver::Receiver;
-use integration_tests::stack::ocr_model_dir as model_dir;
+use integration_tests::stack::with_shipped_ocr;
 use integration_tests::stack::{invoice_pdf, Backend, TestApp, TestEnv};
 use pagewire_cli::DevOptions;
 use serde_json::{json, Value};
@@ -23,7 +23,7 @@ on_both_backends!(
 async fn start(backend: Backend, tune: impl FnOnce(&mut DevOptions)) -> (TestEnv, TestApp) {
     let env = TestEnv::new(backend).await;
     let mut options = env.options();
-    options.config.ocr_model_dir = Some(model_dir());
+    with_shipped_ocr(&mut options.config);
     tune(&mut options);
     let app = TestApp::start_with(options).await;
     // On AWS the bucket's `s3:TestEvent` waits on the process queue: consumed now, the queues are

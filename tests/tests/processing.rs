@@ -1,12 +1,13 @@
 //! The document processing engine end to end: the invoice read in every form with exact values, ZIP
 //! batches with hostile entries, credits running out mid-batch, and OCR without models.
 //!
-//! Needs the OCR models: `scripts/test.sh` fetches them and sets PAGEWIRE_OCR_MODEL_DIR.
+//! Needs the OCR models and ONNX Runtime: `scripts/test.sh` sets PAGEWIRE_OCR_MODEL_DIR and
+//! PAGEWIRE_ONNXRUNTIME_LIB.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use integration_tests::receiver::Receiver;
-use integration_tests::stack::ocr_model_dir as model_dir;
+use integration_tests::stack::with_shipped_ocr;
 use integration_tests::stack::{options, TestApp};
 use pagewire_core::processing::object_created;
 use pagewire_core::SystemClock;
@@ -18,7 +19,15 @@ use std::sync::Arc;
 
 async fn ocr_app(dir: &Path) -> TestApp {
     let mut options = options(dir, Arc::new(SystemClock));
-    options.config.ocr_model_dir = Some(model_dir());
+    with_shipped_ocr(&mut options.config);
+    TestApp::start_with(options).await
+}
+
+/// OCR on rten, the engine used when ONNX Runtime's library is not found.
+async fn rten_app(dir: &Path) -> TestApp {
+    let mut options = options(dir, Arc::new(SystemClock));
+    with_shipped_ocr(&mut options.config);
+    options.config.onnxruntime_lib = None;
     TestApp::start_with(options).await
 }
 
@@ -163,7 +172,17 @@ fn zip_with_corrupt_entry(entries: &[(&str, &[u8])], corrupt: (&str, &[u8])) -> 
 #[tokio::test]
 async fn the_invoice_reads_the_same_in_every_form() {
     let dir = tempfile::tempdir().unwrap();
-    let app = ocr_app(dir.path()).await;
+    the_invoice_in_every_form(ocr_app(dir.path()).await).await;
+}
+
+/// The fallback engine reads the same values: a machine without ONNX Runtime loses speed, not fields.
+#[tokio::test]
+async fn the_invoice_reads_the_same_in_every_form_on_rten() {
+    let dir = tempfile::tempdir().unwrap();
+    the_invoice_in_every_form(rten_app(dir.path()).await).await;
+}
+
+async fn the_invoice_in_every_form(app: TestApp) {
     let key = app.tenant("acme", 100).await;
     let template = invoice_template(&app, &key).await;
     let scan = fixture("invoice-scan.jpg");

@@ -457,7 +457,8 @@ fn new_uploads_and_documents_notify_the_process_queue() {
 }
 
 #[test]
-fn the_reading_functions_get_the_shipped_ocr_models_as_a_layer_sam_builds_from_the_repository() {
+fn the_reading_functions_get_the_shipped_ocr_models_and_onnx_runtime_as_a_layer_sam_builds_from_the_repository(
+) {
     let t = Template::load();
     let layer = t.resource("OcrModelLayer");
     assert_eq!(
@@ -476,6 +477,24 @@ fn the_reading_functions_get_the_shipped_ocr_models_as_a_layer_sam_builds_from_t
         .get("ContentUri")
         .str()
         .expect("the layer is built from a directory of the repository");
+    // Built by the folder's Makefile, which adds ONNX Runtime for arm64 beside the models
+    // (scripts/check-template.sh runs that build and checks what it packs).
+    let metadata = layer.get("Metadata");
+    assert_eq!(metadata.get("BuildMethod").str(), Some("makefile"));
+    assert_eq!(metadata.get("BuildArchitecture").str(), Some("arm64"));
+    let makefile = std::fs::read_to_string(
+        workspace_root()
+            .join("infra")
+            .join(content)
+            .join("Makefile"),
+    )
+    .expect("the layer's folder has the Makefile SAM runs");
+    assert!(
+        makefile.contains("build-OcrModelLayer:")
+            && makefile.contains("onnxruntime/fetch.sh aarch64")
+            && makefile.contains("libonnxruntime.so"),
+        "the layer's build target packs ONNX Runtime for arm64:\n{makefile}"
+    );
 
     // Attached to the functions that read documents (a job's, or a preview's sample) by default; an ARN
     // parameter replaces it, never adds nothing.
@@ -498,13 +517,21 @@ fn the_reading_functions_get_the_shipped_ocr_models_as_a_layer_sam_builds_from_t
             referenced_names(branches[1]),
             BTreeSet::from(["OcrModelLayerArn".to_string()])
         );
-        // The function looks for the models where the layer unpacks them: /opt/<path inside ContentUri>.
-        let variable = function
+        let variables = function
             .get("Properties")
             .get("Environment")
-            .get("Variables")
-            .get("PAGEWIRE_OCR_MODEL_DIR");
-        assert_eq!(variable.ref_target(), Some("OcrModelDir"), "{binary}");
+            .get("Variables");
+        // The function looks for the models where the layer unpacks them: /opt/<path inside ContentUri>.
+        let models = variables.get("PAGEWIRE_OCR_MODEL_DIR");
+        assert_eq!(models.ref_target(), Some("OcrModelDir"), "{binary}");
+        // ONNX Runtime where the shipped layer puts it: beside the models.
+        let library = variables.get("PAGEWIRE_ONNXRUNTIME_LIB");
+        assert_eq!(library.tag(), Some("Sub"), "{binary}");
+        assert_eq!(
+            library.str(),
+            Some("${OcrModelDir}/libonnxruntime.so"),
+            "{binary}"
+        );
     }
     let default_dir = t
         .root()

@@ -9,7 +9,9 @@ use integration_tests::moto::{self, AwsTestResources};
 use integration_tests::receiver::Receiver;
 use integration_tests::signature::verify_received;
 use integration_tests::stack::{Backend, TestEnv};
+use integration_tests::template::intrinsics::{resolve, Names};
 use integration_tests::template::plan::Spec;
+use integration_tests::template::{workspace_root, Template};
 use pagewire_cli::pump::{pump_once, Consumer};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -325,5 +327,69 @@ async fn a_document_goes_from_submission_to_a_signed_webhook_and_results_on_the_
     let marker_expires: i64 = markers[0]["expires_at"].as_n().unwrap().parse().unwrap();
     assert!(marker_expires > job_expires, "the marker outlives its job");
     assert!(marker_expires > Utc::now().timestamp() + 13 * 24 * 3600);
+    app.stack.stop().await;
+}
+
+/// The OCR layer as `sam build` makes it (models/Makefile: the models and ONNX Runtime for arm64), placed
+/// where process-document's variables point (the template's `/opt` is the built layer here), reads a PNG
+/// through the template stack. On an x86_64 machine the arm64 library cannot load, so rten runs the
+/// models: the fallback the template relies on when a layer has no usable library.
+#[tokio::test]
+async fn a_png_is_read_with_the_ocr_layer_the_template_builds() {
+    let opt = tempfile::tempdir().unwrap();
+    let built = std::process::Command::new("make")
+        .args(["-s", "build-OcrModelLayer"])
+        .arg(format!("ARTIFACTS_DIR={}", opt.path().display()))
+        .current_dir(workspace_root().join("models"))
+        .status()
+        .expect("make runs the OCR layer's build");
+    assert!(built.success(), "the OCR layer builds: {built}");
+
+    // process-document's variables, as the template resolves them with its defaults, under this `/opt`.
+    let t = Template::load();
+    let default_dir = t.root().get("Parameters").get("OcrModelDir").get("Default");
+    let inside = default_dir.str().unwrap().strip_prefix("/opt/").unwrap();
+    let mut names = Names::default();
+    names.set_reference("OcrModelDir", opt.path().join(inside).display().to_string());
+    let (_, function) = t.function_by_binary("process-document");
+    let variables = function
+        .get("Properties")
+        .get("Environment")
+        .get("Variables");
+    let resolved: std::collections::HashMap<&str, String> =
+        ["PAGEWIRE_OCR_MODEL_DIR", "PAGEWIRE_ONNXRUNTIME_LIB"]
+            .into_iter()
+            .map(|name| {
+                let value = resolve(variables.get(name), &names).unwrap();
+                (name, value.as_str().unwrap().to_string())
+            })
+            .collect();
+    let from_template =
+        pagewire_lambda_kit::Config::from_lookup(|k| resolved.get(k).cloned()).unwrap();
+    let library = from_template.onnxruntime_lib.clone();
+    assert!(
+        library.as_ref().is_some_and(|l| l.starts_with(opt.path())),
+        "the layer's library is found where the template points: {library:?}"
+    );
+
+    let env = TestEnv::new(Backend::Aws).await;
+    let app = env
+        .start_adjusted(|options| {
+            options.config.ocr_model_dir = from_template.ocr_model_dir.clone();
+            options.config.onnxruntime_lib = from_template.onnxruntime_lib.clone();
+        })
+        .await;
+    let key = app.tenant("acme", 10).await;
+    let template_id = app.invoice_template(&key).await;
+    let png = std::fs::read(workspace_root().join("tests/fixtures/invoice.png")).unwrap();
+    let job_id = app.submit_bytes(&key, &template_id, &png).await;
+    let consumer = Consumer::ProcessDocument;
+    let process_queue = &*app.stack.process_queue;
+    assert!(pump_once(&app.stack.functions, process_queue, "process", consumer).await >= 1);
+    app.stack.drain().await;
+    let results = app.job_results(&key, &job_id).await;
+    let result = &results["documents"][0]["result"];
+    assert_eq!(result["invoice_number"], "INV-2024-001", "{results}");
+    assert_eq!(result["total"], 1234.56, "{results}");
     app.stack.stop().await;
 }

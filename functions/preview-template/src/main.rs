@@ -5,6 +5,7 @@ use std::process::ExitCode;
 /// so a hostile sample fails alone with its reason.
 fn main() -> ExitCode {
     read_worker::lambda_main(|adapters| async move {
+        read_worker::log_ocr_setup();
         let app = preview_template::wire(&adapters)?;
         lambda_http::run(lambda_http::service_fn(|event| {
             preview_template::handle(&app, event)

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! ocr_engines --models DIR --pages DIR --dpi 150 [--engine rten|ort|tract] [--ort-lib PATH] [--threads N]
-//!             [--rounds N] [--detector-max-side PIXELS] [--no-skew-probe]
+//!             [--rounds N] [--detector-max-side PIXELS] [--skew-probe | --no-skew-probe]
+//!             [--recogniser-batch LINES]
 //! ```
 //!
 //! Reads every `*-{dpi}dpi.png` of the pages folder `--rounds` times (after one untimed page) and prints
@@ -43,10 +44,16 @@ fn load(args: &[String], models: &Path) -> OcrEngine {
     if let Some(side) = argument(args, "--detector-max-side") {
         settings.detector_max_side = side.parse().expect("--detector-max-side PIXELS");
     }
-    settings.skew_probe = !args.iter().any(|a| a == "--no-skew-probe");
+    if let Some(batch) = argument(args, "--recogniser-batch") {
+        settings.recogniser_batch = batch.parse().expect("--recogniser-batch LINES");
+    }
+    if args.iter().any(|a| a == "--skew-probe") {
+        settings.skew_probe = true;
+    } else if args.iter().any(|a| a == "--no-skew-probe") {
+        settings.skew_probe = false;
+    }
     match engine.as_str() {
         "rten" => OcrEngine::load_with(models, settings).expect("the models load with rten"),
-        #[cfg(feature = "ort")]
         "ort" => {
             use pagewire_extract::ocr::network::Network;
             use pagewire_extract::ocr::ort_network::{self, OrtNetwork};
@@ -67,7 +74,7 @@ fn load(args: &[String], models: &Path) -> OcrEngine {
             })
             .expect("the models load with tract")
         }
-        other => panic!("unknown engine {other} (ort and tract need their features)"),
+        other => panic!("unknown engine {other} (tract needs its feature)"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Reads documents the way processing does and prints each page's lines with their confidence.
-//! Usage: PAGEWIRE_OCR_MODEL_DIR=... cargo run --release -p pagewire-extract --features ocr \
-//!          --example read-document -- FILE...
+//! Usage: PAGEWIRE_OCR_MODEL_DIR=... [PAGEWIRE_ONNXRUNTIME_LIB=...] cargo run --release \
+//!          -p pagewire-extract --features ocr --example read-document -- FILE...
+//! The OCR models run on ONNX Runtime when PAGEWIRE_ONNXRUNTIME_LIB names its library, else on rten.
 //! With `RUST_LOG=pagewire_extract=debug` it also prints the OCR models' load time and each page's stage
 //! times (detection, recognition) on stderr. Naming a file twice reads it twice (the first read of
 //! an image pays for loading the models).
@@ -17,8 +18,12 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let models = std::env::var_os("PAGEWIRE_OCR_MODEL_DIR").map(std::path::PathBuf::from);
+    let onnxruntime = std::env::var_os("PAGEWIRE_ONNXRUNTIME_LIB")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from);
     let reader = PagewireReader::new(ReaderLimits::from_settings(&Settings::default()))
-        .with_ocr_models(models.as_deref());
+        .with_ocr_models(models.as_deref())
+        .with_onnxruntime(onnxruntime.as_deref());
     for path in std::env::args().skip(1) {
         let bytes = std::fs::read(&path).expect("readable file");
         let Some(kind) = pagewire_core::policy::file_kind::sniff(&bytes) else {

@@ -13,6 +13,8 @@ pub mod images;
 pub mod isolation;
 #[cfg(feature = "ocr")]
 pub mod ocr;
+pub mod ocr_models;
+pub mod onnxruntime;
 #[cfg(feature = "ocr")]
 mod page_images;
 pub mod pdf;

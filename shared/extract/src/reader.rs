@@ -52,6 +52,10 @@ enum Ocr {
 pub struct PagewireReader {
     limits: ReaderLimits,
     ocr: Ocr,
+    /// ONNX Runtime's library (see `crate::onnxruntime`); `None`: rten runs the OCR models.
+    onnxruntime: Option<std::path::PathBuf>,
+    #[cfg(feature = "ocr")]
+    ocr_settings: crate::ocr::OcrSettings,
 }
 
 impl PagewireReader {
@@ -60,7 +64,24 @@ impl PagewireReader {
         Self {
             limits,
             ocr: Ocr::Unconfigured,
+            onnxruntime: None,
+            #[cfg(feature = "ocr")]
+            ocr_settings: Default::default(),
         }
+    }
+
+    /// Other OCR pipeline settings than the defaults (the benches compare them on the corpus).
+    #[cfg(feature = "ocr")]
+    pub fn with_ocr_settings(mut self, settings: crate::ocr::OcrSettings) -> Self {
+        self.ocr_settings = settings;
+        self
+    }
+
+    /// Runs the OCR models on ONNX Runtime from this library (`None`: on rten). A library that does not
+    /// load falls back to rten on first use, logged.
+    pub fn with_onnxruntime(mut self, library: Option<&Path>) -> Self {
+        self.onnxruntime = library.map(Path::to_path_buf);
+        self
     }
 
     /// Uses the OCR models in `dir` (see `scripts/lib/ocr-models.sh`); `None` leaves OCR off. The models
@@ -87,10 +108,16 @@ impl PagewireReader {
             Ocr::Models { dir, engine } => engine
                 .get_or_init(|| {
                     let started = std::time::Instant::now();
-                    let loaded = crate::ocr::OcrEngine::load(dir).map_err(|e| e.to_string());
+                    let loaded = crate::ocr::OcrEngine::load_preferring(
+                        dir,
+                        self.ocr_settings,
+                        self.onnxruntime.as_deref(),
+                    )
+                    .map_err(|e| e.to_string());
                     match &loaded {
-                        Ok(_) => tracing::info!(
+                        Ok(engine) => tracing::info!(
                             millis = started.elapsed().as_millis() as u64,
+                            inference = %engine.inference(),
                             "OCR models loaded"
                         ),
                         Err(e) => tracing::error!(error = %e, "OCR models failed to load"),

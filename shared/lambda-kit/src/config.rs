@@ -22,6 +22,7 @@ pub const KEYS: &[&str] = &[
     "PAGEWIRE_BUCKET",
     "PAGEWIRE_DELIVERY_QUEUE_URL",
     "PAGEWIRE_OCR_MODEL_DIR",
+    "PAGEWIRE_ONNXRUNTIME_LIB",
     "PAGEWIRE_RETENTION_HOURS",
     "PAGEWIRE_MAX_INLINE_BYTES",
     "PAGEWIRE_MAX_UPLOAD_BYTES",
@@ -55,6 +56,8 @@ pub struct Config {
     pub resources: AwsResources,
     /// Where the OCR models (ONNX) are unpacked; without it, images and scanned pages cannot be read.
     pub ocr_model_dir: Option<PathBuf>,
+    /// ONNX Runtime's library, which runs the OCR models when set; `None`: rten runs them.
+    pub onnxruntime_lib: Option<PathBuf>,
     pub settings: Settings,
     pub read_isolation: ReadIsolation,
 }
@@ -139,6 +142,16 @@ impl Config {
         let ocr_model_dir = get("PAGEWIRE_OCR_MODEL_DIR")
             .filter(|v| !v.trim().is_empty())
             .map(PathBuf::from);
+        // Named explicitly, or beside the models (where the Lambda layer carries it).
+        let beside: Vec<PathBuf> = ocr_model_dir
+            .iter()
+            .map(|dir| pagewire_extract::onnxruntime::beside_models(dir))
+            .collect();
+        let onnxruntime_lib = pagewire_extract::onnxruntime::locate(
+            get(pagewire_extract::onnxruntime::LIBRARY_VAR).as_deref(),
+            &beside,
+        )
+        .ok();
         let settings = Settings {
             retention: TimeSpan::hours(number(&get, "PAGEWIRE_RETENTION_HOURS", 24)?),
             max_inline_file_bytes: number(
@@ -193,6 +206,7 @@ impl Config {
         Ok(Self {
             resources,
             ocr_model_dir,
+            onnxruntime_lib,
             settings,
             read_isolation: ReadIsolation::from_lookup(&get)?,
         })

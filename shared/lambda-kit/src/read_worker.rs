@@ -48,9 +48,57 @@ pub fn command_for(command: WorkerCommand, config: &Config) -> WorkerCommand {
         "PAGEWIRE_MAX_PDF_PAGES",
         config.settings.max_pdf_pages.to_string(),
     );
-    match &config.ocr_model_dir {
+    let command = match &config.ocr_model_dir {
         Some(dir) => command.env("PAGEWIRE_OCR_MODEL_DIR", dir),
         None => command.env("PAGEWIRE_OCR_MODEL_DIR", ""),
+    };
+    // Empty selects rten, so the worker runs the models on what this process chose.
+    let library = config.onnxruntime_lib.clone().unwrap_or_default();
+    command.env(pagewire_extract::onnxruntime::LIBRARY_VAR, library)
+}
+
+/// One line at cold start of a function that reads documents: whether OCR is on, with which models
+/// (the template's OcrModelLayer unpacks them where PAGEWIRE_OCR_MODEL_DIR points) and on which engine
+/// (ONNX Runtime from the same layer, else rten), or exactly why it is off.
+pub fn log_ocr_setup() {
+    use pagewire_extract::onnxruntime::{beside_models, locate, LIBRARY_VAR};
+    let dir = match std::env::var("PAGEWIRE_OCR_MODEL_DIR") {
+        Ok(dir) if !dir.trim().is_empty() => std::path::PathBuf::from(dir),
+        _ => {
+            tracing::warn!(
+                "OCR off: PAGEWIRE_OCR_MODEL_DIR is empty; images and scanned pages will fail with ocr_unavailable"
+            );
+            return;
+        }
+    };
+    let models = match pagewire_extract::ocr_models::describe_models(&dir) {
+        Ok(models) => models,
+        Err(err) => {
+            tracing::error!(
+                error = %err,
+                "OCR off: images and scanned pages will fail with ocr_unavailable (is the OCR layer attached?)"
+            );
+            return;
+        }
+    };
+    let library = locate(
+        std::env::var(LIBRARY_VAR).ok().as_deref(),
+        &[beside_models(&dir)],
+    );
+    let dir = dir.display();
+    match library {
+        Ok(library) => tracing::info!(
+            %models,
+            %dir,
+            library = %library.display(),
+            "OCR on, run by ONNX Runtime"
+        ),
+        Err(reason) => tracing::warn!(
+            %models,
+            %dir,
+            %reason,
+            "OCR on, run by rten (about 3 times ONNX Runtime's CPU a page)"
+        ),
     }
 }
 

@@ -368,6 +368,7 @@ ports!(
 pub fn in_process_reader(config: &Config) -> PagewireReader {
     PagewireReader::new(ReaderLimits::from_settings(&config.settings))
         .with_ocr_models(config.ocr_model_dir.as_deref())
+        .with_onnxruntime(config.onnxruntime_lib.as_deref())
 }
 
 /// The AWS adapters over the tables, bucket and queue that `config` names.

@@ -21,6 +21,7 @@ use pagewire_core::model::{FieldRule, FieldSpec, FieldType};
 use pagewire_core::policy::extraction::extract_fields;
 use pagewire_core::ports::PageText;
 use pagewire_core::Settings;
+use pagewire_extract::ocr::OcrSettings;
 use pagewire_extract::{PagewireReader, ReaderLimits};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -225,8 +226,22 @@ fn main() {
     }
     let manifest = manifest();
     let limits = ReaderLimits::from_settings(&Settings::default());
+    // The engine as the functions choose it: ONNX Runtime from PAGEWIRE_ONNXRUNTIME_LIB (set empty: rten).
+    let onnxruntime = std::env::var_os("PAGEWIRE_ONNXRUNTIME_LIB").filter(|v| !v.is_empty());
+    let mut settings = OcrSettings::default();
+    if let Some(i) = args.iter().position(|a| a == "--detector-max-side") {
+        settings.detector_max_side = args[i + 1].parse().expect("--detector-max-side PIXELS");
+    }
+    if args.iter().any(|a| a == "--skew-probe") {
+        settings.skew_probe = true;
+    } else if args.iter().any(|a| a == "--no-skew-probe") {
+        settings.skew_probe = false;
+    }
     let reader = match std::env::var_os("PAGEWIRE_OCR_MODEL_DIR") {
-        Some(dir) => PagewireReader::new(limits).with_ocr_models(Some(std::path::Path::new(&dir))),
+        Some(dir) => PagewireReader::new(limits)
+            .with_ocr_models(Some(std::path::Path::new(&dir)))
+            .with_onnxruntime(onnxruntime.as_deref().map(std::path::Path::new))
+            .with_ocr_settings(settings),
         None if full => panic!("PAGEWIRE_OCR_MODEL_DIR is not set: run scripts/bench-accuracy.sh"),
         None => PagewireReader::new(limits),
     };

@@ -195,7 +195,7 @@ async fn fresh_notification(
     panic!("no notification for job {job} reached the process queue");
 }
 
-async fn measure(binaries: &Path, runs: usize) {
+async fn measure(binaries: &Path, runs: usize, only: Option<&str>) {
     let load_before = load_average();
     let template = Template::load();
     let stack = AwsTestResources::create().await;
@@ -214,6 +214,8 @@ async fn measure(binaries: &Path, runs: usize) {
     let process_queue = pagewire_aws::SqsQueue::new(clients.sqs(), &stack.process_queue_url);
     let ocr_dir = std::env::var("PAGEWIRE_OCR_MODEL_DIR")
         .expect("PAGEWIRE_OCR_MODEL_DIR: scripts/bench-cold-start.sh fetches the OCR models");
+    let onnxruntime = std::env::var("PAGEWIRE_ONNXRUNTIME_LIB")
+        .expect("PAGEWIRE_ONNXRUNTIME_LIB: scripts/bench-cold-start.sh fetches ONNX Runtime");
 
     let events = workspace_root().join("events");
     let cases: [(&str, &str, Option<&str>); 8] = [
@@ -230,6 +232,9 @@ async fn measure(binaries: &Path, runs: usize) {
     println!("| function | event | binary | init (spawn -> first next), median [min-max] | first event handled, median [min-max] | OCR model load |");
     println!("| --- | --- | ---: | ---: | ---: | ---: |");
     for (function, file, document) in cases {
+        if only.is_some_and(|only| only != function) {
+            continue;
+        }
         let binary = binaries.join(function);
         let size = std::fs::metadata(&binary)
             .unwrap_or_else(|e| {
@@ -255,6 +260,8 @@ async fn measure(binaries: &Path, runs: usize) {
         env.push(("PAGEWIRE_ALLOW_PRIVATE_WEBHOOKS".into(), "true".into()));
         if function == "process-document" {
             env.push(("PAGEWIRE_OCR_MODEL_DIR".into(), ocr_dir.clone()));
+            // The engine the layer gives it (scripts/bench-cold-start.sh fetches ONNX Runtime).
+            env.push(("PAGEWIRE_ONNXRUNTIME_LIB".into(), onnxruntime.clone()));
         }
         let (mut init, mut handled, mut model_load) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
@@ -361,7 +368,12 @@ fn main() {
             .map(PathBuf::from)
             .expect("--measure <directory of the release binaries> [starts per function]");
         let runs = args.get(at + 2).and_then(|r| r.parse().ok()).unwrap_or(5);
-        runtime.block_on(measure(&binaries, runs));
+        // `--only FUNCTION` measures one function (its binary alone needs building).
+        let only = args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1));
+        runtime.block_on(measure(&binaries, runs, only.map(String::as_str)));
         return;
     }
     runtime.block_on(check_runtime_api());

@@ -1,4 +1,5 @@
-//! OCR in pure Rust: PaddleOCR's text detector and recogniser (ONNX) run by rten. The shipped models are
+//! OCR: PaddleOCR's text detector and recogniser (ONNX), run by ONNX Runtime when its library is found
+//! (see [`crate::onnxruntime`]) or else by rten, built in and pure Rust. The shipped models are
 //! the repository's `models/ocr/` (see its SOURCE); any PaddleOCR detector and CTC recogniser with a
 //! 48-pixel input height loads, with its character list in `keys.txt` or in the recogniser's metadata.
 //!
@@ -10,7 +11,6 @@ mod ctc;
 mod detect;
 mod geometry;
 pub mod network;
-#[cfg(feature = "ort")]
 pub mod ort_network;
 mod recognise;
 #[cfg(feature = "tract")]
@@ -31,44 +31,23 @@ pub enum OcrError {
     Run(String),
 }
 
-/// Names of the model files inside the model directory (scripts/lib/ocr-models.sh writes them).
-pub const DETECTOR_FILE: &str = "det.onnx";
-pub const RECOGNISER_FILE: &str = "rec.onnx";
-/// Optional: one character per line. Without it the recogniser's own metadata (`character`) is used.
-pub const ALPHABET_FILE: &str = "keys.txt";
-/// Optional: what the models are and where they come from; its first line names them in logs.
-pub const SOURCE_FILE: &str = "SOURCE";
+pub use crate::ocr_models::{
+    describe_models, ALPHABET_FILE, DETECTOR_FILE, RECOGNISER_FILE, SOURCE_FILE,
+};
 
-/// Checks that `dir` holds both models without loading them (a start-up check, cheap and free of the
-/// models' memory) and returns the first line of its SOURCE, or the directory when it has none.
-pub fn describe_models(dir: &Path) -> Result<String, OcrError> {
-    for name in [DETECTOR_FILE, RECOGNISER_FILE] {
-        let path = dir.join(name);
-        if !path.is_file() {
-            return Err(OcrError::Load {
-                path: path.display().to_string(),
-                reason: "no such file".to_string(),
-            });
-        }
-    }
-    let named = std::fs::read_to_string(dir.join(SOURCE_FILE))
-        .ok()
-        .and_then(|text| text.lines().next().map(str::trim).map(str::to_string))
-        .filter(|line| !line.is_empty());
-    Ok(named.unwrap_or_else(|| format!("unnamed models in {}", dir.display())))
-}
-
-/// Where the tuning knobs of the pipeline live; defaults follow the models' published settings.
+/// Where the tuning knobs of the pipeline live. The defaults are the settings measured on the corpus with
+/// the shipped models on ONNX Runtime (BENCHMARKS.md, "OCR as shipped"): no skew probe and detection at
+/// 1088 px read the same fields as the probe and 1280 px, for about a fifth less CPU a page.
 #[derive(Debug, Clone, Copy)]
 pub struct OcrSettings {
-    /// The detector sees the page scaled so its longer side is at most this (pixels, multiple of 32).
+    /// The detector sees the page scaled so its longer side is at most this (pixels, multiple of 32):
+    /// 1088 px is about 93 dpi on an A4 page, so 150 and 200 dpi pages cost the same detection.
     pub detector_max_side: u32,
-    /// The skew is estimated on a smaller detection pass first, so a straight page is detected once at
-    /// full size and a tilted one is detected at full size only after straightening.
+    /// With `skew_probe`, the skew is estimated on a smaller detection pass first, so a straight page is
+    /// detected once at full size and a tilted one is detected at full size only after straightening.
     pub skew_probe_max_side: u32,
-    /// With `false`, the page is detected once at full size and its skew read from those lines: 15 %
-    /// less CPU per page with rten (BENCHMARKS.md, "OCR engines"), but some corpus values move with
-    /// today's models, so the probe stays the default until the corpus is recorded again.
+    /// With `false` (the default), the page is detected once at full size and its skew read from those
+    /// lines; a skewed page's lines are boxed by turning each region's own pixels.
     pub skew_probe: bool,
     /// Pages whose estimated skew is above this (degrees) are straightened before reading.
     pub deskew_min_degrees: f32,
@@ -79,16 +58,37 @@ pub struct OcrSettings {
 impl Default for OcrSettings {
     fn default() -> Self {
         Self {
-            detector_max_side: 1280,
+            detector_max_side: 1088,
             skew_probe_max_side: 640,
-            skew_probe: true,
+            skew_probe: false,
             deskew_min_degrees: 0.3,
             recogniser_batch: 16,
         }
     }
 }
 
+/// What runs the networks; both read the same pages with the same pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InferenceEngine {
+    OnnxRuntime,
+    Rten,
+}
+
+impl std::fmt::Display for InferenceEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::OnnxRuntime => "ONNX Runtime",
+            Self::Rten => "rten",
+        })
+    }
+}
+
+/// ONNX Runtime's intra-op threads per network: one measured the least CPU a page, and wall time no
+/// worse than two on the shared cores (BENCHMARKS.md, "OCR engines side by side").
+const ONNXRUNTIME_THREADS: usize = 1;
+
 pub struct OcrEngine {
+    inference: InferenceEngine,
     detector: Box<dyn Network>,
     recogniser: Box<dyn Network>,
     /// Index 0 is CTC's blank; the recogniser's classes map to these characters.
@@ -128,6 +128,7 @@ fn check_recogniser_shape(model: &dyn Network, alphabet_len: usize) -> Result<()
 impl std::fmt::Debug for OcrEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OcrEngine")
+            .field("inference", &self.inference)
             .field("alphabet_len", &self.alphabet.len())
             .field("settings", &self.settings)
             .finish()
@@ -143,6 +144,41 @@ impl OcrEngine {
         Self::load_on(dir, settings, |path| {
             Ok(Box::new(network::load_rten(path)?) as Box<dyn Network>)
         })
+    }
+
+    /// Loads the models of `dir` on ONNX Runtime from the library `onnxruntime` when given, else on rten.
+    /// When the library or a model does not load on it, rten runs the models and the reason is logged:
+    /// a broken library costs speed, never OCR.
+    pub fn load_preferring(
+        dir: &Path,
+        settings: OcrSettings,
+        onnxruntime: Option<&Path>,
+    ) -> Result<Self, OcrError> {
+        if let Some(library) = onnxruntime {
+            let on_ort = ort_network::init(library).and_then(|environment| {
+                Self::load_on(dir, settings, |path| {
+                    let network =
+                        ort_network::OrtNetwork::load(environment, path, ONNXRUNTIME_THREADS)?;
+                    Ok(Box::new(network) as Box<dyn Network>)
+                })
+            });
+            match on_ort {
+                Ok(mut engine) => {
+                    engine.inference = InferenceEngine::OnnxRuntime;
+                    return Ok(engine);
+                }
+                Err(err) => tracing::error!(
+                    error = %err,
+                    "the OCR models did not load on ONNX Runtime; rten runs them"
+                ),
+            }
+        }
+        Self::load_with(dir, settings)
+    }
+
+    /// What runs the networks.
+    pub fn inference(&self) -> InferenceEngine {
+        self.inference
     }
 
     /// Loads the models of `dir` with another inference engine (`load` opens one ONNX file).
@@ -185,6 +221,7 @@ impl OcrEngine {
             reason,
         })?;
         Ok(Self {
+            inference: InferenceEngine::Rten,
             detector,
             recogniser,
             alphabet,
@@ -294,5 +331,18 @@ mod tests {
         let err = describe_models(&wrong).unwrap_err().to_string();
         assert!(err.contains(RECOGNISER_FILE), "{err}");
         std::fs::remove_dir_all(&wrong).unwrap();
+    }
+
+    #[test]
+    fn without_a_usable_onnx_runtime_library_rten_runs_the_models() {
+        let settings = OcrSettings::default();
+        let rten = OcrEngine::load_preferring(&shipped(), settings, None).unwrap();
+        assert_eq!(rten.inference(), InferenceEngine::Rten);
+        // A file that is not ONNX Runtime: the load falls back (logged) instead of failing OCR.
+        let not_a_library = shipped().join(SOURCE_FILE);
+        let fallback =
+            OcrEngine::load_preferring(&shipped(), settings, Some(&not_a_library)).unwrap();
+        assert_eq!(fallback.inference(), InferenceEngine::Rten);
+        assert_eq!(fallback.alphabet_len(), rten.alphabet_len());
     }
 }

@@ -1,6 +1,5 @@
-//! ONNX Runtime as an OCR inference engine (feature `ort`, for the engine benchmark): the `ort` crate
-//! loads `libonnxruntime.so` at run time (`load-dynamic`), from the path the caller gives, so nothing is
-//! linked or downloaded at build time.
+//! ONNX Runtime as the OCR inference engine: the `ort` crate loads `libonnxruntime.so` at run time
+//! (`load-dynamic`), from the path the caller gives, so nothing is linked or downloaded at build time.
 
 use super::network::{Network, Output};
 use super::OcrError;
@@ -9,7 +8,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 /// One ONNX Runtime session; `ort` runs a session through `&mut`, so pages take turns.
@@ -17,21 +16,30 @@ pub struct OrtNetwork {
     session: Mutex<Session>,
 }
 
-/// Loads `libonnxruntime.so` from `library` once per process and sets up its environment.
+/// Loads `libonnxruntime.so` from `library` once per process and sets up its environment. A process
+/// holds one ONNX Runtime: asked for another library later, it refuses (the caller falls back to rten).
 pub fn init(library: &Path) -> Result<&'static Environment, OcrError> {
-    static ENVIRONMENT: OnceLock<Result<Environment, String>> = OnceLock::new();
-    ENVIRONMENT
-        .get_or_init(|| {
-            ort::init_from(library)
-                .map_err(|e| e.to_string())?
-                .build()
-                .map_err(|e| e.to_string())
-        })
+    type Loaded = (PathBuf, Result<Environment, String>);
+    static ENVIRONMENT: OnceLock<Loaded> = OnceLock::new();
+    let (loaded_from, environment) = ENVIRONMENT.get_or_init(|| {
+        let environment = ort::init_from(library)
+            .map_err(|e| e.to_string())
+            .and_then(|builder| builder.build().map_err(|e| e.to_string()));
+        (library.to_path_buf(), environment)
+    });
+    let failed = |reason: String| OcrError::Load {
+        path: library.display().to_string(),
+        reason,
+    };
+    if loaded_from != library {
+        return Err(failed(format!(
+            "this process already loaded ONNX Runtime from {}",
+            loaded_from.display()
+        )));
+    }
+    environment
         .as_ref()
-        .map_err(|reason| OcrError::Load {
-            path: library.display().to_string(),
-            reason: reason.clone(),
-        })
+        .map_err(|reason| failed(reason.clone()))
 }
 
 impl OrtNetwork {
