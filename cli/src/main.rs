@@ -65,6 +65,14 @@ enum Command {
         /// of the template studio raise it: they preview far faster than a person clicks.
         #[arg(long, env = "PAGEWIRE_PREVIEW_PAGES_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..))]
         preview_pages_per_minute: Option<u32>,
+        /// Switch an endpoint off after this many deliveries in a row failed for good (0: never; a 410
+        /// still does) [default: 10, or PAGEWIRE_DISABLE_AFTER_FAILURES].
+        #[arg(long)]
+        disable_after_failures: Option<u32>,
+        /// ... failing for at least this many hours from the first of them [default: 120, or
+        /// PAGEWIRE_DISABLE_AFTER_HOURS].
+        #[arg(long)]
+        disable_after_hours: Option<u32>,
         /// The most the embedded database may grow to, in MB [default: no cap]. Past it, requests that
         /// write answer 503 with `Retry-After` (as on a full disk) until expired items are swept.
         #[arg(long, env = "PAGEWIRE_MAX_DATABASE_MB", value_parser = clap::value_parser!(u64).range(1..))]
@@ -150,6 +158,8 @@ async fn run() -> ExitCode {
             process_concurrency,
             delivery_concurrency,
             preview_pages_per_minute,
+            disable_after_failures,
+            disable_after_hours,
             max_database_mb,
         } => {
             // OCR is on unless the models cannot be found: the start-up output says which case it is.
@@ -169,6 +179,12 @@ async fn run() -> ExitCode {
             config.settings.allow_loopback_webhooks |= allow_loopback_webhooks;
             if let Some(pages) = preview_pages_per_minute {
                 config.settings.preview.pages_per_minute = pages;
+            }
+            if let Some(failures) = disable_after_failures {
+                config.settings.disable_rule.failures = failures;
+            }
+            if let Some(hours) = disable_after_hours {
+                config.settings.disable_rule.span = chrono::TimeDelta::hours(i64::from(hours));
             }
             let concurrency = Concurrency {
                 process: process_concurrency.map(usize::from),

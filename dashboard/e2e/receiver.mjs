@@ -1,10 +1,10 @@
-// A local webhook receiver for the end-to-end test: records every request (headers and raw body) and
-// answers 200, and checks Standard Webhooks signatures with a given secret.
+// A local webhook receiver for the end-to-end tests: records every request (headers and raw body) and
+// answers 200 (or `status`), and checks Standard Webhooks signatures with a given secret.
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 
-export async function startReceiver() {
+export async function startReceiver({ status = 200 } = {}) {
   const received = [];
   const waiters = [];
   const server = createServer((req, res) => {
@@ -14,7 +14,7 @@ export async function startReceiver() {
       const body = Buffer.concat(chunks).toString("utf8");
       const request = { method: req.method, path: req.url, headers: req.headers, body };
       received.push(request);
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      res.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "gone");
       for (const waiter of waiters.splice(0)) waiter();
     });
   });

@@ -118,6 +118,8 @@ export const templates = {
 };
 
 export const webhooks = {
+  /** Every endpoint of the tenant, of all its templates. */
+  listAll: () => json<{ webhooks: WebhookEndpoint[] }>("GET", "/webhooks").then((r) => r.webhooks),
   list: (templateId: string) =>
     json<{ webhooks: WebhookEndpoint[] }>("GET", `/webhooks?template_id=${enc(templateId)}`).then(
       (r) => r.webhooks,

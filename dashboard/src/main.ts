@@ -2,6 +2,7 @@
 
 import { setUnauthenticatedHandler } from "./api";
 import { loadSettings } from "./config";
+import { stopEndpointAlerts, watchEndpointAlerts } from "./endpoint-alerts";
 import { h, replace } from "./dom";
 import { showError } from "./notify";
 import { currentPath, navigate, render, route } from "./router";
@@ -18,9 +19,12 @@ function nav(): void {
   const el = document.getElementById("nav");
   if (!el) return;
   if (!session.apiKey()) {
+    stopEndpointAlerts();
     replace(el);
     return;
   }
+  // Every page, looked at again on every navigation.
+  watchEndpointAlerts();
   const path = currentPath();
   const link = (href: string, label: string) =>
     h("a", { href: `#${href}`, "aria-current": path.startsWith(href) ? "page" : null }, label);

@@ -74,7 +74,10 @@ export interface WebhookEndpoint {
   method: HttpMethod;
   headers: Record<string, string>;
   enabled: boolean;
+  /** Why pagewire switched it off (a 410, or a run of failed deliveries); null otherwise. */
   disabled_reason: string | null;
+  /** When pagewire switched it off. */
+  disabled_at: string | null;
   event_types: string[];
   auth: EndpointAuth;
   created_at: string;

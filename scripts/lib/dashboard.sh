@@ -24,7 +24,7 @@ pagewire_dashboard_build() {
 }
 
 # Starts `pagewire dev` (temporary data dir, free port, webhooks to loopback http allowed) serving
-# dashboard/dist, runs `npm run e2e` (dashboard/e2e/dashboard.test.mjs, then studio.test.mjs) against it, and
+# dashboard/dist, runs `npm run e2e` (dashboard/e2e/dashboard.test.mjs, studio.test.mjs, endpoint-events.test.mjs) against it, and
 # stops it.
 pagewire_dashboard_e2e() {
   local shots="${PAGEWIRE_SCREENSHOT_DIR:-$PWD/dashboard/e2e/screenshots}"

@@ -1,7 +1,8 @@
 //! The stack's HTTP API as tests call it: requests with an API key, and the few calls scenarios make
 //! again and again (tenants' templates and endpoints, submissions, job views, endpoint changes).
 
-use crate::stack::{invoice_pdf, TestApp};
+use crate::stack::{invoice_pdf, Backend, TestApp, TestEnv};
+use pagewire_cli::DevOptions;
 use serde_json::{json, Value};
 
 /// A change another client makes to a webhook endpoint through the API, as races against a delivery
@@ -21,6 +22,18 @@ pub enum EndpointChange {
 pub struct Account {
     pub key: String,
     pub template: String,
+}
+
+/// A stack on `backend` and a manual clock, its options changed by `adjust`, with the tenant "acme" and
+/// its invoice template. The environment holds the stack's state: keep it as long as the stack.
+pub async fn stepped_with_acme(
+    backend: Backend,
+    adjust: impl FnOnce(&mut DevOptions),
+) -> (TestEnv, TestApp, Account) {
+    let env = TestEnv::stepped(backend).await;
+    let app = env.start_adjusted(adjust).await;
+    let acme = app.account("acme", 1000).await;
+    (env, app, acme)
 }
 
 impl TestApp {

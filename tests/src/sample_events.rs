@@ -458,7 +458,7 @@ async fn seed_finished_job(
     let webhook_id =
         DeliveryTask::webhook_id_for(job.id, doc.id, endpoint, EventType::DocumentCompleted);
     let mut delivery = fixtures::delivery(&job, &webhook_id, now, expires);
-    delivery.document_id = doc.id;
+    delivery.document_id = Some(doc.id);
     delivery.endpoint_id = endpoint;
     delivery.status = delivery_status;
     if delivered {

@@ -2,12 +2,11 @@
 //! Retry delays are stepped on a manual clock, never slept.
 
 use chrono::{DateTime, Duration, Utc};
-use integration_tests::api::{Account, EndpointChange};
+use integration_tests::api::{stepped_with_acme as start, Account, EndpointChange};
 use integration_tests::on_both_backends;
 use integration_tests::receiver::{Gate, Receiver, Reply};
 use integration_tests::signature::verify_received;
-use integration_tests::stack::{Backend, TestApp, TestEnv};
-use pagewire_cli::DevOptions;
+use integration_tests::stack::{Backend, TestApp};
 use pagewire_core::ids::JobId;
 use pagewire_core::model::DeliveryTask;
 use serde_json::{json, Value};
@@ -29,18 +28,6 @@ on_both_backends!(
     duplicate_copies_of_a_message_settle_on_one_outcome,
     an_endpoint_changed_while_an_attempt_is_in_flight_keeps_the_change,
 );
-
-/// A stack on `backend` and a manual clock, its options changed by `adjust`, with the tenant "acme" and
-/// its invoice template. The environment holds the stack's state: keep it as long as the stack.
-async fn start(
-    backend: Backend,
-    adjust: impl FnOnce(&mut DevOptions),
-) -> (TestEnv, TestApp, Account) {
-    let env = TestEnv::stepped(backend).await;
-    let app = env.start_adjusted(adjust).await;
-    let acme = app.account("acme", 1000).await;
-    (env, app, acme)
-}
 
 fn time(value: &Value) -> DateTime<Utc> {
     value.as_str().unwrap().parse().unwrap()

@@ -110,8 +110,45 @@ fn both_tables_are_on_demand_and_keyed_by_pk_and_sk() {
             })
             .collect();
         assert_eq!(keys, [("pk", "HASH"), ("sk", "RANGE")], "{name}");
-        for attribute in props.get("AttributeDefinitions").items() {
-            assert_eq!(attribute.get("AttributeType").str(), Some("S"), "{name}");
+        let types: Vec<(&str, &str)> = props
+            .get("AttributeDefinitions")
+            .items()
+            .into_iter()
+            .map(|a| {
+                (
+                    a.get("AttributeName").str().unwrap(),
+                    a.get("AttributeType").str().unwrap(),
+                )
+            })
+            .collect();
+        let indexes: Vec<_> = props.get("GlobalSecondaryIndexes").items();
+        if name == "JobsTable" {
+            // Recovery's sparse index of failed deliveries, as the DynamoDB adapter queries it.
+            assert_eq!(
+                types,
+                [
+                    ("pk", "S"),
+                    ("sk", "S"),
+                    ("failed_endpoint", "S"),
+                    ("failed_us", "N")
+                ]
+            );
+            assert_eq!(indexes.len(), 1);
+            let index = indexes[0];
+            assert_eq!(
+                index.get("IndexName").str(),
+                Some(pagewire_aws::FAILED_BY_ENDPOINT_INDEX)
+            );
+            let index_keys: Vec<_> = index
+                .get("KeySchema")
+                .items()
+                .into_iter()
+                .map(|k| k.get("AttributeName").str().unwrap())
+                .collect();
+            assert_eq!(index_keys, ["failed_endpoint", "failed_us"]);
+        } else {
+            assert_eq!(types, [("pk", "S"), ("sk", "S")], "{name}");
+            assert!(indexes.is_empty(), "{name}");
         }
     }
 }

@@ -57,7 +57,7 @@ export function webhookForm(
   );
   const headersBox = h("div", { class: "headers" });
   for (const [k, v] of Object.entries(initial?.headers ?? {})) headersBox.append(headerRow(k, v));
-  const events = ["document.completed", "document.failed"].map((type) =>
+  const events = ["document.completed", "document.failed", "webhook.endpoint_disabled"].map((type) =>
     h("input", { type: "checkbox", name: "event_type", value: type, checked: initial?.event_types.includes(type) ?? false }),
   );
 
@@ -144,7 +144,7 @@ export function webhookForm(
       "div",
       { class: "row checks" },
       events.map((box) => h("label", { class: "check" }, box, box.value)),
-      h("small", {}, "None ticked: every document event."),
+      h("small", {}, "None ticked: every document event (not webhook.endpoint_disabled, which tells of another endpoint switched off)."),
     ),
     h("h4", {}, "Authentication"),
     field("Type", authType),

@@ -3,6 +3,7 @@
 
 import * as api from "../api";
 import { copyText } from "../clipboard";
+import { refreshEndpointAlerts } from "../endpoint-alerts";
 import { confirmAction } from "../dialog";
 import { actionButton, h } from "../dom";
 import { guarded, showNotice } from "../notify";
@@ -42,6 +43,7 @@ function summarySection(endpoint: WebhookEndpoint): HTMLElement {
       pill.replaceChildren(statePill(current));
       toggle.textContent = current.enabled ? "Disable" : "Enable";
       showNotice(`Endpoint ${current.enabled ? "enabled" : "disabled"}.`);
+      void refreshEndpointAlerts();
     }),
   );
   const test = actionButton("Send test event", () =>

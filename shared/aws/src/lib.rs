@@ -12,6 +12,6 @@ mod sqs;
 
 pub use clients::AwsClients;
 pub use dynamo::config_store::{DynamoConfigStore, CHARGE_MARKER_DAYS};
-pub use dynamo::job_store::DynamoJobStore;
+pub use dynamo::job_store::{DynamoJobStore, FAILED_BY_ENDPOINT_INDEX};
 pub use s3::{S3ObjectStore, S3UploadUrls};
 pub use sqs::SqsQueue;

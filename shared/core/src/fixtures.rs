@@ -3,7 +3,7 @@
 
 use crate::ids::{DocumentId, EndpointId, JobId, TemplateId, TenantId};
 use crate::model::{
-    DateOrder, Delivery, DeliveryAttempt, DeliveryStatus, Document, EndpointAuth, EventType,
+    DateOrder, Delivery, DeliveryAttempt, DeliveryTask, Document, EndpointAuth, EventType,
     FileKind, HttpMethod, Job, Status, Template, Tenant, WebhookEndpoint,
 };
 use chrono::{DateTime, TimeZone, Utc};
@@ -72,25 +72,18 @@ pub fn delivery(
     created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Delivery {
-    Delivery {
-        webhook_id: webhook_id.to_string(),
+    let task = DeliveryTask {
         tenant_id: job.tenant_id,
         job_id: job.id,
-        document_id: DocumentId::random(),
+        document_id: Some(DocumentId::random()),
         endpoint_id: EndpointId::random(),
         event_type: EventType::DocumentCompleted,
-        status: DeliveryStatus::Pending,
+        webhook_id: webhook_id.to_string(),
         round: 0,
-        round_attempts: 0,
-        total_attempts: 0,
-        last_status_code: None,
-        last_error: None,
-        next_attempt_at: None,
-        created_at,
-        updated_at: created_at,
-        expires_at,
-        version: 0,
-    }
+    };
+    let mut delivery = Delivery::pending(task, created_at, expires_at);
+    delivery.next_attempt_at = None;
+    delivery
 }
 
 pub fn attempt(
@@ -157,6 +150,9 @@ pub fn endpoint(
         headers: BTreeMap::new(),
         enabled: true,
         disabled_reason: None,
+        disabled_at: None,
+        failure_run: None,
+        announcement_pending: false,
         event_types: vec![],
         auth: EndpointAuth::None,
         secret: "whsec_c2VjcmV0".to_string(),

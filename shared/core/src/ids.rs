@@ -72,6 +72,18 @@ impl DocumentId {
     }
 }
 
+impl JobId {
+    /// The partition of the deliveries of an event that is not about a document (an endpoint switched
+    /// off): derived from the event's own key, so announcing it twice finds the same deliveries. No job
+    /// is stored under it; its deliveries expire on their own.
+    pub fn of_event(key: &str) -> Self {
+        Self(Uuid::new_v5(
+            &PAGEWIRE_NAMESPACE,
+            format!("event/{key}").as_bytes(),
+        ))
+    }
+}
+
 impl TemplateId {
     /// A `template_id` given by a client (body, form field or query): not a UUID is the same
     /// `invalid_template_id` on every route.

@@ -1,6 +1,7 @@
 //! The tunable limits and policies of the domain. Adapters and entry points fill them from the
 //! environment (`Config::from_env` in lambda-kit, flags in the CLI).
 
+use crate::policy::endpoint_failures::DisableRule;
 use crate::policy::rate_limit::RateLimit;
 use chrono::Duration as TimeSpan;
 use std::time::Duration;
@@ -35,6 +36,8 @@ pub struct Settings {
     pub retry_jitter: bool,
     /// How long a signing secret keeps signing after it was rotated out.
     pub secret_rotation_grace: TimeSpan,
+    /// When an endpoint whose deliveries keep failing is switched off.
+    pub disable_rule: DisableRule,
     /// Requests per tenant to the API, per process (`per_second` 0 turns it off). On Lambda every warm
     /// instance counts on its own; API Gateway's throttling is the global limit.
     pub api_rate_limit: RateLimit,
@@ -67,6 +70,7 @@ impl Default for Settings {
             webhook_timeout: Duration::from_secs(15),
             retry_jitter: true,
             secret_rotation_grace: TimeSpan::hours(24),
+            disable_rule: DisableRule::default(),
             api_rate_limit: RateLimit {
                 per_second: 100,
                 burst: 200,

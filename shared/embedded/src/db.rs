@@ -137,9 +137,14 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("messages", "turn", "INTEGER NOT NULL DEFAULT 0"),
     ("templates", "version", "INTEGER NOT NULL DEFAULT 0"),
     ("endpoints", "version", "INTEGER NOT NULL DEFAULT 0"),
+    ("deliveries", "tenant_id", "TEXT NOT NULL DEFAULT ''"),
+    ("deliveries", "endpoint_id", "TEXT NOT NULL DEFAULT ''"),
+    // Set only while the delivery is failed (`records::failed_index_key`): recovery's index.
+    ("deliveries", "failed_us", "INTEGER"),
 ];
 
-/// Indexes over added columns, created once the columns exist. The visibility and receipt indexes of the
+/// Indexes over added columns, created once the columns exist (deliveries written before their columns
+/// get them from their bodies first). The visibility and receipt indexes of the
 /// first release are dropped: receives walk the turn index and receipts name their row (`queue.rs`), and
 /// each index cost a page write on every send, receive and delete.
 const LATER_INDEXES: &str = "
@@ -147,6 +152,13 @@ DROP INDEX IF EXISTS messages_visible;
 DROP INDEX IF EXISTS messages_receipt;
 CREATE INDEX IF NOT EXISTS messages_turn ON messages (queue, turn, seq);
 CREATE INDEX IF NOT EXISTS messages_owner ON messages (queue, owner, turn);
+UPDATE deliveries SET tenant_id = json_extract(body, '$.tenant_id'),
+    endpoint_id = json_extract(body, '$.endpoint_id'),
+    failed_us = CASE json_extract(body, '$.status') WHEN 'failed'
+        THEN CAST(strftime('%s', json_extract(body, '$.updated_at')) AS INTEGER) * 1000000 END
+    WHERE tenant_id = '';
+CREATE INDEX IF NOT EXISTS deliveries_failed ON deliveries (tenant_id, endpoint_id, failed_us)
+    WHERE failed_us IS NOT NULL;
 ";
 
 /// Most store calls one transaction carries; a leader that finds more queued commits them in the next one.

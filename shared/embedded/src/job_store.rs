@@ -8,13 +8,17 @@ use crate::db::{
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
-use pagewire_core::model::records::{is_live, sort_deliveries, sort_documents, sort_job_attempts};
+use pagewire_core::model::records::{
+    failed_index_key, is_live, sort_deliveries, sort_documents, sort_failed_deliveries,
+    sort_job_attempts, Versioned, VersionedWrite,
+};
 use pagewire_core::model::{Delivery, DeliveryAttempt, Document, IdempotencyRecord, Job};
 use pagewire_core::ports::{
     AttemptLog, DeliveryRecords, DocumentRecords, IdempotencyKeys, JobRecords,
 };
 use pagewire_core::StoreError;
 use rusqlite::params;
+use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 /// How long an expired row is kept before [`SqliteJobStore::purge_expired`] deletes it. Reads already treat
@@ -64,6 +68,29 @@ impl SqliteJobStore {
     }
 }
 
+/// The first `limit` items of a query (in its order) still live at `now`. The SQL filter is by whole
+/// seconds; rows are read lazily and checked exactly, so a row that expired earlier within the current
+/// second does not take one of the `limit` places.
+fn first_live<T: DeserializeOwned>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    (now, limit): (DateTime<Utc>, usize),
+    expires_at: impl Fn(&T) -> DateTime<Utc>,
+) -> Result<Vec<T>, DbError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    let mut found = Vec::new();
+    while found.len() < limit {
+        let Some(row) = rows.next()? else { break };
+        let item: T = decode(&row.get::<_, String>(0)?)?;
+        if is_live(expires_at(&item), now) {
+            found.push(item);
+        }
+    }
+    Ok(found)
+}
+
 /// An attempt as its row's columns.
 struct AttemptRow {
     job: Option<String>,
@@ -101,6 +128,62 @@ impl AttemptRow {
             ],
         )?;
         Ok(())
+    }
+}
+
+/// A delivery as its row's columns: its keys, the endpoint it goes to, and `failed_us`, set only while
+/// it is failed ([`failed_index_key`]), which recovery's partial index reads.
+struct DeliveryRow {
+    job: String,
+    webhook: String,
+    created: i64,
+    version: i64,
+    expires: i64,
+    body: String,
+    tenant: String,
+    endpoint: String,
+    failed: Option<i64>,
+}
+
+impl DeliveryRow {
+    /// The row of `stored`, which carries the version to write.
+    fn of(stored: &Delivery, version: i64) -> Result<Self, StoreError> {
+        Ok(Self {
+            job: stored.job_id.to_string(),
+            webhook: stored.webhook_id.clone(),
+            created: micros(stored.created_at),
+            version,
+            expires: seconds(stored.expires_at),
+            body: encode(stored)?,
+            tenant: stored.tenant_id.to_string(),
+            endpoint: stored.endpoint_id.to_string(),
+            failed: failed_index_key(stored),
+        })
+    }
+
+    /// The row of `delivery`'s next version, and the version the stored row must have.
+    fn update(delivery: &Delivery) -> Result<(Self, i64), StoreError> {
+        let write = VersionedWrite::of(delivery)?;
+        let row = Self::of(&write.stored, version_column(write.stored.version())?)?;
+        Ok((row, version_column(write.expected)?))
+    }
+
+    /// Replaces the stored row if it still has version `expected`; returns the rows changed.
+    fn replace(&self, conn: &rusqlite::Connection, expected: i64) -> Result<usize, DbError> {
+        Ok(execute_cached(
+            conn,
+            "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3, failed_us = ?4
+             WHERE job_id = ?5 AND webhook_id = ?6 AND version = ?7",
+            params![
+                self.body,
+                self.version,
+                self.expires,
+                self.failed,
+                self.job,
+                self.webhook,
+                expected
+            ],
+        )?)
     }
 }
 
@@ -256,20 +339,15 @@ impl DocumentRecords for SqliteJobStore {
 #[async_trait]
 impl DeliveryRecords for SqliteJobStore {
     async fn insert_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
-        let (job, webhook, created, version, expires, body) = (
-            delivery.job_id.to_string(),
-            delivery.webhook_id.clone(),
-            micros(delivery.created_at),
-            version_column(delivery.version)?,
-            seconds(delivery.expires_at),
-            encode(delivery)?,
-        );
+        let row = DeliveryRow::of(delivery, version_column(delivery.version)?)?;
         self.db
             .run(move |conn| {
                 let inserted = execute_cached(conn,
-                    "INSERT INTO deliveries (job_id, webhook_id, created_us, version, expires_at, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (job_id, webhook_id) DO NOTHING",
-                    params![job, webhook, created, version, expires, body],
+                    "INSERT INTO deliveries
+                     (job_id, webhook_id, created_us, version, expires_at, body, tenant_id, endpoint_id, failed_us)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (job_id, webhook_id) DO NOTHING",
+                    params![row.job, row.webhook, row.created, row.version, row.expires, row.body,
+                        row.tenant, row.endpoint, row.failed],
                 )?;
                 Ok(inserted == 1)
             })
@@ -312,22 +390,9 @@ impl DeliveryRecords for SqliteJobStore {
     }
 
     async fn update_delivery(&self, delivery: &Delivery) -> Result<(), StoreError> {
-        let (body, expected, next) = versioned(delivery)?;
-        let (job, webhook, expires) = (
-            delivery.job_id.to_string(),
-            delivery.webhook_id.clone(),
-            seconds(delivery.expires_at),
-        );
+        let (row, expected) = DeliveryRow::update(delivery)?;
         self.db
-            .run(move |conn| {
-                let changed = execute_cached(
-                    conn,
-                    "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3
-                     WHERE job_id = ?4 AND webhook_id = ?5 AND version = ?6",
-                    params![body, next, expires, job, webhook, expected],
-                )?;
-                changed_one(changed)
-            })
+            .run(move |conn| changed_one(row.replace(conn, expected)?))
             .await
     }
 
@@ -354,6 +419,34 @@ impl DeliveryRecords for SqliteJobStore {
         sort_deliveries(&mut live);
         Ok(live)
     }
+
+    async fn list_failed_deliveries(
+        &self,
+        tenant: TenantId,
+        endpoint: EndpointId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let (tenant, endpoint) = (tenant.to_string(), endpoint.to_string());
+        let (since_us, floor) = (micros(since), seconds(now));
+        let mut failed: Vec<Delivery> = self
+            .db
+            .run(move |conn| {
+                first_live(
+                    conn,
+                    "SELECT body FROM deliveries WHERE tenant_id = ?1 AND endpoint_id = ?2
+                     AND failed_us IS NOT NULL AND failed_us >= ?3 AND expires_at >= ?4
+                     ORDER BY failed_us DESC",
+                    params![tenant, endpoint, since_us, floor],
+                    (now, limit),
+                    |d: &Delivery| d.expires_at,
+                )
+            })
+            .await?;
+        sort_failed_deliveries(&mut failed);
+        Ok(failed)
+    }
 }
 
 #[async_trait]
@@ -371,25 +464,14 @@ impl AttemptLog for SqliteJobStore {
         delivery: &Delivery,
     ) -> Result<(), StoreError> {
         let row = AttemptRow::of(attempt)?;
-        let (body, expected, next) = versioned(delivery)?;
-        let (job, webhook, expires) = (
-            delivery.job_id.to_string(),
-            delivery.webhook_id.clone(),
-            seconds(delivery.expires_at),
-        );
+        let (delivery, expected) = DeliveryRow::update(delivery)?;
         // The attempt is kept even when the update loses: the conflict is told after the commit, not
         // by failing the call (which would undo the attempt's row too).
         let changed = self
             .db
             .run(move |conn| {
                 row.insert(conn)?;
-                let changed = execute_cached(
-                    conn,
-                    "UPDATE deliveries SET body = ?1, version = ?2, expires_at = ?3
-                     WHERE job_id = ?4 AND webhook_id = ?5 AND version = ?6",
-                    params![body, next, expires, job, webhook, expected],
-                )?;
-                Ok(changed)
+                delivery.replace(conn, expected)
             })
             .await?;
         changed_one(changed).map_err(StoreError::from)
@@ -430,22 +512,14 @@ impl AttemptLog for SqliteJobStore {
         let (tenant, endpoint, floor) = (tenant.to_string(), endpoint.to_string(), seconds(now));
         self.db
             .run(move |conn| {
-                // The SQL filter is by whole seconds; rows are read lazily and checked exactly, so a row that
-                // expired earlier within the current second does not take one of the `limit` places.
-                let mut stmt = conn.prepare_cached(
+                first_live(
+                    conn,
                     "SELECT body FROM attempts WHERE tenant_id = ?1 AND endpoint_id = ?2 AND expires_at >= ?3
                      ORDER BY attempted_us DESC, seq DESC",
-                )?;
-                let mut rows = stmt.query(params![tenant, endpoint, floor])?;
-                let mut attempts = Vec::new();
-                while attempts.len() < limit {
-                    let Some(row) = rows.next()? else { break };
-                    let attempt: DeliveryAttempt = decode(&row.get::<_, String>(0)?)?;
-                    if is_live(attempt.expires_at, now) {
-                        attempts.push(attempt);
-                    }
-                }
-                Ok(attempts)
+                    params![tenant, endpoint, floor],
+                    (now, limit),
+                    |a: &DeliveryAttempt| a.expires_at,
+                )
             })
             .await
     }
@@ -519,5 +593,63 @@ impl IdempotencyKeys for SqliteJobStore {
                 Ok(())
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pagewire_core::fixtures::{delivery, job, t0};
+    use pagewire_core::model::DeliveryStatus;
+
+    /// A database written before deliveries were indexed by endpoint: its failed deliveries are found by
+    /// recovery once it is opened again.
+    #[tokio::test]
+    async fn deliveries_from_before_the_failed_index_are_indexed_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let j = job(t0(), t0() + Duration::days(1));
+        let mut failed = delivery(&j, "msg_old", t0(), j.expires_at);
+        failed.status = DeliveryStatus::Failed;
+        failed.updated_at = t0() + Duration::hours(1);
+        let pending = delivery(&j, "msg_pending", t0(), j.expires_at);
+        {
+            let old = rusqlite::Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE deliveries (job_id TEXT NOT NULL, webhook_id TEXT NOT NULL,
+                 created_us INTEGER NOT NULL, version INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+                 body TEXT NOT NULL, PRIMARY KEY (job_id, webhook_id));",
+            )
+            .unwrap();
+            for d in [&failed, &pending] {
+                old.execute(
+                    "INSERT INTO deliveries VALUES (?1, ?2, 0, 0, ?3, ?4)",
+                    params![
+                        d.job_id.to_string(),
+                        d.webhook_id,
+                        seconds(d.expires_at),
+                        serde_json::to_string(d).unwrap()
+                    ],
+                )
+                .unwrap();
+            }
+        }
+        let store = SqliteJobStore::new(Db::open(&path).unwrap());
+        let found = store
+            .list_failed_deliveries(j.tenant_id, failed.endpoint_id, t0(), t0(), 10)
+            .await
+            .unwrap();
+        assert_eq!(found, vec![failed.clone()]);
+        let later = failed.updated_at + Duration::seconds(1);
+        let none = store
+            .list_failed_deliveries(j.tenant_id, failed.endpoint_id, later, t0(), 10)
+            .await
+            .unwrap();
+        assert!(none.is_empty(), "since is compared with when it failed");
+        assert!(store
+            .list_failed_deliveries(j.tenant_id, pending.endpoint_id, t0(), t0(), 10)
+            .await
+            .unwrap()
+            .is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! Configuration from environment variables: the only configuration source on Lambda.
 
 use chrono::Duration as TimeSpan;
+use pagewire_core::policy::endpoint_failures::DisableRule;
 use pagewire_core::policy::rate_limit::RateLimit;
 use pagewire_core::Settings;
 use pagewire_extract::isolation::{ReadBudget, WorkerCommand};
@@ -30,6 +31,8 @@ pub const KEYS: &[&str] = &[
     "PAGEWIRE_ALLOW_HTTP_WEBHOOKS",
     "PAGEWIRE_ALLOW_PRIVATE_WEBHOOKS",
     "PAGEWIRE_WEBHOOK_TIMEOUT_SECS",
+    "PAGEWIRE_DISABLE_AFTER_FAILURES",
+    "PAGEWIRE_DISABLE_AFTER_HOURS",
     "PAGEWIRE_RATE_LIMIT_PER_SECOND",
     "PAGEWIRE_RATE_LIMIT_BURST",
     "PAGEWIRE_READ_WORKERS",
@@ -174,6 +177,18 @@ impl Config {
                 "PAGEWIRE_WEBHOOK_TIMEOUT_SECS",
                 15,
             )?),
+            disable_rule: DisableRule {
+                failures: number(
+                    &get,
+                    "PAGEWIRE_DISABLE_AFTER_FAILURES",
+                    defaults.disable_rule.failures,
+                )?,
+                span: TimeSpan::hours(number(
+                    &get,
+                    "PAGEWIRE_DISABLE_AFTER_HOURS",
+                    defaults.disable_rule.span.num_hours(),
+                )?),
+            },
             api_rate_limit: RateLimit {
                 per_second: number(
                     &get,
@@ -245,6 +260,26 @@ mod tests {
         let bad: HashMap<&str, &str> = [("PAGEWIRE_WEBHOOK_TIMEOUT_SECS", "soon")].into();
         let err = Config::from_lookup(|k| bad.get(k).map(|v| v.to_string())).unwrap_err();
         assert_eq!(err.name, "PAGEWIRE_WEBHOOK_TIMEOUT_SECS");
+    }
+
+    #[test]
+    fn the_disable_rule_defaults_to_ten_failures_over_five_days_and_can_be_set() {
+        let none = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(none.settings.disable_rule, DisableRule::default());
+        assert_eq!(none.settings.disable_rule.span, TimeSpan::hours(120));
+        let env: HashMap<&str, &str> = [
+            ("PAGEWIRE_DISABLE_AFTER_FAILURES", "3"),
+            ("PAGEWIRE_DISABLE_AFTER_HOURS", "6"),
+        ]
+        .into();
+        let set = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(
+            set.settings.disable_rule,
+            DisableRule {
+                failures: 3,
+                span: TimeSpan::hours(6)
+            }
+        );
     }
 
     #[test]

@@ -229,7 +229,7 @@ impl Adapters {
     pub fn recovery(&self) -> Result<RecoveryPorts, WiringError> {
         Ok(RecoveryPorts {
             endpoints: self.endpoints()?,
-            attempts: self.attempts()?,
+            deliveries: self.deliveries()?,
             delivery_queue: self.delivery_queue()?,
             clock: self.clock(),
         })

@@ -123,6 +123,7 @@ macro_rules! timed_deliveries {
             fn get_deliveries(&self, j: JobId, ids: &[String]) -> Result<Vec<Delivery>, StoreError>;
             fn update_delivery(&self, d: &Delivery) -> Result<(), StoreError>;
             fn list_deliveries(&self, j: JobId, now: DateTime<Utc>) -> Result<Vec<Delivery>, StoreError>;
+            fn list_failed_deliveries(&self, t: TenantId, e: EndpointId, since: DateTime<Utc>, now: DateTime<Utc>, limit: usize) -> Result<Vec<Delivery>, StoreError>;
         });
     };
 }

@@ -4,7 +4,7 @@
 //! created: the emulator does not enforce them.
 
 use super::plan::{PlannedResource, Spec, StackPlan};
-use super::properties::{BucketProperties, QueueProperties, TableProperties};
+use super::properties::{BucketProperties, KeySchemaElement, QueueProperties, TableProperties};
 use aws_sdk_dynamodb::types as ddb;
 use aws_sdk_s3::types as s3;
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -98,13 +98,22 @@ async fn create_table(aws: &AwsClients, resource: &PlannedResource, t: &TablePro
         );
     }
     for key in &t.key_schema {
-        request = request.key_schema(
-            ddb::KeySchemaElement::builder()
-                .attribute_name(&key.attribute_name)
-                .key_type(ddb::KeyType::from(key.key_type.as_str()))
-                .build()
-                .expect("key schema element"),
-        );
+        request = request.key_schema(key_element(key));
+    }
+    for index in &t.global_secondary_indexes {
+        let mut projection = ddb::Projection::builder().projection_type(ddb::ProjectionType::from(
+            index.projection.projection_type.as_str(),
+        ));
+        for attribute in &index.projection.non_key_attributes {
+            projection = projection.non_key_attributes(attribute);
+        }
+        let mut gsi = ddb::GlobalSecondaryIndex::builder()
+            .index_name(&index.index_name)
+            .projection(projection.build());
+        for key in &index.key_schema {
+            gsi = gsi.key_schema(key_element(key));
+        }
+        request = request.global_secondary_indexes(gsi.build().expect("global secondary index"));
     }
     request
         .send()
@@ -294,4 +303,12 @@ async fn create_bucket(
             .await
             .unwrap_or_else(|e| panic!("{id}: notifications: {e:?}"));
     }
+}
+
+fn key_element(key: &KeySchemaElement) -> ddb::KeySchemaElement {
+    ddb::KeySchemaElement::builder()
+        .attribute_name(&key.attribute_name)
+        .key_type(ddb::KeyType::from(key.key_type.as_str()))
+        .build()
+        .expect("key schema element")
 }

@@ -55,6 +55,8 @@ pub struct TableProperties {
     pub billing_mode: Option<String>,
     pub attribute_definitions: Vec<AttributeDefinition>,
     pub key_schema: Vec<KeySchemaElement>,
+    #[serde(default)]
+    pub global_secondary_indexes: Vec<GlobalSecondaryIndex>,
     pub time_to_live_specification: Option<TimeToLive>,
     pub point_in_time_recovery_specification: Option<PointInTimeRecovery>,
 }
@@ -71,6 +73,22 @@ pub struct AttributeDefinition {
 pub struct KeySchemaElement {
     pub attribute_name: String,
     pub key_type: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct GlobalSecondaryIndex {
+    pub index_name: String,
+    pub key_schema: Vec<KeySchemaElement>,
+    pub projection: Projection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct Projection {
+    pub projection_type: String,
+    #[serde(default)]
+    pub non_key_attributes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

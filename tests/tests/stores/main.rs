@@ -3,6 +3,7 @@
 //! credit charges must behave the same whichever backend runs.
 
 mod config_store;
+mod failed_deliveries;
 mod idempotency;
 mod job_store;
 mod large_items;

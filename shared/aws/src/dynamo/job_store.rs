@@ -19,7 +19,8 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use pagewire_core::ids::{DocumentId, EndpointId, JobId, TenantId};
 use pagewire_core::model::records::{
-    is_live, sort_deliveries, sort_documents, sort_job_attempts, Versioned, VersionedWrite,
+    failed_index_key, is_live, sort_deliveries, sort_documents, sort_failed_deliveries,
+    sort_job_attempts, Versioned, VersionedWrite,
 };
 use pagewire_core::model::{Delivery, DeliveryAttempt, Document, IdempotencyRecord, Job};
 use pagewire_core::ports::{
@@ -42,6 +43,13 @@ const DOCUMENT: &str = "DOC#";
 const DELIVERY: &str = "DEL#";
 const ATTEMPT: &str = "ATT#";
 
+/// The `jobs` table's sparse index of failed deliveries by endpoint (`infra/template.yaml`): only a
+/// delivery that is failed carries its keys ([`failed_index_key`]), so the index holds just what
+/// recovery looks for, and a delivery sent again leaves it.
+pub const FAILED_BY_ENDPOINT_INDEX: &str = "failed-by-endpoint";
+const FAILED_ENDPOINT: &str = "failed_endpoint";
+const FAILED_AT: &str = "failed_us";
+
 #[derive(Clone)]
 pub struct DynamoJobStore {
     client: Client,
@@ -58,7 +66,8 @@ impl DynamoJobStore {
         }
     }
 
-    /// The item for `value`: keys, version, TTL and its body (inline, or written out with a pointer).
+    /// The item for `value`: keys, version, TTL, the keys of the indexes it is in, and its body (inline,
+    /// or written out with a pointer).
     async fn item<T: Serialize>(
         &self,
         pk: String,
@@ -66,9 +75,11 @@ impl DynamoJobStore {
         value: &T,
         version: u64,
         expires_at: DateTime<Utc>,
+        index: Item,
     ) -> Result<Item, StoreError> {
         let body = encode(value)?;
         let mut item = key(pk.clone(), sk);
+        item.extend(index);
         item.insert(VERSION.into(), n(version));
         item.insert(EXPIRES_AT.into(), n(epoch(expires_at)));
         if body.len() <= INLINE_BODY_LIMIT {
@@ -137,11 +148,19 @@ impl DynamoJobStore {
         sk: String,
         value: &T,
         expires_at: DateTime<Utc>,
+        index: Item,
     ) -> Result<(), StoreError> {
         let write = VersionedWrite::of(value)?;
         let expected = write.expected;
         let item = self
-            .item(pk, sk, &write.stored, write.stored.version(), expires_at)
+            .item(
+                pk,
+                sk,
+                &write.stored,
+                write.stored.version(),
+                expires_at,
+                index,
+            )
             .await?;
         self.client
             .put_item()
@@ -177,6 +196,19 @@ impl DynamoJobStore {
 fn idempotency_key(tenant: TenantId, key: &str) -> Item {
     let hex = pagewire_core::policy::idempotency::sha256_hex(key.as_bytes());
     super::item::key(format!("IDEM#{tenant}#{hex}"), "#IDEM")
+}
+
+/// The keys of `delivery` in [`FAILED_BY_ENDPOINT_INDEX`]: none unless it is failed.
+fn failed_index(delivery: &Delivery) -> Item {
+    let mut keys = Item::new();
+    if let Some(at) = failed_index_key(delivery) {
+        keys.insert(
+            FAILED_ENDPOINT.into(),
+            s(format!("{}#{}", delivery.tenant_id, delivery.endpoint_id)),
+        );
+        keys.insert(FAILED_AT.into(), n(at));
+    }
+    keys
 }
 
 fn job_pk(job: JobId) -> String {
@@ -230,6 +262,7 @@ impl JobRecords for DynamoJobStore {
                 job,
                 job.version,
                 job.expires_at,
+                Item::new(),
             )
             .await?;
         if self.insert(item).await? {
@@ -244,8 +277,14 @@ impl JobRecords for DynamoJobStore {
     }
 
     async fn update_job(&self, job: &Job) -> Result<(), StoreError> {
-        self.replace(job_pk(job.id), JOB_SK.into(), job, job.expires_at)
-            .await
+        self.replace(
+            job_pk(job.id),
+            JOB_SK.into(),
+            job,
+            job.expires_at,
+            Item::new(),
+        )
+        .await
     }
 }
 
@@ -259,6 +298,7 @@ impl DocumentRecords for DynamoJobStore {
                 document,
                 document.version,
                 document.expires_at,
+                Item::new(),
             )
             .await?;
         self.insert(item).await
@@ -278,6 +318,7 @@ impl DocumentRecords for DynamoJobStore {
             format!("{DOCUMENT}{}", document.id),
             document,
             document.expires_at,
+            Item::new(),
         )
         .await
     }
@@ -304,6 +345,7 @@ impl DeliveryRecords for DynamoJobStore {
                 delivery,
                 delivery.version,
                 delivery.expires_at,
+                failed_index(delivery),
             )
             .await?;
         self.insert(item).await
@@ -324,6 +366,7 @@ impl DeliveryRecords for DynamoJobStore {
             format!("{DELIVERY}{}", delivery.webhook_id),
             delivery,
             delivery.expires_at,
+            failed_index(delivery),
         )
         .await
     }
@@ -338,6 +381,60 @@ impl DeliveryRecords for DynamoJobStore {
         sort_deliveries(&mut deliveries);
         Ok(deliveries)
     }
+
+    /// A query of the sparse index, newest failure first. Index reads are eventually consistent:
+    /// recovery reads each delivery again before sending it.
+    async fn list_failed_deliveries(
+        &self,
+        tenant: TenantId,
+        endpoint: EndpointId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let mut found: Vec<Delivery> = Vec::new();
+        if limit == 0 {
+            return Ok(found);
+        }
+        let mut start: Option<Item> = None;
+        'pages: loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(FAILED_BY_ENDPOINT_INDEX)
+                .key_condition_expression("#ep = :ep AND #at >= :since")
+                .expression_attribute_names("#ep", FAILED_ENDPOINT)
+                .expression_attribute_names("#at", FAILED_AT)
+                .expression_attribute_values(":ep", s(format!("{tenant}#{endpoint}")))
+                .expression_attribute_values(":since", n(since.timestamp_micros()))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error("Query", e))?;
+            for item in page
+                .items
+                .unwrap_or_default()
+                .iter()
+                .filter(|i| live(i, now))
+            {
+                let delivery: Delivery = self.body_of(item).await?;
+                if is_live(delivery.expires_at, now) {
+                    found.push(delivery);
+                }
+                if found.len() == limit {
+                    break 'pages;
+                }
+            }
+            match page.last_evaluated_key {
+                Some(next) if !next.is_empty() => start = Some(next),
+                _ => break,
+            }
+        }
+        sort_failed_deliveries(&mut found);
+        Ok(found)
+    }
 }
 
 #[async_trait]
@@ -351,7 +448,7 @@ impl AttemptLog for DynamoJobStore {
         let mut writes = Vec::with_capacity(pks.len());
         for pk in pks {
             let item = self
-                .item(pk, sk.clone(), attempt, 0, attempt.expires_at)
+                .item(pk, sk.clone(), attempt, 0, attempt.expires_at, Item::new())
                 .await?;
             let put = Put::builder()
                 .table_name(&self.table)

@@ -56,6 +56,8 @@ pub struct EndpointView {
     pub headers: BTreeMap<String, String>,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
+    /// When pagewire switched it off (with `disabled_reason`).
+    pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
     pub event_types: Vec<EventType>,
     pub auth: EndpointAuth,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,6 +77,7 @@ impl EndpointView {
             headers: e.headers.clone(),
             enabled: e.enabled,
             disabled_reason: e.disabled_reason.clone(),
+            disabled_at: e.disabled_at,
             event_types: e.event_types.clone(),
             auth: e.auth.clone(),
             secret: with_secret.then(|| e.secret.clone()),

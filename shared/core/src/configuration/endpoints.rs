@@ -57,6 +57,9 @@ pub async fn create(
         headers: input.headers,
         enabled: input.enabled.unwrap_or(true),
         disabled_reason: None,
+        disabled_at: None,
+        failure_run: None,
+        announcement_pending: false,
         event_types: input.event_types.unwrap_or_default(),
         auth: input.auth.unwrap_or_default(),
         secret: generate_secret(),
@@ -175,8 +178,7 @@ pub async fn update(
             e.headers = headers.clone();
         }
         if let Some(enabled) = patch.enabled {
-            e.enabled = enabled;
-            e.disabled_reason = None;
+            e.set_enabled_by_tenant(enabled);
         }
         if let Some(events) = &patch.event_types {
             e.event_types = events.clone();

@@ -5,15 +5,18 @@
 //! that finds the other one already scheduled the next attempt steps aside, so copies do not multiply.
 
 use super::batch::BatchContext;
-use super::endpoint_state::disable_after_gone;
-use super::outcome::{give_up, record};
-use super::payload::document_event_body;
+use super::endpoint_events::{announce_switch_off, catch_up};
+use super::endpoint_state::{count_settled, disable_after_gone, Settled};
+use super::outcome::{give_up, record, REFUSED_PERMANENTLY};
+use super::payload::{document_event_body, endpoint_disabled_body};
 use super::sender::{send_signed, AttemptSubject, SendResult};
 use super::{DeliveryOutcome, DeliveryPorts};
 use crate::error::CoreError;
+use crate::ids::{DocumentId, JobId};
 use crate::model::{Delivery, DeliveryStatus, DeliveryTask};
 use crate::policy::retry::{FailedAttempt, MAX_ATTEMPTS};
 use crate::policy::webhook_config::url_for_document;
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use std::time::Duration;
@@ -36,36 +39,36 @@ pub async fn deliver_in(
     if let Some(outcome) = before_sending(&delivery, task, now) {
         return Ok(outcome);
     }
-    let job = match context.jobs.get(&task.job_id) {
-        Some(Some(job)) if !job.is_expired(now) => job,
-        _ => return Ok(DeliveryOutcome::Dropped("job expired")),
-    };
-    let Some(doc) = context.documents.get(&task.document_id) else {
-        return Ok(DeliveryOutcome::Dropped("document expired"));
+    let event = match EventToSend::of(context, &delivery, task, now) {
+        Ok(event) => event,
+        Err(gone) => return Ok(DeliveryOutcome::Dropped(gone)),
     };
     let endpoint = match context.endpoints.get(&(task.tenant_id, task.endpoint_id)) {
         Some(Some(e)) if e.enabled => e,
         found => {
-            let why = if matches!(found, Some(Some(_))) {
-                "endpoint disabled"
-            } else {
-                "endpoint deleted"
+            let why = match found {
+                Some(Some(off)) => {
+                    if off.announcement_pending {
+                        catch_up(s, off, now).await;
+                    }
+                    "endpoint disabled"
+                }
+                _ => "endpoint deleted",
             };
             give_up(s, delivery, why).await?;
             return Ok(DeliveryOutcome::Dropped(why));
         }
     };
 
-    let body = document_event_body(job, doc, task.event_type);
-    let sent = match url_for_document(&endpoint.url, &doc.id.to_string(), s.sender.allow_http) {
-        Ok(url) => send_signed(&s.sender, endpoint, &task.webhook_id, url, body).await,
+    let sent = match url_for_document(&endpoint.url, &event.id_in_url, s.sender.allow_http) {
+        Ok(url) => send_signed(&s.sender, endpoint, &task.webhook_id, url, event.body).await,
         Err(refused) => SendResult::refused(refused.to_string()),
     };
     let subject = AttemptSubject {
         webhook_id: &task.webhook_id,
         endpoint,
-        job: Some(job.id),
-        document: Some(doc.id),
+        job: event.job,
+        document: event.document,
         event_type: task.event_type,
     };
     let attempt = sent.clone().into_attempt(
@@ -74,15 +77,85 @@ pub async fn deliver_in(
         now,
         s.settings.retention,
     );
-    if sent.failure.is_some_and(FailedAttempt::is_gone) {
-        disable_after_gone(s.endpoints.as_ref(), s.clock.as_ref(), endpoint).await?;
-    }
+    let gone = sent.failure.is_some_and(FailedAttempt::is_gone);
+    let switched_off = if gone {
+        disable_after_gone(s, endpoint, now).await
+    } else {
+        Ok(None)
+    };
     let jitter = if s.settings.retry_jitter {
         rand::thread_rng().gen_range(-1.0..=1.0)
     } else {
         0.0
     };
-    record(s, task, delivery, &attempt, &sent, jitter, now).await
+    let outcome = record(s, task, delivery, &attempt, &sent, jitter, now).await?;
+    let switched_off = match (gone, settled(&outcome)) {
+        (false, Some(settled)) => count_settled(s, endpoint, settled, now).await,
+        _ => switched_off,
+    };
+    // The attempt is recorded: a failure to update the endpoint is logged rather than sending the
+    // delivery again (telling the others is caught up later, see `endpoint_events`).
+    match switched_off {
+        Ok(Some(disabled)) => announce_switch_off(s, &disabled, now).await,
+        Ok(None) => {}
+        Err(err) => {
+            tracing::error!(error = %err, endpoint_id = %endpoint.id, "could not update the endpoint's state")
+        }
+    }
+    Ok(outcome)
+}
+
+/// What one attempt sends: the body, what replaces `:id` in the URL, and the job and document the
+/// attempt log names.
+struct EventToSend {
+    body: Bytes,
+    id_in_url: String,
+    job: Option<JobId>,
+    document: Option<DocumentId>,
+}
+
+impl EventToSend {
+    /// Refused (with why) when the job or document of a document event has expired.
+    fn of(
+        context: &BatchContext,
+        delivery: &Delivery,
+        task: &DeliveryTask,
+        now: DateTime<Utc>,
+    ) -> Result<Self, &'static str> {
+        if let Some(notice) = &delivery.notice {
+            return Ok(Self {
+                body: endpoint_disabled_body(notice),
+                id_in_url: notice.endpoint_id.to_string(),
+                job: None,
+                document: None,
+            });
+        }
+        let job = match context.jobs.get(&task.job_id) {
+            Some(Some(job)) if !job.is_expired(now) => job,
+            _ => return Err("job expired"),
+        };
+        let doc = task
+            .document_id
+            .and_then(|id| context.documents.get(&id))
+            .ok_or("document expired")?;
+        Ok(Self {
+            body: document_event_body(job, doc, task.event_type),
+            id_in_url: doc.id.to_string(),
+            job: Some(job.id),
+            document: Some(doc.id),
+        })
+    }
+}
+
+/// How the failure rule counts an attempt's outcome: `None` while the delivery is still in play.
+fn settled(outcome: &DeliveryOutcome) -> Option<Settled> {
+    match outcome {
+        DeliveryOutcome::Delivered => Some(Settled::Succeeded),
+        DeliveryOutcome::Exhausted | DeliveryOutcome::Dropped(REFUSED_PERMANENTLY) => {
+            Some(Settled::Failed)
+        }
+        _ => None,
+    }
 }
 
 /// What to do with a message without sending anything, when its delivery is settled, belongs to another

@@ -134,7 +134,7 @@ impl BatchContext {
         for task in tasks {
             let (webhook_ids, documents) = by_job.entry(task.job_id).or_default();
             webhook_ids.push(task.webhook_id.clone());
-            documents.push(task.document_id);
+            documents.extend(task.document_id);
             let key = (task.tenant_id, task.endpoint_id);
             if let std::collections::hash_map::Entry::Vacant(slot) = context.endpoints.entry(key) {
                 slot.insert(s.endpoints.get_endpoint(key.0, key.1).await?);

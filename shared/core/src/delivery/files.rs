@@ -21,7 +21,7 @@ pub async fn release_files(s: &DeliveryPorts, context: &BatchContext, delivered:
     let just_delivered: HashSet<&str> = delivered.iter().map(|t| t.webhook_id.as_str()).collect();
     let documents = delivered.iter().filter_map(|task| {
         let job = context.jobs.get(&task.job_id)?.as_ref()?;
-        Some((job, context.documents.get(&task.document_id)?))
+        Some((job, context.documents.get(&task.document_id?)?))
     });
     let released = release(
         s.deliveries.as_ref(),

@@ -6,12 +6,14 @@
 //! - `batch.rs`: a batch of queue messages, the deliver-webhook function's one entry point.
 //! - `attempt.rs`: one attempt: whether to send, then send and record.
 //! - `outcome.rs`: the retry policy applied to an attempt's result, and its conditional write.
-//! - `endpoint_state.rs`: an endpoint switched off after 410 Gone.
+//! - `endpoint_state.rs`: an endpoint switched off after 410 Gone or a long run of failures.
+//! - `endpoint_events.rs`: the `webhook.endpoint_disabled` event to the tenant's other endpoints.
 //! - `files.rs`: stored files deleted once every delivery of their document succeeded.
 //! - `sender.rs`, `token_cache.rs`, `payload.rs`: the signed request, receivers' tokens, the body.
 
 mod attempt;
 pub mod batch;
+mod endpoint_events;
 mod endpoint_state;
 pub mod files;
 mod outcome;
@@ -40,8 +42,8 @@ pub use recover::{recover_endpoint, Recovery, RecoveryPorts};
 pub use schedule::{redeliver, RedeliveryPorts};
 pub use sender::{SendResult, WebhookSender};
 
-/// What delivering touches: the delivery and its job's records (read), the attempt log, the endpoint
-/// (read, and switched off after a 410), the stored files (deleted once delivered), the webhook sender,
+/// What delivering touches: the delivery and its job's records (read), the attempt log, the endpoints
+/// (read; switched off after a 410 or a long run of failures, when the others are told), the stored files (deleted once delivered), the webhook sender,
 /// and the queue (to delay a message until its retry is due).
 #[derive(Clone)]
 pub struct DeliveryPorts {

@@ -8,6 +8,9 @@ use crate::model::{Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask};
 use crate::policy::retry::next_retry_delay;
 use chrono::{DateTime, Utc};
 
+/// Why a delivery refused for good (a refused address, a 410) leaves the queue.
+pub(super) const REFUSED_PERMANENTLY: &str = "refused permanently";
+
 /// Conflicting writers of one delivery record are copies of one message: a few rounds settle them.
 const MAX_WRITE_TRIES: usize = 8;
 
@@ -44,7 +47,7 @@ pub fn after_attempt(
             next.next_attempt_at = None;
             let outcome = if failure.is_permanent() {
                 // Retrying cannot help and the attempt log says why: no dead letter to handle.
-                DeliveryOutcome::Dropped("refused permanently")
+                DeliveryOutcome::Dropped(REFUSED_PERMANENTLY)
             } else {
                 DeliveryOutcome::Exhausted
             };

@@ -1,7 +1,9 @@
 //! The bytes of webhook bodies. Built once per event from stored state, so every attempt sends, and
 //! signs, the same body.
 
-use crate::model::{Document, EventType, ExtractedField, Failure, Job, WebhookEndpoint};
+use crate::model::{
+    DisabledEndpointNotice, Document, EventType, ExtractedField, Failure, Job, WebhookEndpoint,
+};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -53,4 +55,37 @@ pub fn test_event_body(endpoint: &WebhookEndpoint, now: DateTime<Utc>) -> Bytes 
         "timestamp": now,
     });
     Bytes::from(body.to_string())
+}
+
+/// A `webhook.endpoint_disabled` event: which endpoint pagewire switched off, why and when. Its
+/// `timestamp` is when it was switched off, so every attempt sends the same bytes.
+#[derive(Debug, Serialize)]
+pub struct EndpointDisabledEvent<'a> {
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    pub endpoint_id: String,
+    pub endpoint_name: &'a str,
+    pub template_id: String,
+    pub url: &'a str,
+    pub reason: &'a str,
+    pub disabled_at: DateTime<Utc>,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub failed_deliveries: Option<u32>,
+    pub timestamp: DateTime<Utc>,
+}
+
+pub fn endpoint_disabled_body(notice: &DisabledEndpointNotice) -> Bytes {
+    let body = EndpointDisabledEvent {
+        event_type: EventType::EndpointDisabled.as_str(),
+        endpoint_id: notice.endpoint_id.to_string(),
+        endpoint_name: &notice.name,
+        template_id: notice.template_id.to_string(),
+        url: &notice.url,
+        reason: &notice.reason,
+        disabled_at: notice.disabled_at,
+        failing_since: notice.failing_since,
+        failed_deliveries: notice.failed_deliveries,
+        timestamp: notice.disabled_at,
+    };
+    Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
 }

@@ -1,6 +1,8 @@
 //! Endpoint recovery: after a receiver was down, one call sends again every delivery to it that ended
 //! `failed` since a given time, each with its original `webhook-id`, so the receiver can tell what it
-//! already has. Throttled: at most [`MAX_RECOVERED_PER_CALL`] per call, their first attempts spread
+//! already has. That includes deliveries never attempted, given up while the endpoint was disabled: the
+//! stores list failed deliveries by endpoint ([`DeliveryRecords::list_failed_deliveries`]), not by the
+//! attempt log. Throttled: at most [`MAX_RECOVERED_PER_CALL`] per call, their first attempts spread
 //! [`RECOVERY_SPACING`] apart, so a receiver just back up is not flooded; `more` says to call again.
 
 use super::queue::DeliveryQueue;
@@ -8,12 +10,12 @@ use super::schedule::reopen;
 use crate::clock::Clock;
 use crate::configuration::endpoints::find;
 use crate::error::CoreError;
+use crate::error::StoreError;
 use crate::ids::TenantId;
 use crate::model::DeliveryStatus;
-use crate::ports::{AttemptLog, EndpointRecords};
+use crate::ports::{DeliveryRecords, EndpointRecords};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,14 +23,11 @@ use std::time::Duration;
 pub const MAX_RECOVERED_PER_CALL: usize = 100;
 /// Between the first attempts of the deliveries one call sends again (100 take 20 s).
 pub const RECOVERY_SPACING: Duration = Duration::from_millis(200);
-/// Most attempts read from the endpoint's log (newest first) to find the failed deliveries.
-const MAX_ATTEMPTS_SCANNED: usize = 5_000;
-
-/// What recovering an endpoint touches: the endpoint, its attempt log and deliveries, the queue.
+/// What recovering an endpoint touches: the endpoint, its deliveries, the queue.
 #[derive(Clone)]
 pub struct RecoveryPorts {
     pub endpoints: Arc<dyn EndpointRecords>,
-    pub attempts: Arc<dyn AttemptLog>,
+    pub deliveries: Arc<dyn DeliveryRecords>,
     pub delivery_queue: DeliveryQueue,
     pub clock: Arc<dyn Clock>,
 }
@@ -38,7 +37,7 @@ pub struct RecoveryPorts {
 pub struct Recovery {
     /// Deliveries queued again by this call.
     pub queued: usize,
-    /// Whether failed deliveries may remain (the per-call bound or the log's scan was reached).
+    /// Whether failed deliveries may remain (the per-call bound was reached).
     pub more: bool,
 }
 
@@ -60,40 +59,38 @@ pub async fn recover_endpoint(
                 .to_string(),
         });
     }
-    let attempts = s
-        .attempts
-        .list_endpoint_attempts(tenant, endpoint.id, now, MAX_ATTEMPTS_SCANNED)
+    // One more than a call sends, to tell whether any remain.
+    let failed = s
+        .deliveries
+        .list_failed_deliveries(tenant, endpoint.id, since, now, MAX_RECOVERED_PER_CALL + 1)
         .await?;
-    let scan_full = attempts.len() >= MAX_ATTEMPTS_SCANNED;
-    let mut seen = HashSet::new();
+    let more = failed.len() > MAX_RECOVERED_PER_CALL;
     let mut queued = 0;
-    let mut more = false;
     // Newest first: the deliveries that failed last are sent first.
-    for attempt in attempts.iter().filter(|a| a.attempted_at >= since) {
-        // Test events have no job and no delivery to send again.
-        let Some(job) = attempt.job_id else { continue };
-        if !seen.insert(attempt.webhook_id.as_str()) {
-            continue;
-        }
-        let Some(mut delivery) = s.attempts.get_delivery(job, &attempt.webhook_id).await? else {
+    for listed in failed.into_iter().take(MAX_RECOVERED_PER_CALL) {
+        // The index may lag behind the delivery (DynamoDB's are eventually consistent): read it again,
+        // and leave it if it is no longer failed.
+        let Some(mut delivery) = s
+            .deliveries
+            .get_delivery(listed.job_id, &listed.webhook_id)
+            .await?
+        else {
             continue;
         };
         if delivery.status != DeliveryStatus::Failed || delivery.expires_at <= now {
             continue;
         }
-        if queued == MAX_RECOVERED_PER_CALL {
-            more = true;
-            break;
-        }
         let delay = RECOVERY_SPACING * queued as u32;
         let due = now + chrono::Duration::from_std(delay).unwrap_or_default();
         reopen(&mut delivery, due, now);
-        s.attempts.update_delivery(&delivery).await?;
+        match s.deliveries.update_delivery(&delivery).await {
+            Ok(()) => {}
+            // Changed meanwhile (another recovery, a redelivery): it is someone else's now.
+            Err(StoreError::Conflict) => continue,
+            Err(other) => return Err(other.into()),
+        }
         s.delivery_queue.enqueue_after(&delivery, delay).await?;
         queued += 1;
     }
-    Ok(Recovery {
-        queued,
-        more: more || scan_full,
-    })
+    Ok(Recovery { queued, more })
 }

@@ -39,25 +39,16 @@ pub fn new_delivery(
     event: EventType,
     now: DateTime<Utc>,
 ) -> Delivery {
-    Delivery {
-        webhook_id: DeliveryTask::webhook_id_for(job.id, doc.id, endpoint, event),
+    let task = DeliveryTask {
         tenant_id: job.tenant_id,
         job_id: job.id,
-        document_id: doc.id,
+        document_id: Some(doc.id),
         endpoint_id: endpoint,
         event_type: event,
-        status: DeliveryStatus::Pending,
+        webhook_id: DeliveryTask::webhook_id_for(job.id, doc.id, endpoint, event),
         round: 0,
-        round_attempts: 0,
-        total_attempts: 0,
-        last_status_code: None,
-        last_error: None,
-        next_attempt_at: Some(now),
-        created_at: now,
-        updated_at: now,
-        expires_at: doc.expires_at,
-        version: 0,
-    }
+    };
+    Delivery::pending(task, now, doc.expires_at)
 }
 
 /// Creates and queues the deliveries of a finished document to the job's endpoints that want its event

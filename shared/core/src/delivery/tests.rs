@@ -24,34 +24,16 @@ fn pending() -> (Delivery, DeliveryTask) {
     );
     let event = EventType::DocumentCompleted;
     let webhook_id = DeliveryTask::webhook_id_for(job, doc, endpoint, event);
-    let delivery = Delivery {
-        webhook_id: webhook_id.clone(),
-        tenant_id: tenant,
-        job_id: job,
-        document_id: doc,
-        endpoint_id: endpoint,
-        event_type: event,
-        status: DeliveryStatus::Pending,
-        round: 0,
-        round_attempts: 0,
-        total_attempts: 0,
-        last_status_code: None,
-        last_error: None,
-        next_attempt_at: Some(at(0)),
-        created_at: at(0),
-        updated_at: at(0),
-        expires_at: at(86_400),
-        version: 0,
-    };
     let task = DeliveryTask {
         tenant_id: tenant,
         job_id: job,
-        document_id: doc,
+        document_id: Some(doc),
         endpoint_id: endpoint,
         event_type: event,
         webhook_id,
         round: 0,
     };
+    let delivery = Delivery::pending(task.clone(), at(0), at(86_400));
     (delivery, task)
 }
 

@@ -1,4 +1,4 @@
-use crate::ids::{DocumentId, EndpointId, JobId, TenantId};
+use crate::ids::{DocumentId, EndpointId, JobId, TemplateId, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -11,6 +11,9 @@ pub enum EventType {
     DocumentFailed,
     #[serde(rename = "webhook.test")]
     WebhookTest,
+    /// Another endpoint of the tenant was switched off by pagewire (410 Gone, or a long run of failures).
+    #[serde(rename = "webhook.endpoint_disabled")]
+    EndpointDisabled,
 }
 
 impl EventType {
@@ -19,7 +22,16 @@ impl EventType {
             EventType::DocumentCompleted => "document.completed",
             EventType::DocumentFailed => "document.failed",
             EventType::WebhookTest => "webhook.test",
+            EventType::EndpointDisabled => "webhook.endpoint_disabled",
         }
+    }
+
+    /// Whether the event announces a document (what an endpoint without an `event_types` list gets).
+    pub fn is_about_a_document(self) -> bool {
+        matches!(
+            self,
+            EventType::DocumentCompleted | EventType::DocumentFailed
+        )
     }
 }
 
@@ -35,8 +47,10 @@ pub enum DeliveryStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryTask {
     pub tenant_id: TenantId,
+    /// See [`Delivery::job_id`].
     pub job_id: JobId,
-    pub document_id: DocumentId,
+    /// `None` for an event that is not about a document.
+    pub document_id: Option<DocumentId>,
     pub endpoint_id: EndpointId,
     pub event_type: EventType,
     pub webhook_id: String,
@@ -53,10 +67,20 @@ impl DeliveryTask {
         endpoint: EndpointId,
         event: EventType,
     ) -> String {
-        let digest =
-            Sha256::digest(format!("{job}:{document}:{endpoint}:{}", event.as_str()).as_bytes());
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        format!("msg_{hex}")
+        stable_webhook_id(&format!("{job}:{document}:{endpoint}:{}", event.as_str()))
+    }
+
+    /// The `webhook-id` of an event about an endpoint (kept under `partition`, see [`Delivery::job_id`])
+    /// to the endpoint `recipient`: the same for every attempt and recovery.
+    pub fn webhook_id_for_notice(
+        partition: JobId,
+        recipient: EndpointId,
+        event: EventType,
+    ) -> String {
+        stable_webhook_id(&format!(
+            "notice:{partition}:{recipient}:{}",
+            event.as_str()
+        ))
     }
 
     /// The task that sends the current round of `delivery`.
@@ -73,15 +97,44 @@ impl DeliveryTask {
     }
 }
 
+fn stable_webhook_id(seed: &str) -> String {
+    let digest = Sha256::digest(seed.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("msg_{hex}")
+}
+
+/// What a `webhook.endpoint_disabled` event says, stored with each of its deliveries so every attempt
+/// (and a recovery) sends the same body: the endpoint pagewire switched off, why and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisabledEndpointNotice {
+    pub endpoint_id: EndpointId,
+    pub template_id: TemplateId,
+    pub name: String,
+    pub url: String,
+    pub reason: String,
+    pub disabled_at: DateTime<Utc>,
+    /// When its deliveries started failing without a success since (the failure rule only).
+    pub failing_since: Option<DateTime<Utc>>,
+    /// How many deliveries in a row had failed for good (the failure rule only).
+    pub failed_deliveries: Option<u32>,
+}
+
 /// The state of one event to one endpoint, across its attempts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     pub webhook_id: String,
     pub tenant_id: TenantId,
+    /// The partition the delivery is kept under (its expiry unit): the job of the document it
+    /// announces, or for an event about an endpoint an id derived from that event
+    /// ([`JobId::of_event`]), under which no job is stored.
     pub job_id: JobId,
-    pub document_id: DocumentId,
+    /// `None` for an event that is not about a document.
+    pub document_id: Option<DocumentId>,
     pub endpoint_id: EndpointId,
     pub event_type: EventType,
+    /// The disabled endpoint a `webhook.endpoint_disabled` delivery tells about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<DisabledEndpointNotice>,
     pub status: DeliveryStatus,
     pub round: u32,
     /// Attempts made in the current round; the retry schedule is indexed by it.
@@ -94,6 +147,32 @@ pub struct Delivery {
     pub updated_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub version: u64,
+}
+
+impl Delivery {
+    /// The first round of `task`'s delivery, its first attempt due `now`, kept until `expires_at`.
+    pub fn pending(task: DeliveryTask, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Self {
+        Self {
+            webhook_id: task.webhook_id,
+            tenant_id: task.tenant_id,
+            job_id: task.job_id,
+            document_id: task.document_id,
+            endpoint_id: task.endpoint_id,
+            event_type: task.event_type,
+            notice: None,
+            status: DeliveryStatus::Pending,
+            round: 0,
+            round_attempts: 0,
+            total_attempts: 0,
+            last_status_code: None,
+            last_error: None,
+            next_attempt_at: Some(now),
+            created_at: now,
+            updated_at: now,
+            expires_at,
+            version: 0,
+        }
+    }
 }
 
 /// What went wrong with an attempt, coarse enough to show and to decide on.
@@ -151,5 +230,46 @@ mod tests {
             DeliveryTask::webhook_id_for(j, d, e, EventType::DocumentFailed)
         );
         assert!(a.starts_with("msg_") && a.len() == 36);
+    }
+
+    #[test]
+    fn notice_webhook_ids_differ_per_recipient_and_from_document_ids() {
+        let (partition, e) = (JobId::random(), EndpointId::random());
+        let a = DeliveryTask::webhook_id_for_notice(partition, e, EventType::EndpointDisabled);
+        assert_eq!(
+            a,
+            DeliveryTask::webhook_id_for_notice(partition, e, EventType::EndpointDisabled)
+        );
+        assert_ne!(
+            a,
+            DeliveryTask::webhook_id_for_notice(
+                partition,
+                EndpointId::random(),
+                EventType::EndpointDisabled
+            )
+        );
+        assert!(a.starts_with("msg_") && a.len() == 36);
+    }
+
+    #[test]
+    fn only_document_events_go_to_endpoints_without_a_list() {
+        assert!(EventType::DocumentCompleted.is_about_a_document());
+        assert!(EventType::DocumentFailed.is_about_a_document());
+        assert!(!EventType::EndpointDisabled.is_about_a_document());
+        assert!(!EventType::WebhookTest.is_about_a_document());
+    }
+
+    #[test]
+    fn a_delivery_stored_before_notices_existed_still_reads() {
+        let old = serde_json::json!({
+            "webhook_id": "msg_x", "tenant_id": TenantId::random(), "job_id": JobId::random(),
+            "document_id": DocumentId::random(), "endpoint_id": EndpointId::random(),
+            "event_type": "document.completed", "status": "failed", "round": 0, "round_attempts": 7,
+            "total_attempts": 7, "last_status_code": 500, "last_error": null, "next_attempt_at": null,
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+            "expires_at": "2026-01-02T00:00:00Z", "version": 3
+        });
+        let read: Delivery = serde_json::from_value(old).expect("old delivery");
+        assert!(read.document_id.is_some() && read.notice.is_none());
     }
 }

@@ -88,8 +88,21 @@ pub struct WebhookEndpoint {
     pub method: HttpMethod,
     pub headers: BTreeMap<String, String>,
     pub enabled: bool,
-    /// Why the endpoint was switched off, when pagewire did it (a 410 from the receiver).
+    /// Why the endpoint was switched off, when pagewire did it (a 410 from the receiver, or a long run of
+    /// failed deliveries: [`crate::policy::endpoint_failures`]).
     pub disabled_reason: Option<String>,
+    /// When pagewire switched it off (set with `disabled_reason`).
+    #[serde(default)]
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// The deliveries that failed for good since the last success: what the disable rule reads. Cleared by
+    /// a success and by enabling the endpoint.
+    #[serde(default)]
+    pub failure_run: Option<FailureRun>,
+    /// Switched off by pagewire, and the tenant's other endpoints not yet told: set by the write that
+    /// switches it off, cleared once the `webhook.endpoint_disabled` deliveries are queued. Should that be
+    /// cut short (a crash, a store error), the next delivery that finds the endpoint off tells them.
+    #[serde(default)]
+    pub announcement_pending: bool,
     pub event_types: Vec<EventType>,
     pub auth: EndpointAuth,
     /// `whsec_` + base64 of the key bytes, as Standard Webhooks libraries expect.
@@ -114,7 +127,40 @@ impl WebhookEndpoint {
         secrets
     }
 
+    /// Whether the endpoint subscribes to `event`. No list means every document event: an event about
+    /// the account (`webhook.endpoint_disabled`) has another body, which a receiver written for documents
+    /// would misread, so it goes only to endpoints that list it.
     pub fn wants(&self, event: EventType) -> bool {
-        self.event_types.is_empty() || self.event_types.contains(&event)
+        if self.event_types.is_empty() {
+            return event.is_about_a_document();
+        }
+        self.event_types.contains(&event)
     }
+
+    /// Switched off by pagewire at `at`, for `reason`; the failure run ends with it.
+    pub fn disable(&mut self, reason: String, at: DateTime<Utc>) {
+        self.enabled = false;
+        self.disabled_reason = Some(reason);
+        self.disabled_at = Some(at);
+        self.failure_run = None;
+        self.announcement_pending = true;
+    }
+
+    /// Enabled or disabled by the tenant: whatever pagewire recorded about an earlier switch-off, and
+    /// the failures that led to it, no longer apply.
+    pub fn set_enabled_by_tenant(&mut self, enabled: bool) {
+        self.enabled = enabled;
+        self.disabled_reason = None;
+        self.disabled_at = None;
+        self.failure_run = None;
+        self.announcement_pending = false;
+    }
+}
+
+/// Deliveries to one endpoint that failed for good in a row, with no success between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureRun {
+    /// When the first of them failed.
+    pub since: DateTime<Utc>,
+    pub failures: u32,
 }

@@ -15,9 +15,10 @@ pub mod template;
 pub mod tenant;
 
 pub use delivery::{
-    Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, ErrorClass, EventType,
+    Delivery, DeliveryAttempt, DeliveryStatus, DeliveryTask, DisabledEndpointNotice, ErrorClass,
+    EventType,
 };
-pub use endpoint::{EndpointAuth, HttpMethod, RetiredSecret, WebhookEndpoint};
+pub use endpoint::{EndpointAuth, FailureRun, HttpMethod, RetiredSecret, WebhookEndpoint};
 pub use file_kind::FileKind;
 pub use geometry::BoundingBox;
 pub use idempotency::{IdempotencyRecord, StoredResponse};

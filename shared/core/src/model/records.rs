@@ -71,6 +71,19 @@ pub fn sort_deliveries(deliveries: &mut [Delivery]) {
     deliveries.sort_by(|a, b| (a.created_at, &a.webhook_id).cmp(&(b.created_at, &b.webhook_id)));
 }
 
+/// An endpoint's failed deliveries newest failure first, ties by `webhook-id`, as recovery sends them.
+pub fn sort_failed_deliveries(deliveries: &mut [Delivery]) {
+    deliveries.sort_by(|a, b| (b.updated_at, &b.webhook_id).cmp(&(a.updated_at, &a.webhook_id)));
+}
+
+/// Where a delivery sits in the stores' index of failed deliveries by endpoint: its `updated_at` in
+/// microseconds while it is `failed`, and nowhere otherwise (so the index holds only what recovery
+/// looks for, and a delivery sent again leaves it).
+pub fn failed_index_key(delivery: &Delivery) -> Option<i64> {
+    (delivery.status == crate::model::DeliveryStatus::Failed)
+        .then(|| delivery.updated_at.timestamp_micros())
+}
+
 /// A job's attempts oldest first, as a timeline reads.
 pub fn sort_job_attempts(attempts: &mut [DeliveryAttempt]) {
     attempts.sort_by_key(|a| a.attempted_at);

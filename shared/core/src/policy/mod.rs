@@ -4,6 +4,7 @@ pub mod amounts;
 pub mod api_key;
 pub mod auth_token;
 pub mod dates;
+pub mod endpoint_failures;
 pub mod extraction;
 pub mod file_kind;
 pub mod found;

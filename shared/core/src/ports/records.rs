@@ -84,6 +84,18 @@ pub trait DeliveryRecords: Send + Sync {
         job: JobId,
         now: DateTime<Utc>,
     ) -> Result<Vec<Delivery>, StoreError>;
+    /// The deliveries to `endpoint` that are `failed` and were last changed (`updated_at`) at or after
+    /// `since`: newest first ([`crate::model::records::sort_failed_deliveries`]), live at `now`, at most
+    /// `limit`. Whether they were attempted or given up unsent (their endpoint was disabled) does not
+    /// matter: stores index failed deliveries by endpoint, so this reads only those.
+    async fn list_failed_deliveries(
+        &self,
+        tenant: TenantId,
+        endpoint: EndpointId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError>;
 }
 
 /// Every attempt to send a webhook, kept for the job's retention.

@@ -77,7 +77,7 @@ pub async fn job_status(
             error: d.error.clone(),
             deliveries: deliveries
                 .iter()
-                .filter(|x| x.document_id == d.id)
+                .filter(|x| x.document_id == Some(d.id))
                 .map(delivery_view)
                 .collect(),
         })
