@@ -56,7 +56,7 @@ pub fn detect(
     let input = scale::scale(page, None, dw, dh)?;
     let map = model.run(to_tensor(&input))?;
     let [_, _, mh, mw] = map.dims::<4>("detector")?;
-    let (regions, members) = regions(&map.data, mw, mh);
+    let (regions, members) = regions(map.data(), mw, mh);
     Ok(Detection {
         regions,
         members,

@@ -104,7 +104,7 @@ pub fn recognise(
             "recogniser run"
         );
         let [_, steps, classes] = output.dims::<3>("recogniser")?;
-        let scores = output.data;
+        let scores = output.data();
         let columns_per_step = width as f32 / steps as f32;
         for (i, crop) in batch.iter().enumerate() {
             let valid_steps =
