@@ -122,4 +122,7 @@ for pair in "${pairs[@]}"; do
   name="${pair%%=*}" dir="${pair#*=}"
   echo "   models $name: det.onnx $(stat -c %s "$dir/det.onnx") B + rec.onnx $(stat -c %s "$dir/rec.onnx") B," \
     "zipped $(cat "$dir/det.onnx" "$dir/rec.onnx" | gzip -9c | wc -c) B"
+  if [ -f "$dir/rec.int8.onnx" ]; then
+    echo "   models $name: + rec.int8.onnx $(stat -c %s "$dir/rec.int8.onnx") B, zipped $(gzip -9c "$dir/rec.int8.onnx" | wc -c) B"
+  fi
 done
