@@ -9,7 +9,7 @@
 # shipped pair out), OCR_ENGINES (engines and settings, default "ort rten ort-1280-probe": ONNX Runtime
 # on one thread and rten with the shipped settings, and ONNX Runtime with the settings before (detection
 # at 1280 px after a skew probe); also ort2 (two threads), tract, rten-1280-probe, ort-1280 and
-# ort-1088-probe (one of the two changes alone).
+# ort-1088-probe (one of the two changes alone), ort-float (the float recogniser instead of the int8 one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pagewire-target}"
@@ -78,6 +78,7 @@ for pair in "${pairs[@]}"; do
         rten-1280-probe) label="rten, 1280 px, skew probe:" args=(--engine rten --skew-probe --detector-max-side 1280) ;;
         tract) label="tract 0.23:" args=(--engine tract) ;;
         ort) label="ONNX Runtime, 1 thread:" args=("${ort[@]}") ;;
+        ort-float) label="ORT, float recogniser:" args=("${ort[@]}" --float) ;;
         ort2) label="ONNX Runtime, 2 threads:" args=(--engine ort --ort-lib "$ort_lib" --threads 2) ;;
         ort-1280-probe) label="ORT, 1280 px, skew probe:" args=("${ort[@]}" --skew-probe --detector-max-side 1280) ;;
         ort-1280) label="ORT, 1280 px, no probe:" args=("${ort[@]}" --no-skew-probe --detector-max-side 1280) ;;
@@ -121,4 +122,7 @@ for pair in "${pairs[@]}"; do
   name="${pair%%=*}" dir="${pair#*=}"
   echo "   models $name: det.onnx $(stat -c %s "$dir/det.onnx") B + rec.onnx $(stat -c %s "$dir/rec.onnx") B," \
     "zipped $(cat "$dir/det.onnx" "$dir/rec.onnx" | gzip -9c | wc -c) B"
+  if [ -f "$dir/rec.int8.onnx" ]; then
+    echo "   models $name: + rec.int8.onnx $(stat -c %s "$dir/rec.int8.onnx") B, zipped $(gzip -9c "$dir/rec.int8.onnx" | wc -c) B"
+  fi
 done

@@ -58,7 +58,7 @@ grep -q 'Default: /opt/ocr$' "$template"
 awk '/^  OcrModelLayer:/,/^  [A-Za-z]+Function:/' "$template" | grep -q 'BuildMethod: makefile$'
 layer="$scratch/ocr-layer"
 (cd models && make -s build-OcrModelLayer ARTIFACTS_DIR="$layer")
-for file in det.onnx rec.onnx keys.txt libonnxruntime.so onnxruntime/LICENSE; do
+for file in det.onnx rec.onnx rec.int8.onnx keys.txt libonnxruntime.so onnxruntime/LICENSE; do
   [ -s "$layer/ocr/$file" ] || { echo "the OCR layer has no ocr/$file" >&2; exit 1; }
 done
 # An ELF shared object for AArch64 (e_machine 183 at byte 18, little-endian).

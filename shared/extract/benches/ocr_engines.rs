@@ -5,19 +5,20 @@
 //! ```text
 //! ocr_engines --models DIR --pages DIR --dpi 150 [--engine rten|ort|tract] [--ort-lib PATH] [--threads N]
 //!             [--rounds N] [--detector-max-side PIXELS] [--skew-probe | --no-skew-probe]
-//!             [--recogniser-batch LINES]
+//!             [--recogniser-batch LINES] [--float]
 //! ```
 //!
 //! Reads every `*-{dpi}dpi.png` of the pages folder `--rounds` times (after one untimed page) and prints
 //! one line: CPU seconds (the whole process: every thread of the engine) and wall seconds per page, the
 //! models' load time, the fields right on the invoice pages (`invoice*`, the fixture's template), and
-//! the peak resident memory. `--tesseract DIR --dpi 150` instead counts the fields right in the TSV
+//! the peak resident memory. On ONNX Runtime the int8 recogniser runs when the models have one;
+//! `--float` runs the float one. `--tesseract DIR --dpi 150` instead counts the fields right in the TSV
 //! files tesseract wrote for the invoice pages. Under `cargo test` (no arguments) it does nothing.
 
 use pagewire_core::model::BoundingBox;
 use pagewire_core::policy::extraction::extract_fields;
 use pagewire_core::ports::{PageText, TextSource, Word};
-use pagewire_extract::ocr::{OcrEngine, OcrSettings};
+use pagewire_extract::ocr::{OcrEngine, OcrSettings, RecogniserPrecision};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -60,7 +61,13 @@ fn load(args: &[String], models: &Path) -> OcrEngine {
             let library = argument(args, "--ort-lib").expect("--ort-lib PATH/libonnxruntime.so");
             let threads: usize = argument(args, "--threads").map_or(1, |t| t.parse().unwrap());
             let environment = ort_network::init(Path::new(&library)).expect("ONNX Runtime loads");
-            OcrEngine::load_on(models, settings, |path| {
+            // The shipped choice (the int8 recogniser when the models have one), or `--float`.
+            let precision = if args.iter().any(|a| a == "--float") {
+                RecogniserPrecision::Float
+            } else {
+                RecogniserPrecision::Int8WhenPresent
+            };
+            OcrEngine::load_on(models, settings, precision, |path| {
                 Ok(Box::new(OrtNetwork::load(environment, path, threads)?) as Box<dyn Network>)
             })
             .expect("the models load with ONNX Runtime")
@@ -69,7 +76,7 @@ fn load(args: &[String], models: &Path) -> OcrEngine {
         "tract" => {
             use pagewire_extract::ocr::network::Network;
             use pagewire_extract::ocr::tract_network::TractNetwork;
-            OcrEngine::load_on(models, settings, |path| {
+            OcrEngine::load_on(models, settings, RecogniserPrecision::Float, |path| {
                 Ok(Box::new(TractNetwork::load(path)?) as Box<dyn Network>)
             })
             .expect("the models load with tract")

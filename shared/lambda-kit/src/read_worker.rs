@@ -97,7 +97,7 @@ pub fn log_ocr_setup() {
             %models,
             %dir,
             %reason,
-            "OCR on, run by rten (about 3 times ONNX Runtime's CPU a page)"
+            "OCR on, run by rten (about 6 times ONNX Runtime's CPU a page)"
         ),
     }
 }

@@ -3,8 +3,8 @@
 
 use super::geometry::TextLine;
 use super::network::Network;
+use super::scale;
 use super::{OcrError, OcrSettings};
-use image::imageops::{resize, FilterType};
 use image::GrayImage;
 use rten_tensor::NdTensor;
 
@@ -53,10 +53,10 @@ pub fn detect(
     let scale = (settings.detector_max_side as f32 / w.max(h) as f32).min(1.0);
     let round32 = |v: u32| ((v as f32 * scale / 32.0).round() as u32).max(1) * 32;
     let (dw, dh) = (round32(w), round32(h));
-    let input = resize(page, dw, dh, FilterType::Triangle);
+    let input = scale::scale(page, None, dw, dh)?;
     let map = model.run(to_tensor(&input))?;
     let [_, _, mh, mw] = map.dims::<4>("detector")?;
-    let (regions, members) = regions(&map.data, mw, mh);
+    let (regions, members) = regions(map.data(), mw, mh);
     Ok(Detection {
         regions,
         members,

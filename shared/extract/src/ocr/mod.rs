@@ -13,6 +13,7 @@ mod geometry;
 pub mod network;
 pub mod ort_network;
 mod recognise;
+mod scale;
 #[cfg(feature = "tract")]
 pub mod tract_network;
 
@@ -34,6 +35,32 @@ pub enum OcrError {
 pub use crate::ocr_models::{
     describe_models, ALPHABET_FILE, DETECTOR_FILE, RECOGNISER_FILE, SOURCE_FILE,
 };
+
+/// Optional, beside the float recogniser: the same recogniser with 8-bit weights and activations
+/// (`QLinearConv`, `QLinearMatMul`; made by scripts/ocr-quantise.sh). ONNX Runtime runs it for about
+/// half the recogniser's CPU (BENCHMARKS.md, "OCR int8"); rten has no quantised operators and runs the
+/// float one.
+pub const INT8_RECOGNISER_FILE: &str = "rec.int8.onnx";
+
+/// Which recogniser file an engine loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecogniserPrecision {
+    /// `rec.onnx`, always.
+    Float,
+    /// `rec.int8.onnx` when the directory has one, else `rec.onnx`.
+    Int8WhenPresent,
+}
+
+impl RecogniserPrecision {
+    /// The recogniser file of `dir` to load.
+    pub fn file_in(self, dir: &Path) -> std::path::PathBuf {
+        let int8 = dir.join(INT8_RECOGNISER_FILE);
+        match self {
+            Self::Int8WhenPresent if int8.is_file() => int8,
+            _ => dir.join(RECOGNISER_FILE),
+        }
+    }
+}
 
 /// Where the tuning knobs of the pipeline live. The defaults are the settings measured on the corpus with
 /// the shipped models on ONNX Runtime (BENCHMARKS.md, "OCR as shipped"): no skew probe and detection at
@@ -141,7 +168,7 @@ impl OcrEngine {
     }
 
     pub fn load_with(dir: &Path, settings: OcrSettings) -> Result<Self, OcrError> {
-        Self::load_on(dir, settings, |path| {
+        Self::load_on(dir, settings, RecogniserPrecision::Float, |path| {
             Ok(Box::new(network::load_rten(path)?) as Box<dyn Network>)
         })
     }
@@ -156,11 +183,16 @@ impl OcrEngine {
     ) -> Result<Self, OcrError> {
         if let Some(library) = onnxruntime {
             let on_ort = ort_network::init(library).and_then(|environment| {
-                Self::load_on(dir, settings, |path| {
-                    let network =
-                        ort_network::OrtNetwork::load(environment, path, ONNXRUNTIME_THREADS)?;
-                    Ok(Box::new(network) as Box<dyn Network>)
-                })
+                Self::load_on(
+                    dir,
+                    settings,
+                    RecogniserPrecision::Int8WhenPresent,
+                    |path| {
+                        let network =
+                            ort_network::OrtNetwork::load(environment, path, ONNXRUNTIME_THREADS)?;
+                        Ok(Box::new(network) as Box<dyn Network>)
+                    },
+                )
             });
             match on_ort {
                 Ok(mut engine) => {
@@ -181,16 +213,19 @@ impl OcrEngine {
         self.inference
     }
 
-    /// Loads the models of `dir` with another inference engine (`load` opens one ONNX file).
+    /// Loads the models of `dir` with another inference engine (`load` opens one ONNX file), the
+    /// recogniser of the given precision.
     pub fn load_on(
         dir: &Path,
         settings: OcrSettings,
+        precision: RecogniserPrecision,
         load: impl Fn(&Path) -> Result<Box<dyn Network>, OcrError>,
     ) -> Result<Self, OcrError> {
         let started = Instant::now();
         let detector = load(&dir.join(DETECTOR_FILE))?;
         let detector_ms = started.elapsed().as_millis();
-        let recogniser = load(&dir.join(RECOGNISER_FILE))?;
+        let recogniser_path = precision.file_in(dir);
+        let recogniser = load(&recogniser_path)?;
         tracing::debug!(
             detector_ms,
             recogniser_ms = started.elapsed().as_millis() - detector_ms,
@@ -217,7 +252,7 @@ impl OcrEngine {
         };
         let alphabet = ctc::alphabet(&listed);
         check_recogniser_shape(&*recogniser, alphabet.len()).map_err(|reason| OcrError::Load {
-            path: dir.join(RECOGNISER_FILE).display().to_string(),
+            path: recogniser_path.display().to_string(),
             reason,
         })?;
         Ok(Self {
@@ -300,8 +335,8 @@ mod tests {
     }
 
     /// A directory with the shipped models linked in and `keys` as the character list.
-    fn models_with_keys(keys: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("pagewire-ocr-keys-{}", std::process::id()));
+    fn models_with_keys(tag: &str, keys: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pagewire-ocr-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         for name in [DETECTOR_FILE, RECOGNISER_FILE] {
             std::os::unix::fs::symlink(
@@ -324,13 +359,29 @@ mod tests {
             assert!(keys.lines().any(|l| l == c), "{c} is in the alphabet");
         }
 
-        let wrong = models_with_keys("a\nb\nc\n");
+        let wrong = models_with_keys("keys", "a\nb\nc\n");
         let err = OcrEngine::load(&wrong).unwrap_err().to_string();
         assert!(err.contains("classes") && err.contains("keys.txt"), "{err}");
         std::fs::remove_file(wrong.join(RECOGNISER_FILE)).unwrap();
         let err = describe_models(&wrong).unwrap_err().to_string();
         assert!(err.contains(RECOGNISER_FILE), "{err}");
         std::fs::remove_dir_all(&wrong).unwrap();
+    }
+
+    #[test]
+    fn onnx_runtime_takes_the_int8_recogniser_when_there_is_one_and_rten_the_float_one() {
+        let int8 = RecogniserPrecision::Int8WhenPresent;
+        assert_eq!(
+            int8.file_in(&shipped()),
+            shipped().join(INT8_RECOGNISER_FILE)
+        );
+        assert_eq!(
+            RecogniserPrecision::Float.file_in(&shipped()),
+            shipped().join(RECOGNISER_FILE)
+        );
+        let float_only = models_with_keys("float-only", "a\n");
+        assert_eq!(int8.file_in(&float_only), float_only.join(RECOGNISER_FILE));
+        std::fs::remove_dir_all(&float_only).unwrap();
     }
 
     #[test]

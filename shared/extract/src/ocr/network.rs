@@ -7,14 +7,34 @@ use rten::Model;
 use rten_tensor::prelude::*;
 use rten_tensor::{NdTensor, Tensor};
 
-/// A network's float output: its shape and its elements in row-major order.
-#[derive(Debug)]
+/// A network's float output: its shape and its elements in row-major order, held where the engine
+/// wrote them (the recogniser's scores are tens of megabytes a page: not copied).
 pub struct Output {
     pub shape: Vec<usize>,
-    pub data: Vec<f32>,
+    data: Box<dyn AsRef<[f32]>>,
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Output")
+            .field("shape", &self.shape)
+            .finish()
+    }
 }
 
 impl Output {
+    pub fn new(shape: Vec<usize>, data: impl AsRef<[f32]> + 'static) -> Self {
+        Self {
+            shape,
+            data: Box::new(data),
+        }
+    }
+
+    /// The elements, row-major.
+    pub fn data(&self) -> &[f32] {
+        (*self.data).as_ref()
+    }
+
     /// The shape as exactly `N` dimensions, or an error naming the network.
     pub fn dims<const N: usize>(&self, network: &str) -> Result<[usize; N], OcrError> {
         <[usize; N]>::try_from(self.shape.as_slice()).map_err(|_| {
@@ -68,10 +88,7 @@ impl Network for Model {
         let tensor: Tensor<f32> = output
             .try_into()
             .map_err(|_| OcrError::Run("a network's output is not a float tensor".into()))?;
-        Ok(Output {
-            shape: tensor.shape().to_vec(),
-            data: tensor.into_data(),
-        })
+        Ok(Output::new(tensor.shape().to_vec(), tensor.into_data()))
     }
 
     fn metadata(&self, key: &str) -> Option<String> {

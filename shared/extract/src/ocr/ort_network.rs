@@ -5,7 +5,7 @@ use super::network::{Network, Output};
 use super::OcrError;
 use ort::environment::Environment;
 use ort::session::Session;
-use ort::value::Tensor;
+use ort::value::{DynValue, Tensor};
 use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
 use std::path::{Path, PathBuf};
@@ -68,6 +68,17 @@ impl OrtNetwork {
     }
 }
 
+/// An output ONNX Runtime allocated, read in place; checked to be a float tensor when made.
+struct FloatValue(DynValue);
+
+impl AsRef<[f32]> for FloatValue {
+    fn as_ref(&self) -> &[f32] {
+        self.0
+            .try_extract_tensor::<f32>()
+            .map_or(&[], |(_, data)| data)
+    }
+}
+
 impl Network for OrtNetwork {
     fn run(&self, input: NdTensor<f32, 4>) -> Result<Output, OcrError> {
         let failed = |e: ort::Error| OcrError::Run(e.to_string());
@@ -78,11 +89,13 @@ impl Network for OrtNetwork {
             .lock()
             .map_err(|_| OcrError::Run("an earlier OCR run panicked".into()))?;
         let outputs = session.run(ort::inputs![tensor]).map_err(failed)?;
-        let (shape, data) = outputs[0].try_extract_tensor::<f32>().map_err(failed)?;
-        Ok(Output {
-            shape: shape.iter().map(|&d| d.max(0) as usize).collect(),
-            data: data.to_vec(),
-        })
+        let (_, first) = outputs
+            .into_iter()
+            .next()
+            .ok_or_else(|| OcrError::Run("the network has no output".into()))?;
+        let (shape, _) = first.try_extract_tensor::<f32>().map_err(failed)?;
+        let shape = shape.iter().map(|&d| d.max(0) as usize).collect();
+        Ok(Output::new(shape, FloatValue(first)))
     }
 
     fn metadata(&self, key: &str) -> Option<String> {

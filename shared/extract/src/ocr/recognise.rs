@@ -3,9 +3,9 @@
 
 use super::geometry::TextLine;
 use super::network::Network;
+use super::scale::{scale, Area};
 use super::OcrError;
 use super::{batches, ctc};
-use image::imageops::{crop_imm, resize, FilterType};
 use image::GrayImage;
 use pagewire_core::model::BoundingBox;
 use pagewire_core::ports::Word;
@@ -46,21 +46,37 @@ pub fn recognise(
             if w < 2 || h < 2 {
                 return None;
             }
-            let cut = crop_imm(page, x, y, w, h).to_image();
             let width = ((HEIGHT as f32 * w as f32 / h as f32).round() as u32).clamp(1, MAX_WIDTH);
-            Some(Crop {
-                line: *line,
-                image: resize(&cut, width, HEIGHT, FilterType::Triangle),
-            })
+            let area = Area {
+                x,
+                y,
+                width: w,
+                height: h,
+            };
+            Some(scale(page, Some(area), width, HEIGHT).map(|image| Crop { line: *line, image }))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     crops.sort_by_key(|c| c.image.width());
     let widths: Vec<u32> = crops
         .iter()
         .map(|c| c.image.width().next_multiple_of(WIDTH_STEP))
         .collect();
     let mut words = Vec::new();
-    for run in batches::plan(&widths, batch_size, RUN_COST_COLUMNS) {
+    let runs = batches::plan(&widths, batch_size, RUN_COST_COLUMNS);
+    // Columns the recogniser computes against columns of text: what the grouping of lines saves.
+    let padded_columns: u32 = runs
+        .iter()
+        .map(|r| widths[r.end - 1] * r.len() as u32)
+        .sum();
+    let text_columns: u32 = crops.iter().map(|c| c.image.width()).sum();
+    tracing::debug!(
+        lines = crops.len(),
+        runs = runs.len(),
+        text_columns,
+        padded_columns,
+        "recogniser plan"
+    );
+    for run in runs {
         let width = widths[run.end - 1];
         let batch = &crops[run];
         let n = batch.len();
@@ -88,7 +104,7 @@ pub fn recognise(
             "recogniser run"
         );
         let [_, steps, classes] = output.dims::<3>("recogniser")?;
-        let scores = output.data;
+        let scores = output.data();
         let columns_per_step = width as f32 / steps as f32;
         for (i, crop) in batch.iter().enumerate() {
             let valid_steps =

@@ -79,11 +79,9 @@ impl Network for TractNetwork {
         let tensor = Tensor::from_shape(&shape, &input.into_data()).map_err(failed)?;
         let outputs = plan.run(tvec!(tensor.into())).map_err(failed)?;
         let output = outputs[0].to_plain_array_view::<f32>().map_err(failed)?;
-        Ok(Output {
-            shape: output.shape().to_vec(),
-            // Row-major order, whatever the view's strides.
-            data: output.iter().copied().collect(),
-        })
+        // Row-major order, whatever the view's strides.
+        let data: Vec<f32> = output.iter().copied().collect();
+        Ok(Output::new(output.shape().to_vec(), data))
     }
 
     fn metadata(&self, key: &str) -> Option<String> {
