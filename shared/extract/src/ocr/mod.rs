@@ -281,6 +281,11 @@ impl OcrEngine {
         self.alphabet.len()
     }
 
+    /// Whether the recogniser has a class for `character`.
+    pub fn reads(&self, character: &str) -> bool {
+        self.alphabet.iter().any(|c| c == character)
+    }
+
     /// Reads a grey page image into words, boxes in fractions of the image (after deskewing, if any).
     pub fn read(&self, page: &image::GrayImage) -> Result<Vec<Word>, OcrError> {
         if page.width() < 8 || page.height() < 8 {
