@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes models/ocr/rec.int8.onnx, the int8 recogniser ONNX Runtime runs (rten runs rec.onnx), from the
-# committed float recogniser, and records it in models/ocr/SHA256SUMS. ONNX Runtime's own static
+# committed float recogniser, its output classes trimmed to a Latin alphabet, and records it in models/ocr/SHA256SUMS. ONNX Runtime's own static
 # quantisation (scripts/ocr/quantise.py) in a virtualenv pinned by scripts/requirements-quantise.txt,
 # calibrated on text lines of the invoice fixtures (tests/fixtures/invoice*). The result is the same
 # file, byte for byte, on every run with the same pins. Run it again after `pagewire_ocr_ship` and commit.
@@ -12,7 +12,12 @@ cd "$(dirname "$0")/.."
 pagewire_ocr_models
 venv=$(pagewire_venv quantise scripts/requirements-quantise.txt)
 dir="$PAGEWIRE_OCR_MODEL_DIR"
-"$venv/bin/python" scripts/ocr/quantise.py "$dir/rec.onnx" "$dir/rec.int8.onnx" \
+# The float recogniser's output classes trimmed to the Latin alphabet first (scripts/ocr/trim_classes.py);
+# the kept character list travels in the model's metadata.
+trimmed=$(mktemp --suffix=.onnx)
+trap 'rm -f "$trimmed"' EXIT
+"$venv/bin/python" scripts/ocr/trim_classes.py "$dir/rec.onnx" "$dir/keys.txt" "$trimmed"
+"$venv/bin/python" scripts/ocr/quantise.py "$trimmed" "$dir/rec.int8.onnx" \
   tests/fixtures/invoice.png tests/fixtures/invoice.jpg tests/fixtures/invoice-scan.jpg 2>&1 |
   grep -v -i 'warning' >&2 || true
 pagewire_ocr_sums "$dir"

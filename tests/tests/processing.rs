@@ -1,5 +1,6 @@
 //! The document processing engine end to end: the invoice read in every form with exact values, ZIP
-//! batches with hostile entries, credits running out mid-batch, and OCR without models.
+//! batches with hostile entries, credits running out mid-batch, OCR without models, and the alphabet each
+//! OCR engine reads with.
 //!
 //! Needs the OCR models and ONNX Runtime: `scripts/test.sh` sets PAGEWIRE_OCR_MODEL_DIR and
 //! PAGEWIRE_ONNXRUNTIME_LIB.
@@ -7,7 +8,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use integration_tests::receiver::Receiver;
-use integration_tests::stack::with_shipped_ocr;
+use integration_tests::stack::{ocr_model_dir, onnxruntime_lib, with_shipped_ocr};
 use integration_tests::stack::{options, TestApp};
 use pagewire_core::processing::object_created;
 use pagewire_core::SystemClock;
@@ -722,4 +723,24 @@ async fn labels_sharing_a_line_languages_match_modes_and_line_items_through_the_
     );
     assert_eq!(rows[0][column("refs")].to_string(), "[\"A-1\",\"B-2\"]");
     app.stack.stop().await;
+}
+
+/// ONNX Runtime's int8 recogniser is trimmed to a Latin alphabet and carries it (scripts/ocr/trim_classes.py):
+/// it loads with that list, which has the product's characters; rten's float recogniser keeps the full one.
+#[test]
+fn onnx_runtime_reads_with_the_latin_alphabet_and_rten_with_the_full_one() {
+    use pagewire_extract::ocr::{InferenceEngine, OcrEngine, OcrSettings};
+    let settings = OcrSettings::default();
+    let library = onnxruntime_lib();
+    let ort = OcrEngine::load_preferring(&ocr_model_dir(), settings, Some(&library)).unwrap();
+    assert_eq!(ort.inference(), InferenceEngine::OnnxRuntime);
+    let rten = OcrEngine::load_preferring(&ocr_model_dir(), settings, None).unwrap();
+    assert_eq!(rten.inference(), InferenceEngine::Rten);
+    for c in [
+        "A", "z", "7", "€", "£", "¥", "₹", "é", "ß", "ñ", "ł", "Œ", "–", "“", "…", "°", "½", " ",
+    ] {
+        assert!(ort.reads(c) && rten.reads(c), "{c}");
+    }
+    assert!(!ort.reads("的") && rten.reads("的"));
+    assert!(ort.alphabet_len() < 500 && rten.alphabet_len() > 18_000);
 }

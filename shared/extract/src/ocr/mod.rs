@@ -1,7 +1,7 @@
 //! OCR: PaddleOCR's text detector and recogniser (ONNX), run by ONNX Runtime when its library is found
 //! (see [`crate::onnxruntime`]) or else by rten, built in and pure Rust. The shipped models are
 //! the repository's `models/ocr/` (see its SOURCE); any PaddleOCR detector and CTC recogniser with a
-//! 48-pixel input height loads, with its character list in `keys.txt` or in the recogniser's metadata.
+//! 48-pixel input height loads, with its character list in the recogniser's metadata (`character`) or else in `keys.txt`.
 //!
 //! The models are loaded once per process and shared; each page goes through detection (where are the
 //! text lines), an optional deskew, recognition of each line, and CTC decoding into words with boxes.
@@ -126,7 +126,12 @@ pub struct OcrEngine {
 /// A recogniser whose input height or class count does not match what the pipeline feeds it would read
 /// garbage (or index past the alphabet) on every page: refuse it at load, with the reason. Dimensions the
 /// model leaves symbolic are checked at run time by the model itself.
-fn check_recogniser_shape(model: &dyn Network, alphabet_len: usize) -> Result<(), String> {
+/// `listed_in` names where the character list came from.
+fn check_recogniser_shape(
+    model: &dyn Network,
+    alphabet_len: usize,
+    listed_in: &str,
+) -> Result<(), String> {
     let fixed = |dim: Option<&Option<usize>>| dim.copied().flatten();
     if let Some(input) = model.input_shape() {
         if let Some(height) = fixed(input.get(2)) {
@@ -144,7 +149,7 @@ fn check_recogniser_shape(model: &dyn Network, alphabet_len: usize) -> Result<()
             if classes != alphabet_len {
                 return Err(format!(
                     "the recogniser has {classes} classes but its character list gives {alphabet_len} \
-                     (blank and space included): keys.txt belongs to another model"
+                     (blank and space included): the list in {listed_in} belongs to another model"
                 ));
             }
         }
@@ -231,18 +236,23 @@ impl OcrEngine {
             recogniser_ms = started.elapsed().as_millis() - detector_ms,
             "OCR models loaded"
         );
-        let listed = match std::fs::read_to_string(dir.join(ALPHABET_FILE)) {
-            Ok(text) => Some(text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(OcrError::Load {
-                    path: dir.join(ALPHABET_FILE).display().to_string(),
-                    reason: e.to_string(),
-                })
-            }
+        // The recogniser's own list first: the int8 recogniser's classes are trimmed to a Latin alphabet
+        // (scripts/ocr/trim_classes.py) and carry their list, while keys.txt lists the float one's.
+        const METADATA: &str = "the recogniser's metadata";
+        let listed = match recogniser.metadata("character") {
+            Some(own) => Some((own, METADATA)),
+            None => match std::fs::read_to_string(dir.join(ALPHABET_FILE)) {
+                Ok(text) => Some((text, ALPHABET_FILE)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(OcrError::Load {
+                        path: dir.join(ALPHABET_FILE).display().to_string(),
+                        reason: e.to_string(),
+                    })
+                }
+            },
         };
-        let listed = listed.or_else(|| recogniser.metadata("character"));
-        let Some(listed) = listed else {
+        let Some((listed, listed_in)) = listed else {
             return Err(OcrError::Load {
                 path: dir.display().to_string(),
                 reason: format!(
@@ -251,9 +261,11 @@ impl OcrEngine {
             });
         };
         let alphabet = ctc::alphabet(&listed);
-        check_recogniser_shape(&*recogniser, alphabet.len()).map_err(|reason| OcrError::Load {
-            path: recogniser_path.display().to_string(),
-            reason,
+        check_recogniser_shape(&*recogniser, alphabet.len(), listed_in).map_err(|reason| {
+            OcrError::Load {
+                path: recogniser_path.display().to_string(),
+                reason,
+            }
         })?;
         Ok(Self {
             inference: InferenceEngine::Rten,
@@ -267,6 +279,11 @@ impl OcrEngine {
     /// Classes of the recogniser (CTC blank and appended space included).
     pub fn alphabet_len(&self) -> usize {
         self.alphabet.len()
+    }
+
+    /// Whether the recogniser has a class for `character`.
+    pub fn reads(&self, character: &str) -> bool {
+        self.alphabet.iter().any(|c| c == character)
     }
 
     /// Reads a grey page image into words, boxes in fractions of the image (after deskewing, if any).
@@ -366,6 +383,49 @@ mod tests {
         let err = describe_models(&wrong).unwrap_err().to_string();
         assert!(err.contains(RECOGNISER_FILE), "{err}");
         std::fs::remove_dir_all(&wrong).unwrap();
+    }
+
+    /// A network that only declares a character list and a class count (its runs are never asked for).
+    struct DeclaredClasses {
+        character: &'static str,
+        classes: usize,
+    }
+
+    impl Network for DeclaredClasses {
+        fn run(&self, _: rten_tensor::NdTensor<f32, 4>) -> Result<network::Output, OcrError> {
+            Err(OcrError::Run("not run by this test".into()))
+        }
+        fn metadata(&self, key: &str) -> Option<String> {
+            (key == "character").then(|| self.character.to_string())
+        }
+        fn output_shape(&self) -> Option<Vec<Option<usize>>> {
+            Some(vec![None, None, Some(self.classes)])
+        }
+    }
+
+    #[test]
+    fn a_recogniser_carrying_its_own_character_list_is_read_with_it_and_not_with_keys_txt() {
+        // The shipped directory's keys.txt lists 18,708 characters; the model's own list wins.
+        let load = |classes| {
+            OcrEngine::load_on(
+                &shipped(),
+                OcrSettings::default(),
+                RecogniserPrecision::Float,
+                |_| {
+                    Ok(Box::new(DeclaredClasses {
+                        character: "a\n€\né",
+                        classes,
+                    }) as Box<dyn Network>)
+                },
+            )
+        };
+        let engine = load(5).unwrap();
+        assert_eq!(engine.alphabet, ["", "a", "€", "é", " "]);
+        let err = load(18_710).unwrap_err().to_string();
+        assert!(
+            err.contains("18710 classes") && err.contains("gives 5") && err.contains("metadata"),
+            "{err}"
+        );
     }
 
     #[test]
