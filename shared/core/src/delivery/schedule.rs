@@ -3,7 +3,7 @@
 
 use super::queue::DeliveryQueue;
 use crate::clock::Clock;
-use crate::error::CoreError;
+use crate::error::{CoreError, StoreError};
 use crate::ids::{EndpointId, TenantId};
 use crate::model::{Delivery, DeliveryStatus, DeliveryTask, Document, EventType, Job, Status};
 use crate::ports::{DeliveryRecords, DocumentRecords, EndpointRecords, JobRecords};
@@ -126,25 +126,52 @@ pub async fn redeliver(
     for doc in documents.iter().filter(|d| d.status.is_document_terminal()) {
         let event = event_for(doc);
         for endpoint in &endpoints {
-            let webhook_id = DeliveryTask::webhook_id_for(job.id, doc.id, *endpoint, event);
-            let delivery = match s.deliveries.get_delivery(job.id, &webhook_id).await? {
-                Some(mut existing) => {
-                    reopen(&mut existing, now, now);
-                    existing.expires_at = existing.expires_at.max(doc.expires_at);
-                    s.deliveries.update_delivery(&existing).await?;
-                    existing
-                }
-                None => {
-                    let fresh = new_delivery(&job, doc, *endpoint, event, now);
-                    s.deliveries.insert_delivery(&fresh).await?;
-                    fresh
-                }
-            };
+            let delivery = reopen_or_create(s, &job, doc, *endpoint, event, now).await?;
             s.delivery_queue.enqueue(&delivery).await?;
             queued += 1;
         }
     }
     Ok(queued)
+}
+
+/// How many times a redelivery reads a delivery again when the delivery engine changed it meanwhile (an
+/// attempt recorded between the read and the write). More than a few in a row means something is wrong.
+const REDELIVERY_WRITES: usize = 5;
+
+/// The delivery of `doc` to `endpoint` as stored after opening a new round of attempts on it, or created
+/// when it never existed. Both writes are conditional: a copy changed meanwhile (the engine recorded an
+/// attempt, another redelivery reopened it) is read again and reopened, never overwritten.
+async fn reopen_or_create(
+    s: &RedeliveryPorts,
+    job: &Job,
+    doc: &Document,
+    endpoint: EndpointId,
+    event: EventType,
+    now: DateTime<Utc>,
+) -> Result<Delivery, CoreError> {
+    let webhook_id = DeliveryTask::webhook_id_for(job.id, doc.id, endpoint, event);
+    for _ in 0..REDELIVERY_WRITES {
+        let written = match s.deliveries.get_delivery(job.id, &webhook_id).await? {
+            Some(mut existing) => {
+                reopen(&mut existing, now, now);
+                existing.expires_at = existing.expires_at.max(doc.expires_at);
+                match s.deliveries.update_delivery(&existing).await {
+                    Ok(()) => Some(existing),
+                    Err(StoreError::Conflict) => None,
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            None => {
+                let fresh = new_delivery(job, doc, endpoint, event, now);
+                // Not inserted: another request created it meanwhile; reopen that one.
+                s.deliveries.insert_delivery(&fresh).await?.then_some(fresh)
+            }
+        };
+        if let Some(delivery) = written {
+            return Ok(delivery);
+        }
+    }
+    Err(StoreError::Conflict.into())
 }
 
 /// A new round of attempts for a delivery sent again (same `webhook-id`), its first attempt due at `due`.
