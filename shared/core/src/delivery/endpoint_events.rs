@@ -33,21 +33,7 @@ pub(super) async fn announce_switch_off(
             return;
         }
     };
-    let at = disabled.disabled_at;
-    let cleared = change_endpoint(
-        s.endpoints.as_ref(),
-        s.clock.as_ref(),
-        disabled.clone(),
-        |e| {
-            let ours = e.announcement_pending && e.disabled_at == at;
-            if ours {
-                e.announcement_pending = false;
-            }
-            ours
-        },
-    )
-    .await;
-    match cleared {
+    match take_pending(s, disabled).await {
         Ok(_) => {
             tracing::info!(endpoint_id = %disabled.id, told, "endpoint switched off; others told")
         }
@@ -60,24 +46,9 @@ pub(super) async fn announce_switch_off(
 /// Makes the announcement of `disabled` (as a delivery found it, switched off with its announcement
 /// pending) that was cut short. The delivery that clears the mark makes it, so concurrent ones do not.
 pub(super) async fn catch_up(s: &DeliveryPorts, disabled: &WebhookEndpoint, now: DateTime<Utc>) {
-    let at = disabled.disabled_at;
-    let mut claimed = false;
-    let claim = change_endpoint(
-        s.endpoints.as_ref(),
-        s.clock.as_ref(),
-        disabled.clone(),
-        |e| {
-            claimed = e.announcement_pending && !e.enabled && e.disabled_at == at;
-            if claimed {
-                e.announcement_pending = false;
-            }
-            claimed
-        },
-    )
-    .await;
-    let claimed_copy = match claim {
-        Ok(Some(stored)) if claimed => stored,
-        Ok(_) => return,
+    let claimed_copy = match take_pending(s, disabled).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return,
         Err(err) => {
             tracing::warn!(error = %err, endpoint_id = %disabled.id, "could not claim a pending announcement");
             return;
@@ -90,6 +61,32 @@ pub(super) async fn catch_up(s: &DeliveryPorts, disabled: &WebhookEndpoint, now:
         Err(err) => tracing::error!(error = %err, endpoint_id = %disabled.id,
             "endpoint switched off; its event could not be queued"),
     }
+}
+
+/// Clears the pending mark of `disabled`'s switch-off (the one it was read with: an endpoint enabled
+/// since, or switched off again, is another story). Returns the endpoint as stored when this write cleared
+/// it, so of concurrent callers exactly one gets it; `None` when it was not pending (any more) or is gone.
+async fn take_pending(
+    s: &DeliveryPorts,
+    disabled: &WebhookEndpoint,
+) -> Result<Option<WebhookEndpoint>, CoreError> {
+    let at = disabled.disabled_at;
+    let mut cleared = false;
+    let stored = change_endpoint(
+        s.endpoints.as_ref(),
+        s.clock.as_ref(),
+        disabled.clone(),
+        |e| {
+            // Run again on every re-read copy: what it did to the copy written is what counts.
+            cleared = e.announcement_pending && !e.enabled && e.disabled_at == at;
+            if cleared {
+                e.announcement_pending = false;
+            }
+            cleared
+        },
+    )
+    .await?;
+    Ok(stored.filter(|_| cleared))
 }
 
 /// Which of the event's deliveries an announcement queues.
