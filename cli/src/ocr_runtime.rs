@@ -3,7 +3,7 @@
 //! `models/onnxruntime/fetch.sh` puts it from the pinned PyPI wheel (run here on first start, with its
 //! own line saying so). Otherwise rten, built in, and the start-up line says why and what to run.
 
-use pagewire_extract::onnxruntime::{beside_models, locate, LIBRARY_VAR};
+use pagewire_extract::onnxruntime::{beside_models, locate, LIBRARY_VAR, RTEN_COST};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -64,7 +64,7 @@ impl OcrRuntime {
                 format!("run by ONNX Runtime ({})", display(library))
             }
             Self::Rten { reason } => {
-                format!("run by rten, about 6 times ONNX Runtime's CPU a page ({reason})")
+                format!("run by rten, {RTEN_COST} ({reason})")
             }
         }
     }

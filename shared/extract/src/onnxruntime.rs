@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 pub const LIBRARY_VAR: &str = "PAGEWIRE_ONNXRUNTIME_LIB";
 /// The library's file name where it is looked for by default (beside the OCR models).
 pub const LIBRARY_FILE: &str = "libonnxruntime.so";
+/// What running the models on rten instead costs, for the start-up lines of `pagewire dev` and the
+/// functions (measured in BENCHMARKS.md, "OCR as it ships").
+pub const RTEN_COST: &str = "about 6 times ONNX Runtime's CPU a page";
 
 /// The library to run the OCR models with, or why rten runs them.
 ///

@@ -61,7 +61,7 @@ pub fn command_for(command: WorkerCommand, config: &Config) -> WorkerCommand {
 /// (the template's OcrModelLayer unpacks them where PAGEWIRE_OCR_MODEL_DIR points) and on which engine
 /// (ONNX Runtime from the same layer, else rten), or exactly why it is off.
 pub fn log_ocr_setup() {
-    use pagewire_extract::onnxruntime::{beside_models, locate, LIBRARY_VAR};
+    use pagewire_extract::onnxruntime::{beside_models, locate, LIBRARY_VAR, RTEN_COST};
     let dir = match std::env::var("PAGEWIRE_OCR_MODEL_DIR") {
         Ok(dir) if !dir.trim().is_empty() => std::path::PathBuf::from(dir),
         _ => {
@@ -97,7 +97,8 @@ pub fn log_ocr_setup() {
             %models,
             %dir,
             %reason,
-            "OCR on, run by rten (about 6 times ONNX Runtime's CPU a page)"
+            cost = RTEN_COST,
+            "OCR on, run by rten"
         ),
     }
 }
