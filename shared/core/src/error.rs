@@ -73,6 +73,18 @@ impl CoreError {
         Self::invalid(code, format!("{path}: {message}"))
     }
 
+    /// The same refusal, its message prefixed with the path of the field it is about (a lookup made for
+    /// `webhook_ids[2]` says so). Other errors are left as they are.
+    pub fn at(self, path: impl std::fmt::Display) -> Self {
+        match self {
+            CoreError::Invalid { code, message } => Self::invalid_at(code, path, message),
+            CoreError::NotFound { code, message } => {
+                Self::not_found(code, format!("{path}: {message}"))
+            }
+            other => other,
+        }
+    }
+
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         CoreError::NotFound {
             code,

@@ -100,12 +100,7 @@ pub async fn redeliver(
                 let endpoint =
                     crate::configuration::endpoints::find(s.endpoints.as_ref(), tenant, text)
                         .await
-                        .map_err(|e| match e {
-                            CoreError::NotFound { code, message } => {
-                                CoreError::not_found(code, format!("{at}: {message}"))
-                            }
-                            other => other,
-                        })?;
+                        .map_err(|e| e.at(&at))?;
                 if endpoint.template_id != job.template_id {
                     return Err(CoreError::invalid_at(
                         "webhook_not_for_template",
